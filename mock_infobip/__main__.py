@@ -1,0 +1,3 @@
+from mock_infobip.cli import main
+
+main()

@@ -1,0 +1,116 @@
+"""The admin API (``/__admin``): inspect and steer the fake (spec/harness.md)."""
+
+from __future__ import annotations
+
+from flask import Response
+
+from mock_infobip.clock import wire_time
+from mock_infobip.errors import NotFound
+from mock_infobip.lists.service import parse_list_id
+from mock_infobip.web import Call, Handler, json_response
+
+
+def health(call: Call) -> Response:
+    return json_response({"status": "ok", "version": call.runtime.version})
+
+
+def reset(call: Call) -> Response:
+    call.runtime.reset()
+    return json_response({"status": "ok"})
+
+
+def list_accounts(call: Call) -> Response:
+    return json_response({"accounts": call.runtime.accounts.describe_all()})
+
+
+def create_account(call: Call) -> Response:
+    body = call.body
+    account, keys = call.runtime.add_account(
+        body["name"],
+        body.get("apiKeys"),
+        body.get("identifier", "email"),
+        body.get("username"),
+        body.get("password"),
+    )
+    created = {
+        "id": account.id,
+        "name": account.name,
+        "identifier": account.identifier,
+        "apiKeys": keys,
+        **({"username": account.username} if account.username else {}),
+    }
+    return json_response(created, 201)
+
+
+def _set_key(call: Call, revoked: bool) -> Response:
+    key = call.path["apiKey"]
+    call.runtime.accounts.set_revoked(key, revoked)
+    return json_response({"apiKey": key, "revoked": revoked})
+
+
+def revoke_key(call: Call) -> Response:
+    return _set_key(call, True)
+
+
+def restore_key(call: Call) -> Response:
+    return _set_key(call, False)
+
+
+def get_clock(call: Call) -> Response:
+    clock = call.runtime.clock
+    return json_response({"now": wire_time(clock.now_ms()), "mode": clock.mode, "speed": clock.speed})
+
+
+def advance_clock(call: Call) -> Response:
+    now = call.runtime.advance(float(call.body["seconds"]))
+    return json_response({"now": wire_time(now)})
+
+
+def list_lists(call: Call) -> Response:
+    return json_response({"lists": call.runtime.lists.summaries()})
+
+
+def _list_id(call: Call) -> int:
+    list_id = parse_list_id(call.path["listId"])
+    if list_id is None:
+        raise NotFound("list", call.path["listId"])
+    return list_id
+
+
+def get_list(call: Call) -> Response:
+    limit = call.query.get("limit")
+    offset = int(call.query.get("offset") or 0)
+    described = call.runtime.lists.describe(_list_id(call), int(limit) if limit else None, offset)
+    return json_response(described)
+
+
+def delete_list(call: Call) -> Response:
+    list_id = _list_id(call)
+    call.runtime.lists.delete(list_id)
+    return json_response({"listId": list_id, "deleted": True})
+
+
+def journal(call: Call) -> Response:
+    limit = call.query.get("limit")
+    entries = call.runtime.journal.entries(
+        path=call.query.get("path"),
+        api_key=call.query.get("apiKey"),
+        limit=int(limit) if limit else None,
+    )
+    return json_response({"requests": entries})
+
+
+HANDLERS: dict[str, Handler] = {
+    "admin.health": health,
+    "admin.reset": reset,
+    "admin.accounts.list": list_accounts,
+    "admin.accounts.create": create_account,
+    "admin.keys.revoke": revoke_key,
+    "admin.keys.restore": restore_key,
+    "admin.clock.get": get_clock,
+    "admin.clock.advance": advance_clock,
+    "admin.lists.list": list_lists,
+    "admin.lists.get": get_list,
+    "admin.lists.delete": delete_list,
+    "admin.requests": journal,
+}

@@ -1,0 +1,29 @@
+"""The Flask application: one route per operation of ``contracts/operations.json``."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from mock_infobip import web
+from mock_infobip.admin.routes import HANDLERS as ADMIN_HANDLERS
+from mock_infobip.lists.routes import HANDLERS as LISTS_HANDLERS
+from mock_infobip.runtime import Runtime
+
+HANDLERS = {**LISTS_HANDLERS, **ADMIN_HANDLERS}
+
+
+def create_app(runtime: Runtime) -> Flask:
+    app = Flask("mock_infobip")
+    app.config["MAX_CONTENT_LENGTH"] = runtime.settings.max_body_bytes
+    app.url_map.merge_slashes = False
+    app.extensions["mock_infobip"] = runtime
+    for operation in runtime.contracts.operations.values():
+        app.add_url_rule(
+            operation.flask_rule,
+            endpoint=operation.id,
+            view_func=web.make_view(runtime, operation, HANDLERS[operation.id]),
+            methods=[operation.method],
+            provide_automatic_options=False,
+        )
+    web.install(app)
+    return app

@@ -1,0 +1,35 @@
+"""Reading the ``Authorization`` header of an Infobip request (spec/README.md, Authentication).
+
+``App <apiKey>``; ``Basic base64(<apiKey>:)``; ``Basic base64(<username>:<password>)``. The scheme
+keyword is case-insensitive. Anything else, or credentials no account has, is :class:`Unauthorized`
+with one and the same answer.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+
+from mock_infobip.accounts import AccountsService, Principal
+from mock_infobip.errors import Unauthorized
+
+
+def authenticate(accounts: AccountsService, header: str | None) -> Principal:
+    scheme, _, value = (header or "").strip().partition(" ")
+    value = value.strip()
+    principal: Principal | None = None
+    if not value:
+        raise Unauthorized()
+    if scheme.lower() == "app":
+        principal = accounts.by_key(value)
+    elif scheme.lower() == "basic":
+        try:
+            decoded = base64.b64decode(value, validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError):
+            raise Unauthorized() from None
+        user, colon, password = decoded.partition(":")
+        if colon and user:
+            principal = accounts.by_key(user) if password == "" else accounts.by_password(user, password)
+    if principal is None:
+        raise Unauthorized()
+    return principal

@@ -1,0 +1,115 @@
+"""The fake's clock: the only place that reads the wall clock.
+
+Every mode is one formula, ``now = anchor_virtual + (wall - anchor_wall) × speed``:
+
+- ``real``: speed 1 (or ``--speed N`` for a demo running N times faster);
+- ``manual``: speed 0, so time moves only through :meth:`Clock.advance`.
+
+The anchors live in the store, so a restart continues the clock where it was, and a second
+process on the same database file sees a manual clock advanced by the first.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from typing import Protocol
+
+from mock_infobip.errors import Conflict
+from mock_infobip.store import Store
+
+
+class Wall(Protocol):
+    def time(self) -> float: ...
+
+    def sleep(self, seconds: float) -> None: ...
+
+
+class SystemWall:
+    """The real wall clock."""
+
+    def time(self) -> float:
+        return time.time()
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(seconds)
+
+
+def to_ms(moment: datetime) -> int:
+    return round(moment.timestamp() * 1000)
+
+
+def from_ms(ms: int) -> datetime:
+    return datetime.fromtimestamp(ms / 1000, tz=UTC)
+
+
+def wire_time(ms: int) -> str:
+    """Infobip's timestamp format: ``2026-11-22T10:15:00.000+0000``."""
+    moment = from_ms(ms)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}+0000"
+
+
+class Clock:
+    def __init__(self, store: Store, wall: Wall | None = None) -> None:
+        self._store = store
+        self._wall = wall or SystemWall()
+        self.mode = "real"
+        self.speed = 1.0
+        self._anchor_virtual = 0
+        self._anchor_wall = 0
+
+    def _wall_ms(self) -> int:
+        return round(self._wall.time() * 1000)
+
+    def configure(self, mode: str, speed: float = 1.0, start: datetime | None = None) -> None:
+        """Set the mode at start-up. Without ``start`` the clock resumes from its stored time and
+        never goes backwards; with ``start`` it is set to that instant."""
+        speed = 0.0 if mode == "manual" else speed
+        wall = self._wall_ms()
+        with self._store.write() as conn:
+            row = conn.execute("SELECT * FROM clock WHERE id = 1").fetchone()
+            if start is not None:
+                virtual = to_ms(start)
+            elif row is None:
+                virtual = wall
+            else:
+                stored = row["anchor_virtual"] + round((wall - row["anchor_wall"]) * row["speed"])
+                virtual = max(stored, wall) if mode == "real" and speed == 1.0 else stored
+            conn.execute(
+                "INSERT INTO clock (id, mode, speed, anchor_virtual, anchor_wall) "
+                "VALUES (1, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET mode = excluded.mode, "
+                "speed = excluded.speed, anchor_virtual = excluded.anchor_virtual, "
+                "anchor_wall = excluded.anchor_wall",
+                (mode, speed, virtual, wall),
+            )
+        self.mode, self.speed = mode, speed
+        self._anchor_virtual, self._anchor_wall = virtual, wall
+
+    def now_ms(self) -> int:
+        if self.mode == "manual":
+            with self._store.read() as conn:
+                row = conn.execute("SELECT anchor_virtual FROM clock WHERE id = 1").fetchone()
+            return int(row[0])
+        return self._anchor_virtual + round((self._wall_ms() - self._anchor_wall) * self.speed)
+
+    def now(self) -> datetime:
+        return from_ms(self.now_ms())
+
+    def advance(self, seconds: float) -> int:
+        """Move a manual clock forward by ``seconds`` (millisecond precision); returns the new time."""
+        if self.mode != "manual":
+            raise Conflict(f"the clock is {self.mode}: only a manual clock can be advanced")
+        if seconds < 0:
+            raise Conflict("the clock never moves backwards")
+        with self._store.write() as conn:
+            conn.execute(
+                "UPDATE clock SET anchor_virtual = anchor_virtual + ? WHERE id = 1",
+                (round(seconds * 1000),),
+            )
+            row = conn.execute("SELECT anchor_virtual FROM clock WHERE id = 1").fetchone()
+        return int(row[0])
+
+    def wall_sleep(self, seconds: float) -> None:
+        """Really wait ``seconds`` of the fake's time on a running clock."""
+        if seconds > 0 and self.speed > 0:
+            self._wall.sleep(seconds / self.speed)

@@ -1,0 +1,41 @@
+"""Per-credential, per-operation rate limits on the fake's clock.
+
+A request is admitted when at least the interval has passed since the last *admitted* request of
+that credential and operation; a refused request does not move the window. The check and the
+update are one ``BEGIN IMMEDIATE`` transaction, so the rule is exact across threads and across
+processes sharing the database file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from mock_infobip.accounts import Principal
+from mock_infobip.clock import Clock
+from mock_infobip.errors import RateLimited
+from mock_infobip.store import Store
+
+
+class RateLimiter:
+    def __init__(self, store: Store, clock: Clock, interval: Callable[[str], float]) -> None:
+        self._store = store
+        self._clock = clock
+        self._interval = interval
+
+    def admit(self, principal: Principal, operation: str) -> None:
+        interval_ms = round(self._interval(operation) * 1000)
+        if interval_ms <= 0:
+            return
+        with self._store.write() as conn:
+            now = self._clock.now_ms()
+            row = conn.execute(
+                "SELECT last_admitted FROM rate_windows WHERE principal = ? AND operation = ?",
+                (principal.credential, operation),
+            ).fetchone()
+            if row is not None and now - row[0] < interval_ms:
+                raise RateLimited(operation, (row[0] + interval_ms - now) / 1000)
+            conn.execute(
+                "INSERT INTO rate_windows (principal, operation, last_admitted) VALUES (?, ?, ?) "
+                "ON CONFLICT (principal, operation) DO UPDATE SET last_admitted = excluded.last_admitted",
+                (principal.credential, operation, now),
+            )

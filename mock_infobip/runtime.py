@@ -1,0 +1,96 @@
+"""The composition root: one store, one clock, one random source, and the services built on them.
+
+The HTTP layer, the CLI and the Python API all drive a :class:`Runtime`; nothing else constructs
+services.
+"""
+
+from __future__ import annotations
+
+from mock_infobip import __version__
+from mock_infobip.accounts import Account, AccountsService
+from mock_infobip.clock import Clock, Wall
+from mock_infobip.journal import Journal
+from mock_infobip.lists.service import ListsService
+from mock_infobip.randomness import Randomness, fresh_seed
+from mock_infobip.ratelimit import RateLimiter
+from mock_infobip.settings import Settings
+from mock_infobip.store import Store
+from mock_infobip.validation import Contracts, default_contracts
+
+SEED_META = "seed"
+
+
+class Runtime:
+    version = __version__
+
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        wall: Wall | None = None,
+        contracts: Contracts | None = None,
+    ) -> None:
+        self.settings = settings = settings or Settings()
+        self.store = Store(settings.db, synchronous=settings.sqlite_synchronous)
+        self.clock = Clock(self.store, wall)
+        self.clock.configure(settings.clock, settings.speed, settings.start)
+        self.random = Randomness(self._seed(settings.seed))
+        self.contracts = contracts or default_contracts()
+        self.accounts = AccountsService(self.store, self.clock)
+        self.limiter = RateLimiter(self.store, self.clock, settings.rate_limit)
+        self.lists = ListsService(self.store, self.clock)
+        self.journal = Journal(self.store, self.clock, settings.journal_size, settings.journal_body_chars)
+        self.default_account, self.api_keys = self.accounts.ensure_default(
+            settings.api_keys, settings.default_identifier, self._new_key
+        )
+
+    @property
+    def api_key(self) -> str:
+        """The first key of the default account."""
+        return self.api_keys[0]
+
+    def _seed(self, given: int | None) -> int:
+        if given is None:
+            stored = self.store.get_meta(SEED_META)
+            if stored is not None:
+                return int(stored)
+            given = fresh_seed()
+        self.store.set_meta(SEED_META, str(given))
+        return given
+
+    def _new_key(self) -> str:
+        with self.store.read() as conn:
+            count = conn.execute("SELECT count(*) FROM api_keys").fetchone()[0]
+        return self.random.token(f"api-key:{count}")
+
+    def add_account(
+        self,
+        name: str,
+        api_keys: list[str] | None = None,
+        identifier: str = "email",
+        username: str | None = None,
+        password: str | None = None,
+    ) -> tuple[Account, list[str]]:
+        """An account with the given keys, or one generated key."""
+        keys = list(api_keys) if api_keys else [self._new_key()]
+        return self.accounts.create(name, keys, identifier, username, password), keys
+
+    def advance(self, seconds: float) -> int:
+        """Move the manual clock forward, carrying out everything that falls due; the new time."""
+        return self.clock.advance(seconds)
+
+    def sleep(self, seconds: float) -> None:
+        """Wait ``seconds`` of the fake's time: advance a manual clock, or really wait."""
+        if seconds <= 0:
+            return
+        if self.clock.mode == "manual":
+            self.advance(seconds)
+        else:
+            self.clock.wall_sleep(seconds)
+
+    def reset(self) -> None:
+        """Wipe state but accounts, keys and the clock."""
+        self.store.reset()
+
+    def close(self) -> None:
+        self.store.close()

@@ -1,0 +1,273 @@
+"""Every setting of the fake, in one place.
+
+A setting has one name used everywhere: the Python API (``fake(rate_limit_add=0)``), the TOML
+config file (``rate_limit_add = 0``), the environment (``MOCK_INFOBIP_RATE_LIMIT_ADD=0``) and, for
+the common ones, a command-line flag (``--rate-limit-add``). Precedence: flag > environment >
+config file > default. Each value is parsed and checked here, so a bad value anywhere is one clear
+message naming the setting.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+ENV_PREFIX = "MOCK_INFOBIP_"
+CLOCK_MODES = ("real", "manual")
+IDENTIFIER_KINDS = ("email", "phone", "externalId")
+SYNCHRONOUS_MODES = ("OFF", "NORMAL", "FULL", "EXTRA")
+
+
+class SettingsError(ValueError):
+    """A setting has a value it cannot take; the message names the setting."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    # Serving
+    host: str = "127.0.0.1"
+    port: int = 8080
+    threads: int = 4
+    admin_token: str | None = None
+    # Accounts: keys of the default account; with none, one is generated (or the stored one reused)
+    api_keys: tuple[str, ...] = ()
+    default_identifier: str = "email"
+    # State
+    db: str = "./mock-infobip.db"
+    sqlite_synchronous: str = "NORMAL"
+    # Time and randomness
+    clock: str = "real"
+    start: datetime | None = None
+    speed: float = 1.0
+    seed: int | None = None
+    # Lists API rate limits: seconds between admitted requests, per API key and operation
+    rate_limit_create: float = 2.0
+    rate_limit_add: float = 10.0
+    rate_limit_remove: float = 5.0
+    retry_after_header: bool = False
+    # Requests
+    max_body_bytes: int = 16 * 1024 * 1024
+    journal_size: int = 1000
+    journal_body_chars: int = 4096
+
+    def replace(self, **changes: Any) -> Settings:
+        """A copy with ``changes`` parsed and checked like any other source."""
+        return from_sources(python=changes, base=self)
+
+    def rate_limit(self, operation: str) -> float:
+        interval: float = getattr(self, f"rate_limit_{operation}")
+        return interval
+
+
+def _parse_bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off"):
+        return False
+    raise ValueError("expected true or false")
+
+
+def _parse_int(value: Any) -> int:
+    if isinstance(value, bool):
+        raise ValueError("expected a whole number")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    text = str(value).strip()
+    try:
+        return int(text)
+    except ValueError:
+        raise ValueError("expected a whole number") from None
+
+
+def _parse_float(value: Any) -> float:
+    if isinstance(value, bool):
+        raise ValueError("expected a number")
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ValueError("expected a number") from None
+    if number != number or number in (float("inf"), float("-inf")):
+        raise ValueError("expected a finite number")
+    return number
+
+
+def _parse_str(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError("expected text")
+    return value
+
+
+def _parse_optional_str(value: Any) -> str | None:
+    if value is None:
+        return None
+    text = _parse_str(value)
+    return text or None
+
+
+def _parse_keys(value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        items = value.replace(",", " ").split()
+    elif isinstance(value, list | tuple):
+        items = list(value)
+    else:
+        raise ValueError("expected a list of keys")
+    keys: list[str] = []
+    for item in items:
+        if not isinstance(item, str) or not item.strip() or any(c.isspace() for c in item):
+            raise ValueError("a key is a non-empty string without spaces")
+        if item not in keys:
+            keys.append(item)
+    return tuple(keys)
+
+
+def _parse_start(value: Any) -> datetime | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        moment = value
+    else:
+        text = str(value).strip()
+        if text.endswith("Z"):
+            text = text[:-1] + "+00:00"
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            raise ValueError("expected an ISO-8601 date and time, e.g. 2026-11-22T10:00:00Z") from None
+    if moment.tzinfo is None:
+        raise ValueError("give a time zone offset, e.g. 2026-11-22T10:00:00+00:00")
+    return moment
+
+
+def _choice(options: tuple[str, ...], *, upper: bool = False) -> Callable[[Any], str]:
+    def parse(value: Any) -> str:
+        text = _parse_str(value).strip()
+        if upper:
+            text = text.upper()
+        if text not in options:
+            raise ValueError("expected one of " + ", ".join(options))
+        return text
+
+    return parse
+
+
+def _at_least(parse: Callable[[Any], Any], minimum: float, *, strict: bool = False) -> Callable[[Any], Any]:
+    def check(value: Any) -> Any:
+        number = parse(value)
+        if number < minimum or (strict and number == minimum):
+            raise ValueError(f"must be {'greater than' if strict else 'at least'} {minimum:g}")
+        return number
+
+    return check
+
+
+def _port(value: Any) -> int:
+    number = _parse_int(value)
+    if not 0 <= number <= 65535:
+        raise ValueError("must be between 0 and 65535")
+    return number
+
+
+def _optional_int(value: Any) -> int | None:
+    return None if value is None or value == "" else _parse_int(value)
+
+
+PARSERS: dict[str, Callable[[Any], Any]] = {
+    "host": _parse_str,
+    "port": _port,
+    "threads": _at_least(_parse_int, 1),
+    "admin_token": _parse_optional_str,
+    "api_keys": _parse_keys,
+    "default_identifier": _choice(IDENTIFIER_KINDS),
+    "db": _parse_str,
+    "sqlite_synchronous": _choice(SYNCHRONOUS_MODES, upper=True),
+    "clock": _choice(CLOCK_MODES),
+    "start": _parse_start,
+    "speed": _at_least(_parse_float, 0, strict=True),
+    "seed": _optional_int,
+    "rate_limit_create": _at_least(_parse_float, 0),
+    "rate_limit_add": _at_least(_parse_float, 0),
+    "rate_limit_remove": _at_least(_parse_float, 0),
+    "retry_after_header": _parse_bool,
+    "max_body_bytes": _at_least(_parse_int, 1),
+    "journal_size": _at_least(_parse_int, 0),
+    "journal_body_chars": _at_least(_parse_int, 0),
+}
+NAMES = tuple(PARSERS)
+# The TOML file and the Python API also accept the flag spelling of a few names.
+ALIASES = {"api_key": "api_keys", "api-key": "api_keys"}
+
+
+def _normalise(name: str) -> str:
+    key = ALIASES.get(name, name).replace("-", "_")
+    return ALIASES.get(key, key)
+
+
+def _apply(values: dict[str, Any], source: Mapping[str, Any], label: Callable[[str], str]) -> None:
+    for raw_name, raw in source.items():
+        name = _normalise(raw_name)
+        if name not in PARSERS:
+            raise SettingsError(f"unknown setting {label(raw_name)}")
+        try:
+            values[name] = PARSERS[name](raw)
+        except ValueError as exc:
+            raise SettingsError(f"{label(raw_name)} = {raw!r}: {exc}") from None
+
+
+def _flag(name: str) -> str:
+    return "--" + {"api_keys": "api_key"}.get(name, name).replace("_", "-")
+
+
+def read_config_file(path: str | Path) -> dict[str, Any]:
+    try:
+        with open(path, "rb") as handle:
+            data = tomllib.load(handle)
+    except FileNotFoundError:
+        raise SettingsError(f"config file {str(path)!r} does not exist") from None
+    except OSError as exc:
+        raise SettingsError(f"config file {str(path)!r} cannot be read: {exc.strerror}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError(f"config file {str(path)!r} is not valid TOML: {exc}") from None
+    return data
+
+
+def env_values(environ: Mapping[str, str]) -> dict[str, str]:
+    """The settings given as ``MOCK_INFOBIP_<NAME>`` variables (``MOCK_INFOBIP_CONFIG`` excluded)."""
+    found: dict[str, str] = {}
+    for name in NAMES:
+        variable = ENV_PREFIX + name.upper()
+        if variable in environ:
+            found[name] = environ[variable]
+    if ENV_PREFIX + "API_KEY" in environ and "api_keys" not in found:
+        found["api_keys"] = environ[ENV_PREFIX + "API_KEY"]
+    return found
+
+
+def from_sources(
+    *,
+    flags: Mapping[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
+    config_file: str | Path | None = None,
+    python: Mapping[str, Any] | None = None,
+    base: Settings | None = None,
+) -> Settings:
+    """Build settings from every source, lowest precedence first."""
+    values: dict[str, Any] = {}
+    if config_file is not None:
+        _apply(values, read_config_file(config_file), lambda n: f"{n!r} in {str(config_file)!r}")
+    if environ is not None:
+        _apply(values, env_values(environ), lambda n: ENV_PREFIX + n.upper())
+    if python:
+        _apply(values, python, lambda n: f"setting {n!r}")
+    if flags:
+        _apply(values, {k: v for k, v in flags.items() if v is not None}, _flag)
+    return dataclasses.replace(base or Settings(), **values)

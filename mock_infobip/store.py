@@ -1,0 +1,170 @@
+"""The one store: SQLite through the standard ``sqlite3`` module.
+
+One connection per process, guarded by a lock, so ``:memory:`` works the same as a file. A file
+database runs in WAL mode; every write is a ``BEGIN IMMEDIATE`` transaction, which also serialises
+writers across processes sharing the file (rate limits stay exact). A change is committed before
+the caller gets control back, so a response is never sent for something that is not stored.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS clock (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    mode TEXT NOT NULL,
+    speed REAL NOT NULL,
+    anchor_virtual INTEGER NOT NULL,
+    anchor_wall INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS accounts (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    name TEXT NOT NULL,
+    identifier TEXT NOT NULL,
+    username TEXT UNIQUE,
+    password TEXT,
+    created_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS api_keys (
+    key TEXT PRIMARY KEY,
+    account_id INTEGER NOT NULL REFERENCES accounts(id),
+    revoked INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS lists (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    account_id INTEGER NOT NULL REFERENCES accounts(id),
+    name TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS lists_by_name ON lists(account_id, name);
+CREATE TABLE IF NOT EXISTS people (
+    id INTEGER PRIMARY KEY,
+    account_id INTEGER NOT NULL,
+    key TEXT NOT NULL,
+    identifier TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    UNIQUE (account_id, key)
+);
+CREATE TABLE IF NOT EXISTS memberships (
+    list_id INTEGER NOT NULL,
+    person_id INTEGER NOT NULL,
+    PRIMARY KEY (list_id, person_id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS rate_windows (
+    principal TEXT NOT NULL,
+    operation TEXT NOT NULL,
+    last_admitted INTEGER NOT NULL,
+    PRIMARY KEY (principal, operation)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS journal (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at INTEGER NOT NULL,
+    method TEXT NOT NULL,
+    path TEXT NOT NULL,
+    query TEXT NOT NULL,
+    status INTEGER NOT NULL,
+    api_key TEXT,
+    account_id INTEGER,
+    operation TEXT,
+    request_body TEXT NOT NULL,
+    response_body TEXT NOT NULL
+);
+"""
+
+# What ``reset`` wipes: everything but accounts, keys, the clock and the meta values.
+RESET_TABLES = ("memberships", "people", "lists", "rate_windows", "journal")
+
+
+class Store:
+    """A SQLite database shared by the services of one process (and other processes on the file)."""
+
+    def __init__(self, path: str = ":memory:", *, synchronous: str = "NORMAL") -> None:
+        self.path = path
+        self.in_memory = path == ":memory:" or path.startswith("file::memory:")
+        self._lock = threading.RLock()
+        self._depth = 0
+        self._conn = sqlite3.connect(
+            path, isolation_level=None, check_same_thread=False, timeout=30.0, uri=path.startswith("file:")
+        )
+        self._conn.row_factory = sqlite3.Row
+        with self._lock:
+            self._conn.execute("PRAGMA busy_timeout = 30000")
+            if not self.in_memory:
+                self._conn.execute("PRAGMA journal_mode = WAL")
+            self._conn.execute(f"PRAGMA synchronous = {synchronous}")
+            self._conn.execute("PRAGMA foreign_keys = OFF")
+            with self.write() as conn:
+                for statement in SCHEMA.split(";"):
+                    if statement.strip():
+                        conn.execute(statement)
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction; nested calls join the outer one."""
+        with self._lock:
+            if self._depth:
+                self._depth += 1
+                try:
+                    yield self._conn
+                finally:
+                    self._depth -= 1
+                return
+            self._conn.execute("BEGIN IMMEDIATE")
+            self._depth = 1
+            try:
+                yield self._conn
+            except BaseException:
+                self._depth = 0
+                self._conn.execute("ROLLBACK")
+                raise
+            self._depth = 0
+            self._conn.execute("COMMIT")
+
+    @contextmanager
+    def read(self) -> Iterator[sqlite3.Connection]:
+        """A consistent read: inside a write it joins it, otherwise one read transaction."""
+        with self._lock:
+            if self._depth:
+                yield self._conn
+                return
+            self._conn.execute("BEGIN")
+            self._depth = 1
+            try:
+                yield self._conn
+            finally:
+                self._depth = 0
+                self._conn.execute("COMMIT")
+
+    def get_meta(self, key: str) -> str | None:
+        with self.read() as conn:
+            row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.write() as conn:
+            conn.execute(
+                "INSERT INTO meta (key, value) VALUES (?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
+
+    def reset(self) -> None:
+        with self.write() as conn:
+            for table in RESET_TABLES:
+                conn.execute(f"DELETE FROM {table}")
+
+    def close(self) -> None:
+        with self._lock:
+            if not self.in_memory:
+                with contextlib.suppress(sqlite3.Error):
+                    self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            self._conn.close()

@@ -1,0 +1,232 @@
+"""The shared HTTP layer: JSON responses, the request pipeline every endpoint goes through, and the
+one place where domain errors become Infobip envelopes.
+
+Pipeline of an Infobip endpoint (spec/README.md): authentication (401) → rate limit (429) →
+request validation against its contract (400) → the route, whose service may raise ``ListNotFound``
+and the like.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+import math
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Flask, Response, current_app, g, request
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
+
+from mock_infobip import envelopes
+from mock_infobip.accounts import Account, Principal
+from mock_infobip.auth import authenticate
+from mock_infobip.errors import (
+    Conflict,
+    DomainError,
+    InvalidRequest,
+    ListNotFound,
+    NotFound,
+    RateLimited,
+    Unauthorized,
+)
+from mock_infobip.journal import Entry
+from mock_infobip.runtime import Runtime
+from mock_infobip.validation import ROOT_FIELD, Operation
+
+log = logging.getLogger("mock_infobip")
+CONTENT_TYPE = "application/json;charset=UTF-8"
+ADMIN_PREFIX = "/__admin"
+NOT_AN_OBJECT = "must be a JSON object"
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89abcdefABCDEF][0-9a-fA-F]{2}")
+
+
+def runtime() -> Runtime:
+    found: Runtime = current_app.extensions["mock_infobip"]
+    return found
+
+
+def json_response(body: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> Response:
+    try:
+        data = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        data = json.dumps(body, separators=(",", ":")).encode("ascii")
+    return Response(data, status=status, content_type=CONTENT_TYPE, headers=dict(headers or {}))
+
+
+@dataclass
+class Call:
+    """What a route gets: the checked request."""
+
+    runtime: Runtime
+    operation: Operation
+    principal: Principal | None
+    body: Any
+    query: dict[str, str] = field(default_factory=dict)
+    path: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def account(self) -> Account:
+        assert self.principal is not None, "an admin route has no account"
+        return self.principal.account
+
+
+Handler = Callable[[Call], Response]
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def parse_json(raw: bytes) -> Any:
+    """Strict JSON: UTF-8, no NaN or Infinity, no lone surrogates; ValueError otherwise."""
+    try:
+        value = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
+    if _SURROGATE_ESCAPE.search(raw):
+        json.dumps(value, ensure_ascii=False).encode("utf-8")  # raises on a lone surrogate
+    return value
+
+
+def _read_body(rt: Runtime, operation: Operation) -> Any:
+    raw = request.get_data(cache=True)
+    try:
+        body = parse_json(raw)
+    except ValueError:
+        raise InvalidRequest({ROOT_FIELD: [NOT_AN_OBJECT]}) from None
+    assert operation.request is not None
+    errors = rt.contracts.errors(operation.request, body)
+    if errors:
+        raise InvalidRequest(errors)
+    return body
+
+
+def _read_query(rt: Runtime, operation: Operation) -> dict[str, str]:
+    query = {key: request.args.get(key, "") for key in request.args}
+    if operation.query is not None:
+        errors = rt.contracts.errors(operation.query, query)
+        if errors:
+            raise InvalidRequest(errors)
+    return query
+
+
+def make_view(rt: Runtime, operation: Operation, handler: Handler) -> Callable[..., Response]:
+    def view(**path: str) -> Response:
+        g.operation = operation
+        principal = None
+        if operation.envelope != envelopes.ADMIN:
+            principal = authenticate(rt.accounts, request.headers.get("Authorization"))
+            g.principal = principal
+            if operation.rate_limit is not None:
+                rt.limiter.admit(principal, operation.rate_limit)
+        query = _read_query(rt, operation)
+        body = _read_body(rt, operation) if operation.request is not None else None
+        return handler(Call(rt, operation, principal, body, query, path))
+
+    view.__name__ = operation.id.replace(".", "_")
+    return view
+
+
+# --- errors -------------------------------------------------------------------------------------
+
+
+def current_envelope() -> str:
+    operation: Operation | None = g.get("operation")
+    if operation is not None:
+        return operation.envelope
+    if request.path.startswith(ADMIN_PREFIX):
+        return envelopes.ADMIN
+    return envelopes.LEGACY
+
+
+def error_response(
+    status: int,
+    *,
+    fields: dict[str, list[str]] | None = None,
+    message: str | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> Response:
+    return json_response(envelopes.error_body(current_envelope(), status, fields, message), status, headers)
+
+
+def _domain_error(exc: DomainError) -> Response:
+    if isinstance(exc, Unauthorized):
+        return error_response(401)
+    if isinstance(exc, RateLimited):
+        headers = {}
+        if runtime().settings.retry_after_header:
+            headers["Retry-After"] = str(max(1, math.ceil(exc.retry_after)))
+        return error_response(429, headers=headers)
+    if isinstance(exc, InvalidRequest):
+        return error_response(400, fields=exc.errors)
+    if isinstance(exc, ListNotFound):
+        return json_response(envelopes.tag_not_found(exc.list_id), 400)
+    if isinstance(exc, NotFound):
+        return error_response(404, message=str(exc))
+    if isinstance(exc, Conflict):
+        return error_response(409, message=str(exc))
+    return _unexpected(exc)
+
+
+def _http_error(exc: HTTPException) -> Response:
+    status = exc.code or 500
+    if status not in envelopes.LEGACY_MESSAGES:
+        status = 400 if 400 <= status < 500 else 500
+    headers = {}
+    if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
+        headers["Allow"] = ", ".join(sorted(exc.valid_methods))
+    return error_response(status, headers=headers)
+
+
+def _unexpected(exc: Exception) -> Response:
+    log.error("unexpected error on %s %s", request.method, request.path, exc_info=exc)
+    return error_response(500)
+
+
+# --- hooks --------------------------------------------------------------------------------------
+
+
+def _check_admin_token() -> Response | None:
+    token = runtime().settings.admin_token
+    if token and request.path.startswith(ADMIN_PREFIX):
+        given = request.headers.get("Authorization", "")
+        if not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
+            return error_response(401)
+    return None
+
+
+def _journal(response: Response) -> Response:
+    if request.path.startswith(ADMIN_PREFIX):
+        return response
+    rt = runtime()
+    try:
+        raw = b"" if response.status_code == 413 else request.get_data(cache=True)
+    except HTTPException:
+        raw = b""
+    principal: Principal | None = g.get("principal")
+    operation: Operation | None = g.get("operation")
+    rt.journal.record(
+        Entry(
+            method=request.method,
+            path=request.path,
+            query=request.query_string.decode("latin-1"),
+            status=response.status_code,
+            api_key=principal.api_key if principal else None,
+            account_id=principal.account.id if principal else None,
+            operation=operation.id if operation else None,
+            request_body=raw.decode("utf-8", "replace"),
+            response_body=response.get_data(as_text=True) if not response.is_streamed else "",
+        )
+    )
+    return response
+
+
+def install(app: Flask) -> None:
+    app.register_error_handler(DomainError, _domain_error)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _unexpected)
+    app.before_request(_check_admin_token)
+    app.after_request(_journal)

@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+from flask import Flask
+
+from mock_infobip.app import create_app
+from mock_infobip.runtime import Runtime
+from mock_infobip.settings import Settings
+from tests.support import ContractClient
+
+START = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
+KEY = "test-key-1"
+
+
+def make_settings(**changes: object) -> Settings:
+    base = Settings(db=":memory:", clock="manual", start=START, seed=7, api_keys=(KEY,))
+    return base.replace(**changes) if changes else base
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return make_settings()
+
+
+@pytest.fixture
+def runtime(settings: Settings) -> Iterator[Runtime]:
+    rt = Runtime(settings)
+    yield rt
+    rt.close()
+
+
+@pytest.fixture
+def app(runtime: Runtime) -> Flask:
+    app = create_app(runtime)
+    app.test_client_class = ContractClient
+    return app
+
+
+@pytest.fixture
+def client(app: Flask) -> ContractClient:
+    client = app.test_client()
+    assert isinstance(client, ContractClient)
+    return client
+
+
+@pytest.fixture
+def auth() -> dict[str, str]:
+    return {"Authorization": f"App {KEY}"}

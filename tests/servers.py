@@ -1,0 +1,68 @@
+"""Starting ``mock-infobip serve`` as a real process for the tests that need one."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import requests
+
+
+def command() -> list[str]:
+    script = Path(sys.executable).parent / "mock-infobip"
+    return [str(script)] if script.exists() else [sys.executable, "-m", "mock_infobip"]
+
+
+@dataclass
+class ServeProcess:
+    process: subprocess.Popen[str]
+    base_url: str
+    api_key: str
+    lines: list[str]
+
+    def post(self, path: str, body: object, key: str | None = None) -> requests.Response:
+        headers = {"Authorization": f"App {key or self.api_key}"}
+        return requests.post(self.base_url + path, json=body, headers=headers, timeout=30)
+
+    def get(self, path: str) -> requests.Response:
+        return requests.get(self.base_url + path, timeout=30)
+
+    def stop(self, sig: int = signal.SIGTERM) -> str:
+        """Stop with ``sig``; the rest of its output."""
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+        out, _ = self.process.communicate(timeout=30)
+        return out
+
+
+def serve(*args: str, env: dict[str, str] | None = None) -> ServeProcess:
+    process = subprocess.Popen(
+        [*command(), "serve", "--port", "0", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, **(env or {})},
+    )
+    assert process.stdout is not None
+    lines: list[str] = []
+    base_url = api_key = ""
+    while not api_key:
+        line = process.stdout.readline()
+        if not line:
+            raise AssertionError("serve exited early: " + "".join(lines) + process.stdout.read())
+        lines.append(line)
+        if " listening on " in line:
+            base_url = line.split(" listening on ")[1].strip()
+        if line.startswith("API key: "):
+            api_key = line.split(": ", 1)[1].strip()
+    return ServeProcess(process, base_url, api_key, lines)
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*command(), *args], capture_output=True, text=True, timeout=60, env={**os.environ, **(env or {})}
+    )

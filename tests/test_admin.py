@@ -1,0 +1,141 @@
+"""The admin API (spec/harness.md)."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from mock_infobip import __version__
+from mock_infobip.app import create_app
+from mock_infobip.runtime import Runtime
+from tests.conftest import make_settings
+from tests.support import ContractClient
+
+LISTS = "/saas/amplitude/1/lists"
+
+
+def test_health(client):
+    assert client.get("/__admin/health").json == {"status": "ok", "version": __version__}
+
+
+def test_reset_wipes_state_but_keeps_accounts_keys_and_clock(client, runtime, auth):
+    list_id = client.post(LISTS, json={"name": "n"}, headers=auth).json["listId"]
+    client.post(f"{LISTS}/{list_id}/add", json={"userIds": ["a@b.co"]}, headers=auth)
+    runtime.advance(100)
+    now = client.get("/__admin/clock").json["now"]
+    assert client.post("/__admin/reset").json == {"status": "ok"}
+    assert client.get("/__admin/lists").json == {"lists": []}
+    assert client.get("/__admin/requests").json == {"requests": []}
+    assert client.get("/__admin/clock").json["now"] == now
+    # the rate-limit window went with the reset, the key stayed
+    assert client.post(LISTS, json={"name": "n"}, headers=auth).status_code == 200
+
+
+def test_create_account_with_keys_and_identifier(client):
+    response = client.post(
+        "/__admin/accounts", json={"name": "shop", "apiKeys": ["k-a", "k-b"], "identifier": "phone"}
+    )
+    assert response.status_code == 201
+    assert response.json["apiKeys"] == ["k-a", "k-b"]
+    assert response.json["identifier"] == "phone"
+    accounts = client.get("/__admin/accounts").json["accounts"]
+    assert [a["name"] for a in accounts] == ["default", "shop"]
+    listed = client.post(LISTS, json={"name": "n"}, headers={"Authorization": "App k-b"})
+    assert listed.status_code == 200
+
+
+def test_create_account_generates_a_key_when_none_given(client):
+    created = client.post("/__admin/accounts", json={"name": "gen"}).json
+    assert len(created["apiKeys"]) == 1
+    assert (
+        client.post(
+            LISTS, json={"name": "n"}, headers={"Authorization": f"App {created['apiKeys'][0]}"}
+        ).status_code
+        == 200
+    )
+
+
+def test_create_account_refuses_a_key_in_use_and_bad_bodies(client, runtime):
+    taken = client.post("/__admin/accounts", json={"name": "x", "apiKeys": ["test-key-1"]})
+    assert taken.status_code == 409
+    assert "test-key-1" in taken.json["error"]
+    bad = client.post("/__admin/accounts", json={"name": "x", "identifier": "fax"})
+    assert bad.status_code == 400
+    assert "identifier" in bad.json["fields"]
+    assert client.post("/__admin/accounts", json={"name": "x", "username": "u"}).status_code == 400
+    assert len(runtime.accounts.describe_all()) == 1
+
+
+def test_revoke_and_restore_keys(client, auth):
+    assert client.post("/__admin/keys/test-key-1/revoke").json == {"apiKey": "test-key-1", "revoked": True}
+    assert client.post(LISTS, json={"name": "n"}, headers=auth).status_code == 401
+    client.post("/__admin/keys/test-key-1/restore")
+    assert client.post(LISTS, json={"name": "n"}, headers=auth).status_code == 200
+    assert client.post("/__admin/keys/nope/revoke").status_code == 404
+
+
+def test_clock_get_and_advance(client):
+    assert client.get("/__admin/clock").json == {
+        "now": "2026-11-22T10:00:00.000+0000",
+        "mode": "manual",
+        "speed": 0.0,
+    }
+    assert client.post("/__admin/clock/advance", json={"seconds": 1.5}).json == {
+        "now": "2026-11-22T10:00:01.500+0000"
+    }
+    assert client.post("/__admin/clock/advance", json={"seconds": -1}).status_code == 400
+    assert client.post("/__admin/clock/advance", json={}).json["fields"] == {
+        "seconds": ["property not found or blank"]
+    }
+
+
+def test_advancing_a_real_clock_is_a_conflict():
+    app = create_app(Runtime(make_settings(clock="real", start=None)))
+    app.test_client_class = ContractClient
+    response = app.test_client().post("/__admin/clock/advance", json={"seconds": 1})
+    assert response.status_code == 409
+    assert "manual" in response.json["error"]
+
+
+def test_lists_members_pages_and_delete(client, runtime, auth):
+    list_id = client.post(LISTS, json={"name": "n"}, headers=auth).json["listId"]
+    client.post(f"{LISTS}/{list_id}/add", json={"userIds": [f"u{i}@x.io" for i in range(5)]}, headers=auth)
+    assert client.get("/__admin/lists").json["lists"][0]["memberCount"] == 5
+    whole = client.get(f"/__admin/lists/{list_id}").json
+    assert whole["members"] == [f"u{i}@x.io" for i in range(5)]
+    assert whole["name"] == "n"
+    page = client.get(f"/__admin/lists/{list_id}?limit=2&offset=1").json
+    assert page["members"] == ["u1@x.io", "u2@x.io"]
+    assert client.get(f"/__admin/lists/{list_id}?limit=x").status_code == 400
+    assert client.delete(f"/__admin/lists/{list_id}").json == {"listId": list_id, "deleted": True}
+    assert client.get(f"/__admin/lists/{list_id}").status_code == 404
+    assert client.delete(f"/__admin/lists/{list_id}").status_code == 404
+    assert client.get("/__admin/lists/abc").status_code == 404
+
+
+def test_journal_newest_first_filtered_and_capped(runtime: Runtime, auth):
+    rt = Runtime(make_settings(journal_size=3, rate_limit_create=0))
+    app: Flask = create_app(rt)
+    app.test_client_class = ContractClient
+    client = app.test_client()
+    for i in range(5):
+        client.post(LISTS, json={"name": str(i)}, headers=auth)
+    client.post(LISTS, json={"name": "x"}, headers={"Authorization": "App nope"})
+    entries = client.get("/__admin/requests").json["requests"]
+    assert [e["status"] for e in entries] == [401, 200, 200]
+    assert entries[1]["requestBody"] == '{"name": "4"}'
+    assert entries[1]["responseBody"].startswith('{"listId":')
+    assert entries[1]["apiKey"] == "test-key-1"
+    assert entries[1]["operation"] == "lists.create"
+    mine = client.get("/__admin/requests?apiKey=test-key-1").json["requests"]
+    assert all(e["apiKey"] == "test-key-1" for e in mine)
+    assert len(client.get("/__admin/requests?limit=1").json["requests"]) == 1
+    assert client.get("/__admin/requests?path=/nowhere").json["requests"] == []
+
+
+def test_admin_token_is_required_when_set():
+    app = create_app(Runtime(make_settings(admin_token="t0k")))
+    app.test_client_class = ContractClient
+    client = app.test_client()
+    assert client.get("/__admin/health").status_code == 401
+    assert client.get("/__admin/health", headers={"Authorization": "Bearer nope"}).status_code == 401
+    assert client.get("/__admin/health", headers={"Authorization": "Bearer t0k"}).status_code == 200

@@ -1,0 +1,105 @@
+"""The clock: real, manual, scaled; stored, so restarts and other processes agree."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from mock_infobip.clock import Clock, to_ms, wire_time
+from mock_infobip.errors import Conflict
+from mock_infobip.store import Store
+
+WALL_START = 1_800_000_000.0
+
+
+class FakeWall:
+    def __init__(self) -> None:
+        self.now = WALL_START
+        self.slept: list[float] = []
+
+    def time(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+@pytest.fixture
+def wall() -> FakeWall:
+    return FakeWall()
+
+
+def test_real_clock_follows_the_wall(wall):
+    clock = Clock(Store(), wall)
+    clock.configure("real")
+    assert clock.now_ms() == WALL_START * 1000
+    wall.now += 2.5
+    assert clock.now_ms() == (WALL_START + 2.5) * 1000
+
+
+def test_manual_clock_moves_only_when_advanced(wall):
+    clock = Clock(Store(), wall)
+    start = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
+    clock.configure("manual", start=start)
+    wall.now += 100
+    assert clock.now() == start
+    assert clock.advance(1.5) == to_ms(start) + 1500
+    assert clock.now_ms() == to_ms(start) + 1500
+
+
+def test_manual_clock_refuses_to_go_backwards_and_real_clock_refuses_advance(wall):
+    clock = Clock(Store(), wall)
+    clock.configure("manual")
+    with pytest.raises(Conflict):
+        clock.advance(-1)
+    clock.configure("real")
+    with pytest.raises(Conflict):
+        clock.advance(1)
+
+
+def test_scaled_clock_runs_speed_times_faster(wall):
+    clock = Clock(Store(), wall)
+    clock.configure("real", speed=60)
+    before = clock.now_ms()
+    wall.now += 1
+    assert clock.now_ms() - before == 60_000
+    clock.wall_sleep(120)
+    assert wall.slept == [2.0]
+
+
+def test_a_restart_resumes_the_stored_clock(tmp_path, wall):
+    path = str(tmp_path / "c.db")
+    first = Clock(Store(path), wall)
+    first.configure("manual", start=datetime(2026, 1, 1, tzinfo=UTC))
+    first.advance(3600)
+    second = Clock(Store(path), wall)
+    second.configure("manual")
+    assert second.now_ms() == first.now_ms()
+
+
+def test_a_second_process_sees_a_manual_advance(tmp_path, wall):
+    path = str(tmp_path / "c.db")
+    first, second = Clock(Store(path), wall), Clock(Store(path), wall)
+    first.configure("manual")
+    second.configure("manual")
+    first.advance(10)
+    assert second.now_ms() == first.now_ms()
+
+
+def test_real_clock_never_goes_backwards_after_a_clock_ran_ahead(tmp_path, wall):
+    path = str(tmp_path / "c.db")
+    manual = Clock(Store(path), wall)
+    manual.configure("manual")
+    ahead = manual.advance(86_400)
+    real = Clock(Store(path), wall)
+    real.configure("real")
+    assert real.now_ms() == ahead
+
+
+def test_wire_time_is_infobips_format():
+    assert (
+        wire_time(to_ms(datetime(2026, 11, 22, 10, 15, 0, 7000, tzinfo=UTC)))
+        == "2026-11-22T10:15:00.007+0000"
+    )

@@ -1,0 +1,153 @@
+"""``mock-infobip serve`` as a real process on waitress: flags, signals, durability, two processes."""
+
+from __future__ import annotations
+
+import signal
+import threading
+
+import pytest
+import requests
+
+from tests.servers import ServeProcess, run_cli, serve
+
+LISTS = "/saas/amplitude/1/lists"
+
+
+@pytest.fixture
+def db(tmp_path):
+    return str(tmp_path / "fake.db")
+
+
+def test_serve_prints_url_and_key_answers_and_stops_on_sigterm(db):
+    server = serve("--db", db, "--api-key", "k-1")
+    assert server.base_url.startswith("http://127.0.0.1:")
+    assert server.api_key == "k-1"
+    response = server.post(LISTS, {"name": "n"})
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "application/json;charset=UTF-8"
+    rest = server.stop(signal.SIGTERM)
+    assert server.process.returncode == 0
+    assert "stopped" in rest
+
+
+def test_ctrl_c_stops_cleanly(db):
+    server = serve("--db", db)
+    assert server.get("/__admin/health").json()["status"] == "ok"
+    server.stop(signal.SIGINT)
+    assert server.process.returncode == 0
+
+
+def test_a_generated_key_is_kept_across_restarts(db):
+    first = serve("--db", db)
+    first.stop()
+    second = serve("--db", db)
+    assert second.api_key == first.api_key
+    assert second.post(LISTS, {"name": "n"}).status_code == 200
+    second.stop()
+
+
+def test_state_survives_kill_9_and_restart(db):
+    server = serve("--db", db, "--api-key", "k")
+    list_id = server.post(LISTS, {"name": "kept"}).json()["listId"]
+    assert server.post(f"{LISTS}/{list_id}/add", {"userIds": ["a@b.co", "c@d.co"]}).status_code == 200
+    server.stop(signal.SIGKILL)
+    again = serve("--db", db, "--api-key", "k")
+    assert again.get(f"/__admin/lists/{list_id}").json()["members"] == ["a@b.co", "c@d.co"]
+    # the rate-limit window was stored too: the add slot is still taken
+    assert again.post(f"{LISTS}/{list_id}/add", {"userIds": ["x@y.io"]}).status_code == 429
+    again.stop()
+
+
+def test_manual_clock_flags_and_environment(db):
+    server = serve("--db", db, "--clock", "manual", env={"MOCK_INFOBIP_START": "2026-01-02T03:04:05Z"})
+    assert server.get("/__admin/clock").json() == {
+        "now": "2026-01-02T03:04:05.000+0000",
+        "mode": "manual",
+        "speed": 0.0,
+    }
+    server.stop()
+
+
+def test_config_file(tmp_path, db):
+    config = tmp_path / "fake.toml"
+    config.write_text(f'db = "{db}"\napi_keys = ["from-file"]\nrate_limit_create = 0\n')
+    server = serve("--config", str(config))
+    assert server.api_key == "from-file"
+    assert [server.post(LISTS, {"name": str(i)}).status_code for i in range(3)] == [200, 200, 200]
+    server.stop()
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["--port", "x"], "--port"),
+        (["--clock", "sometimes"], "--clock"),
+        (["--nope"], "--nope"),
+        (["--host", "0.0.0.0"], "--admin-token"),
+        (["--start", "yesterday"], "--start"),
+    ],
+)
+def test_a_bad_flag_is_one_line_and_exit_2(args, fragment):
+    result = run_cli("serve", "--db", ":memory:", *args)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and fragment in lines[0], result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_port_in_use_is_one_line(db):
+    server = serve("--db", db)
+    port = server.base_url.rsplit(":", 1)[1]
+    result = run_cli("serve", "--db", ":memory:", "--port", port)
+    assert result.returncode == 1
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    server.stop()
+
+
+def test_admin_token_off_loopback_is_required(db):
+    server = serve("--db", db, "--admin-token", "s3", "--host", "127.0.0.1")
+    assert server.get("/__admin/health").status_code == 401
+    ok = requests.get(server.base_url + "/__admin/health", headers={"Authorization": "Bearer s3"}, timeout=10)
+    assert ok.status_code == 200
+    server.stop()
+
+
+def burst(servers: list[ServeProcess], count: int) -> list[int]:
+    barrier = threading.Barrier(count)
+    statuses: list[int] = []
+    sessions = [requests.Session() for _ in range(count)]
+
+    def call(i: int) -> None:
+        server = servers[i % len(servers)]
+        barrier.wait()
+        response = sessions[i].post(
+            server.base_url + LISTS,
+            json={"name": "n"},
+            headers={"Authorization": f"App {server.api_key}"},
+            timeout=30,
+        )
+        statuses.append(response.status_code)
+
+    threads = [threading.Thread(target=call, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sorted(statuses)
+
+
+def test_sixteen_simultaneous_creates_admit_one_across_waitress_threads(db):
+    server = serve("--db", db, "--api-key", "k", "--threads", "8")
+    assert burst([server], 16) == [200] + [429] * 15
+    server.stop()
+
+
+def test_two_processes_share_one_database_and_one_rate_limit(db):
+    first = serve("--db", db, "--api-key", "k")
+    second = serve("--db", db, "--api-key", "k")
+    assert burst([first, second], 16) == [200] + [429] * 15
+    lists = first.get("/__admin/lists").json()["lists"]
+    assert second.get("/__admin/lists").json()["lists"] == lists
+    assert len(lists) == 1
+    first.stop()
+    second.stop()

@@ -1,0 +1,74 @@
+"""Settings from flags, environment, TOML and the Python API (spec/harness.md)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from mock_infobip.settings import Settings, SettingsError, from_sources
+
+
+def test_defaults_are_the_documented_ones():
+    s = Settings()
+    assert (s.host, s.port, s.db, s.clock, s.speed) == ("127.0.0.1", 8080, "./mock-infobip.db", "real", 1.0)
+    assert (s.rate_limit_create, s.rate_limit_add, s.rate_limit_remove) == (2.0, 10.0, 5.0)
+    assert s.max_body_bytes == 16 * 1024 * 1024
+
+
+def test_precedence_flag_over_env_over_file(tmp_path):
+    config = tmp_path / "c.toml"
+    config.write_text('port = 1\nseed = 5\nclock = "manual"\nrate_limit_add = 3\napi_keys = ["a", "b"]\n')
+    s = from_sources(
+        flags={"port": "3"}, environ={"MOCK_INFOBIP_PORT": "2", "MOCK_INFOBIP_SEED": "6"}, config_file=config
+    )
+    assert (s.port, s.seed, s.clock, s.rate_limit_add, s.api_keys) == (3, 6, "manual", 3.0, ("a", "b"))
+
+
+def test_env_api_keys_split_on_spaces_and_commas():
+    assert from_sources(environ={"MOCK_INFOBIP_API_KEY": "k1, k2 k3"}).api_keys == ("k1", "k2", "k3")
+
+
+def test_start_needs_an_offset_and_parses_z():
+    assert from_sources(flags={"start": "2026-11-22T10:00:00Z"}).start == datetime(
+        2026, 11, 22, 10, tzinfo=UTC
+    )
+    with pytest.raises(SettingsError, match="--start"):
+        from_sources(flags={"start": "2026-11-22T10:00:00"})
+
+
+@pytest.mark.parametrize(
+    ("flags", "fragment"),
+    [
+        ({"port": "70000"}, "--port"),
+        ({"port": "x"}, "--port"),
+        ({"clock": "fast"}, "--clock"),
+        ({"speed": "0"}, "--speed"),
+        ({"speed": "nan"}, "--speed"),
+        ({"seed": "1.5"}, "--seed"),
+        ({"threads": "0"}, "--threads"),
+        ({"api_keys": ["has space"]}, "--api-key"),
+    ],
+)
+def test_bad_values_name_the_setting(flags, fragment):
+    with pytest.raises(SettingsError, match=fragment):
+        from_sources(flags=flags)
+
+
+def test_unknown_and_broken_config_files(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("port = \n")
+    with pytest.raises(SettingsError, match="not valid TOML"):
+        from_sources(config_file=bad)
+    unknown = tmp_path / "unknown.toml"
+    unknown.write_text("colour = 'red'\n")
+    with pytest.raises(SettingsError, match="unknown setting 'colour'"):
+        from_sources(config_file=unknown)
+    with pytest.raises(SettingsError, match="does not exist"):
+        from_sources(config_file=tmp_path / "missing.toml")
+
+
+def test_replace_checks_like_every_source():
+    assert Settings().replace(rate_limit_add=0).rate_limit_add == 0.0
+    with pytest.raises(SettingsError):
+        Settings().replace(rate_limit_add=-1)
