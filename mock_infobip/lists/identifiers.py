@@ -8,6 +8,7 @@ matched in E.164. An externalId is any non-blank string of at most 256 character
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import phonenumbers
@@ -16,11 +17,12 @@ EMAIL_MAX = 254
 EXTERNAL_ID_MAX = 256
 
 
+# one @, a non-empty local part, a dot in the domain, no white space anywhere
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]*\.[^@\s]*")
+
+
 def email_key(identifier: str) -> str | None:
-    if len(identifier) > EMAIL_MAX or identifier.count("@") != 1:
-        return None
-    local, domain = identifier.split("@")
-    if not local or "." not in domain or any(c.isspace() for c in identifier):
+    if len(identifier) > EMAIL_MAX or not _EMAIL.fullmatch(identifier):
         return None
     return identifier.lower()
 

@@ -177,11 +177,12 @@ class ListsService:
     @staticmethod
     def _person_ids(conn: sqlite3.Connection, account: Account, keys: Sequence[str]) -> dict[str, int]:
         found: dict[str, int] = {}
+        cursor = conn.cursor()
+        cursor.row_factory = None  # plain tuples: (key, id)
         for chunk in _chunks(keys):
             marks = ",".join("?" * len(chunk))
-            rows = conn.execute(
-                f"SELECT key, id FROM people WHERE account_id = ? AND key IN ({marks})",
-                (account.id, *chunk),
+            cursor.execute(
+                f"SELECT key, id FROM people WHERE account_id = ? AND key IN ({marks})", (account.id, *chunk)
             )
-            found.update((row[0], row[1]) for row in rows)
+            found.update(cursor.fetchall())
         return found
