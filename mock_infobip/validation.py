@@ -72,7 +72,7 @@ def _items(validator: Any, items: Any, instance: Any, schema: Mapping[str, Any])
     return found
 
 
-ContractValidator = validators.extend(Draft202012Validator, {"items": _items})
+ContractValidator = validators.extend(Draft202012Validator, {"items": _items})  # type: ignore[no-untyped-call]
 
 
 def contracts_dir() -> Path:
