@@ -8,8 +8,9 @@ from mock_infobip import web
 from mock_infobip.admin.routes import HANDLERS as ADMIN_HANDLERS
 from mock_infobip.lists.routes import HANDLERS as LISTS_HANDLERS
 from mock_infobip.runtime import Runtime
+from mock_infobip.sms.routes import HANDLERS as SMS_HANDLERS
 
-HANDLERS = {**LISTS_HANDLERS, **ADMIN_HANDLERS}
+HANDLERS = {**LISTS_HANDLERS, **SMS_HANDLERS, **ADMIN_HANDLERS}
 
 
 def create_app(runtime: Runtime) -> Flask:

@@ -95,6 +95,19 @@ class Clock:
     def now(self) -> datetime:
         return from_ms(self.now_ms())
 
+    def wall_ms(self) -> int:
+        """Milliseconds of the real wall clock (leases between processes, never the fake's time)."""
+        return self._wall_ms()
+
+    def move_to(self, ms: int) -> int:
+        """Set a manual clock to ``ms`` if that is later than now; returns the new time."""
+        if self.mode != "manual":
+            raise Conflict(f"the clock is {self.mode}: only a manual clock can be moved")
+        with self._store.write() as conn:
+            conn.execute("UPDATE clock SET anchor_virtual = max(anchor_virtual, ?) WHERE id = 1", (ms,))
+            row = conn.execute("SELECT anchor_virtual FROM clock WHERE id = 1").fetchone()
+        return int(row[0])
+
     def advance(self, seconds: float) -> int:
         """Move a manual clock forward by ``seconds`` (millisecond precision); returns the new time."""
         if self.mode != "manual":

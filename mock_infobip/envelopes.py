@@ -24,6 +24,38 @@ LEGACY_MESSAGES: dict[int, tuple[str, str]] = {
     500: ("GENERAL_ERROR", "Something went wrong. Please contact support."),
 }
 
+# The /sms/3 envelope: HTTP status -> (errorCode, description, action, resources).
+_DOCS = "https://www.infobip.com/docs/essentials/"
+NEW_MESSAGES: dict[int, tuple[str, str, str, list[dict[str, str]]]] = {
+    400: ("E400", "Request cannot be processed.", "Check the syntax, violations and adjust the request.", []),
+    401: (
+        "E401",
+        "The request lacks valid authentication credentials for the requested resource.",
+        "Check the resources and adjust authentication credentials.",
+        [{"name": "API Authentication", "url": _DOCS + "api-authentication"}],
+    ),
+    403: (
+        "E403",
+        "Insufficient permissions to access the requested resource.",
+        "Repeat the request with new or different credentials.",
+        [{"name": "API Scopes", "url": _DOCS + "api-essentials/api-authorization#api-scopes"}],
+    ),
+    429: (
+        "E429",
+        "Too many requests sent.",
+        "Check request rate limit specified in the API endpoint documentation resource.",
+        [
+            {
+                "name": "Throttling handling errors",
+                "url": _DOCS + "integration-best-practices#throttling-handling-errors",
+            }
+        ],
+    ),
+    500: ("E500", "Something went wrong.", "Contact the support.", []),
+}
+# Statuses that are always answered in the legacy envelope, whatever the path (spec/README.md).
+ALWAYS_LEGACY = frozenset({404, 405, 413})
+
 ADMIN_MESSAGES: dict[int, str] = {
     400: "bad request",
     401: "admin token missing or wrong",
@@ -41,6 +73,22 @@ def legacy(status: int, validation_errors: dict[str, list[str]] | None = None) -
     if validation_errors:
         exception["validationErrors"] = validation_errors
     return {"requestError": {"serviceException": exception}}
+
+
+def new(status: int, validation_errors: dict[str, list[str]] | None = None) -> dict[str, Any]:
+    code, description, action, resources = NEW_MESSAGES.get(status, NEW_MESSAGES[500])
+    violations = [
+        {"property": field, "violation": message}
+        for field, messages in (validation_errors or {}).items()
+        for message in messages
+    ]
+    return {
+        "errorCode": code,
+        "description": description,
+        "action": action,
+        "violations": violations,
+        "resources": [dict(r) for r in resources],
+    }
 
 
 def tag_not_found(list_id: str) -> dict[str, Any]:
@@ -62,4 +110,6 @@ def error_body(
     """The body of an error ``status`` in ``envelope``."""
     if envelope == ADMIN:
         return admin(status, message, fields)
+    if envelope == NEW and status not in ALWAYS_LEGACY:
+        return new(status, fields)
     return legacy(status, fields)

@@ -15,14 +15,30 @@ from mock_infobip.clock import Clock
 from mock_infobip.errors import RateLimited
 from mock_infobip.store import Store
 
+MINUTE_MS = 60_000
+
 
 class RateLimiter:
-    def __init__(self, store: Store, clock: Clock, interval: Callable[[str], float]) -> None:
+    """``interval(operation)``: seconds between admitted requests; ``per_minute(operation)``: a
+    number of requests per minute instead (a fixed window opened by the first request), or None."""
+
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        interval: Callable[[str], float],
+        per_minute: Callable[[str], int | None] = lambda operation: None,
+    ) -> None:
         self._store = store
         self._clock = clock
         self._interval = interval
+        self._per_minute = per_minute
 
     def admit(self, principal: Principal, operation: str) -> None:
+        quota = self._per_minute(operation)
+        if quota is not None:
+            self._admit_quota(principal, operation, quota)
+            return
         interval_ms = round(self._interval(operation) * 1000)
         if interval_ms <= 0:
             return
@@ -38,4 +54,24 @@ class RateLimiter:
                 "INSERT INTO rate_windows (principal, operation, last_admitted) VALUES (?, ?, ?) "
                 "ON CONFLICT (principal, operation) DO UPDATE SET last_admitted = excluded.last_admitted",
                 (principal.credential, operation, now),
+            )
+
+    def _admit_quota(self, principal: Principal, operation: str, quota: int) -> None:
+        with self._store.write() as conn:
+            now = self._clock.now_ms()
+            row = conn.execute(
+                "SELECT last_admitted, hits FROM rate_windows WHERE principal = ? AND operation = ?",
+                (principal.credential, operation),
+            ).fetchone()
+            if row is None or now - row[0] >= MINUTE_MS:
+                start, hits = now, 1
+            elif row[1] < quota:
+                start, hits = row[0], row[1] + 1
+            else:
+                raise RateLimited(operation, (row[0] + MINUTE_MS - now) / 1000)
+            conn.execute(
+                "INSERT INTO rate_windows (principal, operation, last_admitted, hits) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (principal, operation) DO UPDATE SET last_admitted = excluded.last_admitted, "
+                "hits = excluded.hits",
+                (principal.credential, operation, start, hits),
             )

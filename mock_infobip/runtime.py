@@ -13,7 +13,13 @@ from mock_infobip.journal import Journal
 from mock_infobip.lists.service import ListsService
 from mock_infobip.randomness import Randomness, fresh_seed
 from mock_infobip.ratelimit import RateLimiter
+from mock_infobip.reports.callbacks import HttpTransport, Transport
+from mock_infobip.reports.scheduler import Scheduler, Worker
+from mock_infobip.reports.service import ReportsService
 from mock_infobip.settings import Settings
+from mock_infobip.sms.catalog import catalog
+from mock_infobip.sms.outcomes import OutcomeRules
+from mock_infobip.sms.service import Messaging
 from mock_infobip.store import Store
 from mock_infobip.validation import Contracts, default_contracts
 
@@ -29,6 +35,7 @@ class Runtime:
         *,
         wall: Wall | None = None,
         contracts: Contracts | None = None,
+        transport: Transport | None = None,
     ) -> None:
         self.settings = settings = settings or Settings()
         self.store = Store(settings.db, synchronous=settings.sqlite_synchronous)
@@ -37,8 +44,18 @@ class Runtime:
         self.random = Randomness(self._seed(settings.seed))
         self.contracts = contracts or default_contracts()
         self.accounts = AccountsService(self.store, self.clock)
-        self.limiter = RateLimiter(self.store, self.clock, settings.rate_limit)
+        self.limiter = RateLimiter(self.store, self.clock, settings.rate_limit, settings.per_minute)
         self.lists = ListsService(self.store, self.clock)
+        self.catalog = catalog()
+        self.outcomes = OutcomeRules(self.store, self.catalog)
+        self.messaging = Messaging(self.store, self.clock, self.random, settings, self.catalog, self.outcomes)
+        self.reports = ReportsService(self.store, self.clock, self.catalog)
+        self.scheduler = Scheduler(
+            self.store, self.clock, settings, self.catalog, transport or HttpTransport()
+        )
+        self.worker = Worker(self.scheduler, self.clock)
+        # Hosts callbacks may go to besides loopback (the setting, plus in-process receivers)
+        self.callback_hosts: set[str] = set(settings.callback_hosts)
         self.journal = Journal(self.store, self.clock, settings.journal_size, settings.journal_body_chars)
         self.default_account, self.api_keys = self.accounts.ensure_default(
             settings.api_keys, settings.default_identifier, self._new_key
@@ -76,8 +93,27 @@ class Runtime:
         return self.accounts.create(name, keys, identifier, username, password), keys
 
     def advance(self, seconds: float) -> int:
-        """Move the manual clock forward, carrying out everything that falls due; the new time."""
-        return self.clock.advance(seconds)
+        """Move the manual clock forward, carrying out everything that falls due up to the new time
+        in time order (callbacks included) before returning it."""
+        if self.clock.mode != "manual":
+            return self.clock.advance(seconds)  # raises: only a manual clock moves
+        target = self.clock.now_ms() + round(seconds * 1000)
+        if seconds < 0:
+            return self.clock.advance(seconds)  # raises
+        self.scheduler.run_due(target, step_clock=True)
+        return self.clock.now_ms()
+
+    def kick(self) -> None:
+        """Work fell due now (an immediate rejection report): carry it out, inline or in the
+        background worker as the ``dispatch`` setting says."""
+        if self.settings.dispatch == "inline":
+            self.scheduler.run_due()
+        elif self.worker.running:
+            self.worker.kick()
+
+    def start_worker(self) -> None:
+        if self.settings.dispatch == "background" and not self.worker.running:
+            self.worker.start()
 
     def sleep(self, seconds: float) -> None:
         """Wait ``seconds`` of the fake's time: advance a manual clock, or really wait."""
@@ -93,4 +129,6 @@ class Runtime:
         self.store.reset()
 
     def close(self) -> None:
+        self.worker.stop()
+        self.scheduler.close()
         self.store.close()

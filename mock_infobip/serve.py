@@ -64,6 +64,7 @@ def run(settings: Settings, out: TextIO = sys.stdout) -> None:
         print(f"mock-infobip {runtime.version} listening on {base_url(settings.host, port)}", file=out)
         print(f"API key: {runtime.api_key}", file=out)
         print(f"clock: {runtime.clock.mode}, database: {settings.db}", file=out, flush=True)
+        runtime.start_worker()
         previous = signal.signal(signal.SIGTERM, _stop)
         try:
             server.run()

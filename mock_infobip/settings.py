@@ -12,13 +12,15 @@ from __future__ import annotations
 import dataclasses
 import tomllib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 ENV_PREFIX = "MOCK_INFOBIP_"
 CLOCK_MODES = ("real", "manual")
+NO_DLR_MODES = ("none", "delivered_to_operator", "expire")
+DISPATCH_MODES = ("background", "inline")
 IDENTIFIER_KINDS = ("email", "phone", "externalId")
 SYNCHRONOUS_MODES = ("OFF", "NORMAL", "FULL", "EXTRA")
 
@@ -50,6 +52,30 @@ class Settings:
     rate_limit_add: float = 10.0
     rate_limit_remove: float = 5.0
     retry_after_header: bool = False
+    # SMS logs: requests per minute per API key
+    logs_per_minute: int = 120
+    # SMS outcomes: the default profile (weights of each outcome, delay distribution in seconds)
+    profile_delivered: float = 0.90
+    profile_failed: float = 0.06
+    profile_expired: float = 0.02
+    profile_rejected: float = 0.02
+    profile_median_delay: float = 5.0
+    profile_delay_sigma: float = 2.0
+    # Countries without delivery reports (None: the 34 of the data file) and what happens there
+    no_dlr_countries: tuple[str, ...] | None = None
+    no_dlr_mode: str = "none"
+    # Prices: EUR per message part, per region (ISO code) or else the default
+    price_per_part: float = 0.01
+    region_prices: Mapping[str, float] = field(default_factory=dict)
+    # Callbacks (delivery reports pushed to notifyUrl / webhooks.delivery.url)
+    callback_timeout: float = 10.0
+    callback_max_retries: int = 10
+    callback_batch_size: int = 100
+    callback_concurrency: int = 8
+    callback_hosts: tuple[str, ...] = ()
+    # background: a worker thread pushes due reports; inline: due-now work runs before the
+    # response of the request that made it (the in-process fake)
+    dispatch: str = "background"
     # Requests
     max_body_bytes: int = 16 * 1024 * 1024
     journal_size: int = 1000
@@ -60,8 +86,13 @@ class Settings:
         return from_sources(python=changes, base=self)
 
     def rate_limit(self, operation: str) -> float:
+        """Seconds between admitted requests of a lists operation (create, add, remove)."""
         interval: float = getattr(self, f"rate_limit_{operation}")
         return interval
+
+    def per_minute(self, operation: str) -> int | None:
+        """Requests per minute of an operation limited that way (the SMS logs), else None."""
+        return self.logs_per_minute if operation.startswith("logs") else None
 
 
 def _parse_bool(value: Any) -> bool:
@@ -170,6 +201,40 @@ def _at_least(parse: Callable[[Any], Any], minimum: float, *, strict: bool = Fal
     return check
 
 
+def _parse_regions(value: Any) -> tuple[str, ...] | None:
+    if value is None or value == "":
+        return None
+    items = value.replace(",", " ").split() if isinstance(value, str) else value
+    if not isinstance(items, list | tuple) or not all(
+        isinstance(i, str) and len(i) == 2 and i.isalpha() for i in items
+    ):
+        raise ValueError("expected ISO 3166-1 alpha-2 region codes, e.g. DE BR")
+    return tuple(i.upper() for i in items)
+
+
+def _parse_prices(value: Any) -> dict[str, float]:
+    if isinstance(value, str):
+        pairs = [item.split("=", 1) for item in value.replace(",", " ").split()]
+        if any(len(pair) != 2 for pair in pairs):
+            raise ValueError("expected REGION=PRICE pairs, e.g. CH=0.05 DE=0.07")
+        value = dict(pairs)
+    if not isinstance(value, Mapping):
+        raise ValueError("expected a table of region = price")
+    prices: dict[str, float] = {}
+    for region, price in value.items():
+        if not (isinstance(region, str) and len(region) == 2 and region.isalpha()):
+            raise ValueError(f"{region!r} is not an ISO region code")
+        prices[region.upper()] = _at_least(_parse_float, 0)(price)
+    return prices
+
+
+def _host_list(value: Any) -> tuple[str, ...]:
+    items = value.replace(",", " ").split() if isinstance(value, str) else value
+    if not isinstance(items, list | tuple) or not all(isinstance(i, str) and i for i in items):
+        raise ValueError("expected a list of host names")
+    return tuple(i.lower() for i in items)
+
+
 def _port(value: Any) -> int:
     number = _parse_int(value)
     if not 0 <= number <= 65535:
@@ -198,6 +263,23 @@ PARSERS: dict[str, Callable[[Any], Any]] = {
     "rate_limit_add": _at_least(_parse_float, 0),
     "rate_limit_remove": _at_least(_parse_float, 0),
     "retry_after_header": _parse_bool,
+    "logs_per_minute": _at_least(_parse_int, 0),
+    "profile_delivered": _at_least(_parse_float, 0),
+    "profile_failed": _at_least(_parse_float, 0),
+    "profile_expired": _at_least(_parse_float, 0),
+    "profile_rejected": _at_least(_parse_float, 0),
+    "profile_median_delay": _at_least(_parse_float, 0),
+    "profile_delay_sigma": _at_least(_parse_float, 0),
+    "no_dlr_countries": _parse_regions,
+    "no_dlr_mode": _choice(NO_DLR_MODES),
+    "price_per_part": _at_least(_parse_float, 0),
+    "region_prices": _parse_prices,
+    "callback_timeout": _at_least(_parse_float, 0, strict=True),
+    "callback_max_retries": _at_least(_parse_int, 0),
+    "callback_batch_size": _at_least(_parse_int, 1),
+    "callback_concurrency": _at_least(_parse_int, 1),
+    "callback_hosts": _host_list,
+    "dispatch": _choice(DISPATCH_MODES),
     "max_body_bytes": _at_least(_parse_int, 1),
     "journal_size": _at_least(_parse_int, 0),
     "journal_body_chars": _at_least(_parse_int, 0),
@@ -270,4 +352,15 @@ def from_sources(
         _apply(values, python, lambda n: f"setting {n!r}")
     if flags:
         _apply(values, {k: v for k, v in flags.items() if v is not None}, _flag)
-    return dataclasses.replace(base or Settings(), **values)
+    settings = dataclasses.replace(base or Settings(), **values)
+    weights = (
+        settings.profile_delivered,
+        settings.profile_failed,
+        settings.profile_expired,
+        settings.profile_rejected,
+    )
+    if sum(weights) <= 0:
+        raise SettingsError(
+            "profile_delivered, _failed, _expired and _rejected: at least one must be above 0"
+        )
+    return settings

@@ -63,6 +63,7 @@ CREATE TABLE IF NOT EXISTS rate_windows (
     principal TEXT NOT NULL,
     operation TEXT NOT NULL,
     last_admitted INTEGER NOT NULL,
+    hits INTEGER NOT NULL DEFAULT 1,
     PRIMARY KEY (principal, operation)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS journal (
@@ -78,10 +79,99 @@ CREATE TABLE IF NOT EXISTS journal (
     request_body TEXT NOT NULL,
     response_body TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS messages (
+    id INTEGER PRIMARY KEY,
+    account_id INTEGER NOT NULL,
+    message_id TEXT NOT NULL,
+    bulk_id TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    destination TEXT NOT NULL,
+    region TEXT,
+    sender TEXT,
+    text TEXT NOT NULL,
+    sms_count INTEGER NOT NULL,
+    price REAL NOT NULL,
+    callback_url TEXT,
+    callback_data TEXT,
+    intermediate INTEGER NOT NULL,
+    entity_id TEXT,
+    application_id TEXT,
+    campaign_reference_id TEXT,
+    sent_at INTEGER NOT NULL,
+    validity_ms INTEGER NOT NULL,
+    no_reports INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    error TEXT NOT NULL,
+    done_at INTEGER,
+    pull INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS messages_by_account ON messages(account_id, sent_at);
+CREATE INDEX IF NOT EXISTS messages_by_message_id ON messages(account_id, message_id);
+CREATE INDEX IF NOT EXISTS messages_pullable ON messages(account_id, pull, done_at);
+CREATE TABLE IF NOT EXISTS message_history (
+    message INTEGER NOT NULL,
+    at INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    error TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS message_history_by_message ON message_history(message);
+CREATE TABLE IF NOT EXISTS status_events (
+    id INTEGER PRIMARY KEY,
+    due_at INTEGER NOT NULL,
+    message INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    error TEXT NOT NULL,
+    final INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS status_events_due ON status_events(due_at, id);
+CREATE TABLE IF NOT EXISTS deliveries (
+    id INTEGER PRIMARY KEY,
+    message INTEGER NOT NULL,
+    url TEXT NOT NULL,
+    body TEXT NOT NULL,
+    due_at INTEGER NOT NULL,
+    retry INTEGER NOT NULL DEFAULT 0,
+    state TEXT NOT NULL DEFAULT 'pending',
+    claimed_until INTEGER NOT NULL DEFAULT 0,
+    final INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries(state, due_at);
+CREATE TABLE IF NOT EXISTS callback_attempts (
+    id INTEGER PRIMARY KEY,
+    at INTEGER NOT NULL,
+    url TEXT NOT NULL,
+    retry INTEGER NOT NULL,
+    status INTEGER,
+    error TEXT,
+    message_ids TEXT NOT NULL,
+    body TEXT NOT NULL,
+    next_retry_at INTEGER
+);
+CREATE TABLE IF NOT EXISTS outcome_rules (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    match_kind TEXT NOT NULL,
+    match_value TEXT NOT NULL,
+    status TEXT NOT NULL,
+    error TEXT NOT NULL,
+    delay_ms INTEGER NOT NULL,
+    intermediate TEXT NOT NULL
+);
 """
 
 # What ``reset`` wipes: everything but accounts, keys, the clock and the meta values.
-RESET_TABLES = ("memberships", "people", "lists", "rate_windows", "journal")
+RESET_TABLES = (
+    "memberships",
+    "people",
+    "lists",
+    "rate_windows",
+    "journal",
+    "messages",
+    "message_history",
+    "status_events",
+    "deliveries",
+    "callback_attempts",
+    "outcome_rules",
+)
 
 
 class Store:

@@ -185,6 +185,7 @@ class Contracts:
             )
             for op_id, spec in manifest["operations"].items()
         }
+        self.webhooks: dict[str, str] = dict(manifest.get("webhooks", {}))
         self._validators: dict[str, Any] = {}
 
     def validator(self, ref: str) -> Any:

@@ -139,7 +139,7 @@ def current_envelope() -> str:
         return operation.envelope
     if request.path.startswith(ADMIN_PREFIX):
         return envelopes.ADMIN
-    return envelopes.LEGACY
+    return envelopes.NEW if request.path.startswith("/sms/3/") else envelopes.LEGACY
 
 
 def error_response(

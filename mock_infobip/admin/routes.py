@@ -100,7 +100,42 @@ def journal(call: Call) -> Response:
     return json_response({"requests": entries})
 
 
+def add_outcome(call: Call) -> Response:
+    rule = call.runtime.outcomes.add(call.body)
+    return json_response(rule.describe(call.runtime.catalog), 201)
+
+
+def list_outcomes(call: Call) -> Response:
+    catalog = call.runtime.catalog
+    return json_response({"outcomes": [rule.describe(catalog) for rule in call.runtime.outcomes.all()]})
+
+
+def clear_outcomes(call: Call) -> Response:
+    return json_response({"deleted": call.runtime.outcomes.delete()})
+
+
+def delete_outcome(call: Call) -> Response:
+    rule_id = parse_list_id(call.path["ruleId"])
+    if rule_id is None:
+        raise NotFound("outcome rule", call.path["ruleId"])
+    return json_response({"deleted": call.runtime.outcomes.delete(rule_id)})
+
+
+def messages(call: Call) -> Response:
+    return json_response({"messages": call.runtime.reports.outbox(call.query)})
+
+
+def callbacks(call: Call) -> Response:
+    return json_response({"callbacks": call.runtime.reports.attempts(call.query)})
+
+
 HANDLERS: dict[str, Handler] = {
+    "admin.outcomes.create": add_outcome,
+    "admin.outcomes.list": list_outcomes,
+    "admin.outcomes.clear": clear_outcomes,
+    "admin.outcomes.delete": delete_outcome,
+    "admin.messages": messages,
+    "admin.callbacks": callbacks,
     "admin.health": health,
     "admin.reset": reset,
     "admin.accounts.list": list_accounts,

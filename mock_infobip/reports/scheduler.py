@@ -1,0 +1,281 @@
+"""The scheduler: due status events and callback pushes, carried out in time order.
+
+Both live in the database (``status_events``, ``deliveries``), so they survive a restart. A push
+is claimed with a lease on the wall clock before its POST and settled after it, outside any
+transaction, so a slow receiver never holds the store. Retries follow Infobip's cycle: after the
+failed attempt number n (0 = the first), the next comes ``1 min + 1 min × n²`` later, up to
+``callback_max_retries`` retries; a final report whose retries are exhausted becomes pullable.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+import threading
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+from mock_infobip.clock import Clock
+from mock_infobip.reports.callbacks import Answer, Transport
+from mock_infobip.reports.lifecycle import PULL_NONE, PULL_READY, apply_status
+from mock_infobip.settings import Settings
+from mock_infobip.sms.catalog import Catalog
+from mock_infobip.store import Store
+
+log = logging.getLogger("mock_infobip.scheduler")
+EVENT_BATCH = 2000
+MINUTE_MS = 60_000
+
+
+def retry_delay_ms(attempt: int) -> int:
+    """Wait after failed attempt number ``attempt`` (0 = the first): 1, 2, 5, 10, 17, 26 … minutes."""
+    return MINUTE_MS + MINUTE_MS * attempt * attempt
+
+
+@dataclass(frozen=True)
+class _Batch:
+    url: str
+    retry: int
+    ids: list[int]
+    message_ids: list[str]
+    finals: list[int]  # message rows of the final reports in it
+    body: bytes
+
+
+class Scheduler:
+    def __init__(
+        self, store: Store, clock: Clock, settings: Settings, catalog: Catalog, transport: Transport
+    ) -> None:
+        self._store = store
+        self._clock = clock
+        self._settings = settings
+        self._catalog = catalog
+        self.transport = transport
+        self._lock = threading.RLock()
+        self._pool: ThreadPoolExecutor | None = None
+
+    def run_due(self, until: int | None = None, *, step_clock: bool = False) -> None:
+        """Carry out everything due up to ``until`` (default now), in time order. With
+        ``step_clock`` a manual clock is moved to each moment before its work, and to ``until``."""
+        with self._lock:
+            target = self._clock.now_ms() if until is None else until
+            while True:
+                event_at, push_at = self._next_event(target), self._next_push(target)
+                if event_at is None and push_at is None:
+                    break
+                if event_at is not None and (push_at is None or event_at <= push_at):
+                    self._step(event_at, step_clock)
+                    self._process_events(push_at if push_at is not None else target)
+                else:
+                    assert push_at is not None
+                    self._step(push_at, step_clock)
+                    self._push(push_at)
+            self._step(target, step_clock)
+
+    def next_due(self) -> int | None:
+        """When the next piece of work falls due (for the background worker)."""
+        with self._store.read() as conn:
+            event = conn.execute("SELECT min(due_at) FROM status_events").fetchone()[0]
+            push = conn.execute("SELECT min(due_at) FROM deliveries WHERE state = 'pending'").fetchone()[0]
+        found = [t for t in (event, push) if t is not None]
+        return min(found) if found else None
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+
+    # --- status events --------------------------------------------------------------------------
+
+    def _step(self, at: int, step_clock: bool) -> None:
+        if step_clock:
+            self._clock.move_to(at)
+
+    def _next_event(self, until: int) -> int | None:
+        with self._store.read() as conn:
+            found = conn.execute(
+                "SELECT min(due_at) FROM status_events WHERE due_at <= ?", (until,)
+            ).fetchone()[0]
+        return None if found is None else int(found)
+
+    def _process_events(self, bound: int) -> None:
+        """Apply events due up to ``bound``; stop after the moment whose events queued a push."""
+        with self._store.write() as conn:
+            rows = conn.execute(
+                "SELECT e.id AS event_id, e.due_at, e.status AS new_status, e.error AS new_error, "
+                "e.final, m.* FROM status_events e JOIN messages m ON m.id = e.message WHERE e.due_at <= ? "
+                "ORDER BY e.due_at, e.id LIMIT ?",
+                (bound, EVENT_BATCH),
+            ).fetchall()
+            cut: int | None = None
+            done = []
+            for row in rows:
+                if cut is not None and row["due_at"] > cut:
+                    break
+                current = conn.execute("SELECT * FROM messages WHERE id = ?", (row["id"],)).fetchone()
+                if (
+                    apply_status(
+                        conn,
+                        current or row,
+                        row["new_status"],
+                        row["new_error"],
+                        row["due_at"],
+                        bool(row["final"]),
+                        self._catalog,
+                    )
+                    and cut is None
+                ):
+                    cut = row["due_at"]
+                done.append((row["event_id"],))
+            conn.executemany("DELETE FROM status_events WHERE id = ?", done)
+
+    # --- callbacks ------------------------------------------------------------------------------
+
+    def _next_push(self, until: int) -> int | None:
+        with self._store.read() as conn:
+            found = conn.execute(
+                "SELECT min(due_at) FROM deliveries "
+                "WHERE state = 'pending' AND due_at <= ? AND claimed_until <= ?",
+                (until, self._clock.wall_ms()),
+            ).fetchone()[0]
+        return None if found is None else int(found)
+
+    def _claim(self, at: int) -> list[_Batch]:
+        size = self._settings.callback_batch_size
+        limit = size * self._settings.callback_concurrency * 4
+        lease = self._clock.wall_ms() + round(self._settings.callback_timeout * 1000) + 30_000
+        with self._store.write() as conn:
+            rows = conn.execute(
+                "SELECT id, message, url, body, retry, final FROM deliveries WHERE state = 'pending' "
+                "AND due_at = ? AND claimed_until <= ? ORDER BY id LIMIT ?",
+                (at, self._clock.wall_ms(), limit),
+            ).fetchall()
+            conn.executemany(
+                "UPDATE deliveries SET claimed_until = ? WHERE id = ?", [(lease, r["id"]) for r in rows]
+            )
+        groups: dict[tuple[str, int], list[sqlite3.Row]] = {}
+        for row in rows:
+            groups.setdefault((row["url"], row["retry"]), []).append(row)
+        return [
+            self._batch(url, retry, chunk)
+            for (url, retry), members in groups.items()
+            for chunk in _chunks(members, size)
+        ]
+
+    @staticmethod
+    def _batch(url: str, retry: int, rows: list[sqlite3.Row]) -> _Batch:
+        body = ('{"results":[' + ",".join(r["body"] for r in rows) + "]}").encode()
+        return _Batch(
+            url,
+            retry,
+            [r["id"] for r in rows],
+            [json.loads(r["body"])["messageId"] for r in rows],
+            [r["message"] for r in rows if r["final"]],
+            body,
+        )
+
+    def _push(self, at: int) -> None:
+        batches = self._claim(at)
+        if not batches:
+            return
+        answers = list(self._executor().map(self._send, batches))
+        now = self._clock.now_ms()
+        with self._store.write() as conn:
+            for batch, answer in zip(batches, answers, strict=True):
+                self._settle(conn, batch, answer, max(now, at))
+
+    def _send(self, batch: _Batch) -> Answer:
+        try:
+            return self.transport.post(batch.url, batch.body, self._settings.callback_timeout)
+        except Exception as exc:  # a transport must never take the scheduler down
+            log.exception("callback transport failed")
+            return Answer(None, f"{type(exc).__name__}: {exc}"[:500])
+
+    def _settle(self, conn: sqlite3.Connection, batch: _Batch, answer: Answer, at: int) -> None:
+        next_at = None
+        if answer.ok:
+            conn.executemany(
+                "UPDATE deliveries SET state = 'delivered' WHERE id = ?", [(i,) for i in batch.ids]
+            )
+        elif batch.retry < self._settings.callback_max_retries:
+            next_at = at + retry_delay_ms(batch.retry)
+            conn.executemany(
+                "UPDATE deliveries SET due_at = ?, retry = retry + 1, claimed_until = 0 WHERE id = ?",
+                [(next_at, i) for i in batch.ids],
+            )
+        else:
+            conn.executemany(
+                "UPDATE deliveries SET state = 'exhausted' WHERE id = ?", [(i,) for i in batch.ids]
+            )
+            conn.executemany(
+                "UPDATE messages SET pull = ? WHERE id = ? AND pull = ?",
+                [(PULL_READY, m, PULL_NONE) for m in batch.finals],
+            )
+        conn.execute(
+            "INSERT INTO callback_attempts (at, url, retry, status, error, message_ids, body, next_retry_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                at,
+                batch.url,
+                batch.retry,
+                answer.status,
+                answer.error,
+                json.dumps(batch.message_ids),
+                batch.body.decode(),
+                next_at,
+            ),
+        )
+
+    def _executor(self) -> ThreadPoolExecutor:
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(
+                self._settings.callback_concurrency, thread_name_prefix="callback"
+            )
+        return self._pool
+
+
+def _chunks(rows: list[sqlite3.Row], size: int) -> Iterator[list[sqlite3.Row]]:
+    for start in range(0, len(rows), size):
+        yield rows[start : start + size]
+
+
+class Worker:
+    """Runs the scheduler in the background: on a running clock it polls, on a manual clock it
+    only carries out work that is due now when kicked (an immediate rejection report, say)."""
+
+    def __init__(self, scheduler: Scheduler, clock: Clock, poll_seconds: float = 0.2) -> None:
+        self._scheduler = scheduler
+        self._clock = clock
+        self._poll = poll_seconds
+        self._wake = threading.Event()
+        self._stopping = False
+        self._thread: threading.Thread | None = None
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._loop, name="mock-infobip-scheduler", daemon=True)
+        self._thread.start()
+
+    def kick(self) -> None:
+        self._wake.set()
+
+    def stop(self) -> None:
+        self._stopping = True
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=60)
+
+    def _loop(self) -> None:
+        while not self._stopping:
+            self._wake.wait(None if self._clock.mode == "manual" else self._poll)
+            self._wake.clear()
+            if self._stopping:
+                break
+            try:
+                self._scheduler.run_due()
+            except Exception:  # keep the worker alive; the error is logged
+                log.exception("scheduler run failed")

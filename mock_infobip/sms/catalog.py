@@ -1,0 +1,136 @@
+"""Infobip's general statuses and error codes (``mock_infobip/data``), looked up by name.
+
+A name may be qualified by its group (``REJECTED/SIGNALS_BLOCKED``): two statuses share the name
+``SIGNALS_BLOCKED`` and two errors ``EC_NOTSUBMITTEDTOSMPPCHANNEL``; the bare name is the first in
+the table.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+PENDING, UNDELIVERABLE, DELIVERED, EXPIRED, REJECTED = 1, 2, 3, 4, 5
+
+
+def _load(name: str) -> Any:
+    return json.loads(resources.files("mock_infobip").joinpath("data", name).read_text(encoding="utf-8"))
+
+
+def _describe(name: str) -> str:
+    words = name.removeprefix("EC_").replace("_", " ").lower()
+    return words[:1].upper() + words[1:]
+
+
+@dataclass(frozen=True)
+class Status:
+    group_id: int
+    group_name: str
+    id: int
+    name: str
+    description: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.group_name}/{self.name}"
+
+    def wire(self) -> dict[str, Any]:
+        return {
+            "groupId": self.group_id,
+            "groupName": self.group_name,
+            "id": self.id,
+            "name": self.name,
+            "description": self.description,
+        }
+
+    @property
+    def final(self) -> bool:
+        """A status after which no further report follows (DELIVERED_TO_OPERATOR may be followed)."""
+        return self.group_id != PENDING and self.name != "DELIVERED_TO_OPERATOR"
+
+
+@dataclass(frozen=True)
+class Error:
+    group_id: int
+    group_name: str
+    id: int
+    name: str
+    description: str
+    permanent: bool
+
+    @property
+    def key(self) -> str:
+        return f"{self.group_name}/{self.name}"
+
+    def wire(self) -> dict[str, Any]:
+        return {
+            "groupId": self.group_id,
+            "groupName": self.group_name,
+            "id": self.id,
+            "name": self.name,
+            "description": self.description,
+            "permanent": self.permanent,
+        }
+
+
+class Catalog:
+    def __init__(self) -> None:
+        texts = _load("descriptions.json")
+        self.statuses = [
+            Status(
+                s["groupId"],
+                s["groupName"],
+                s["id"],
+                s["name"],
+                texts["statuses"].get(s["name"]) or _describe(s["name"]),
+            )
+            for s in _load("statuses.json")["statuses"]
+        ]
+        self.errors = [
+            Error(
+                e["groupId"],
+                e["groupName"],
+                e["id"],
+                e["name"],
+                texts["errors"].get(e["name"]) or _describe(e["name"]),
+                e["permanent"],
+            )
+            for e in _load("errors.json")["errors"]
+        ]
+        self._statuses = self._index(self.statuses)
+        self._errors = self._index(self.errors)
+        self.countries_without_reports = tuple(
+            c["iso2"] for c in _load("countries-without-dlr.json")["countries"]
+        )
+
+    @staticmethod
+    def _index(items: list[Any]) -> dict[str, Any]:
+        index: dict[str, Any] = {}
+        for item in items:
+            index.setdefault(item.name, item)
+            index[item.key] = item
+        return index
+
+    def status(self, name: str) -> Status | None:
+        found: Status | None = self._statuses.get(name)
+        return found
+
+    def error(self, name: str) -> Error | None:
+        found: Error | None = self._errors.get(name)
+        return found
+
+    def status_of(self, key: str) -> Status:
+        found: Status = self._statuses[key]
+        return found
+
+    def error_of(self, key: str) -> Error:
+        found: Error = self._errors[key]
+        return found
+
+
+@cache
+def catalog() -> Catalog:
+    return Catalog()

@@ -1,0 +1,242 @@
+"""Sending SMS: every message's outcome is decided at send time, and its reports are scheduled.
+
+Platform rejections (and rules or profile draws in the REJECTED group) are final at once: they
+show in the send response and their report is due immediately. Everything else starts pending and
+gets status events in the ``status_events`` table, carried out by the scheduler on the fake's clock.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+
+from mock_infobip.accounts import Account
+from mock_infobip.clock import Clock
+from mock_infobip.randomness import Randomness
+from mock_infobip.reports.lifecycle import apply_status
+from mock_infobip.settings import Settings
+from mock_infobip.sms.catalog import PENDING, REJECTED, Catalog, Status
+from mock_infobip.sms.destinations import Destination, read_destination
+from mock_infobip.sms.outcomes import EXPIRED_ERROR, EXPIRED_STATUS, NO_ERROR, OutcomeRules, Rule, choose
+from mock_infobip.sms.parts import sms_count
+from mock_infobip.sms.requests import Outgoing, SendRequest
+from mock_infobip.store import Store
+
+ACCEPTED = "PENDING/PENDING_ACCEPTED"
+WAITING = "PENDING/PENDING_WAITING_DELIVERY"
+DUPLICATE_ID = "REJECTED/REJECTED_DUPLICATE_MESSAGE_ID"
+NO_DLR_FINAL = {
+    "delivered_to_operator": ("DELIVERED/DELIVERED_TO_OPERATOR", NO_ERROR),
+    "expire": ("EXPIRED/EXPIRED_DLR_UNKNOWN", NO_ERROR),
+}
+SEQUENCE = "message_seq"
+
+
+@dataclass(frozen=True)
+class Sent:
+    message_id: str
+    to: str
+    status: Status
+    sms_count: int
+
+
+@dataclass(frozen=True)
+class SendResult:
+    bulk_id: str
+    messages: list[Sent]
+
+
+@dataclass(frozen=True)
+class _Plan:
+    status: str
+    error: str
+    events: list[tuple[int, str, str, int]]  # (due_at, status, error, final)
+
+
+class Messaging:
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        random: Randomness,
+        settings: Settings,
+        catalog: Catalog,
+        rules: OutcomeRules,
+    ) -> None:
+        self._store = store
+        self._clock = clock
+        self._random = random
+        self._settings = settings
+        self._catalog = catalog
+        self._rules = rules
+        self.no_dlr = frozenset(settings.no_dlr_countries or catalog.countries_without_reports)
+
+    def send(self, account: Account, request: SendRequest) -> SendResult:
+        rules = self._rules.all()
+        with self._store.write() as conn:
+            now = self._clock.now_ms()
+            first = self._reserve(conn, len(request.messages) + 1)
+            bulk_id = request.bulk_id or self._bulk_id(first)
+            seen: set[str] = set()
+            sent = []
+            for offset, message in enumerate(request.messages, start=1):
+                sent.append(
+                    self._send_one(
+                        conn, account, request.version, bulk_id, message, first + offset, now, rules, seen
+                    )
+                )
+        return SendResult(bulk_id, sent)
+
+    # --- one message ------------------------------------------------------------------------
+
+    def _send_one(
+        self,
+        conn: sqlite3.Connection,
+        account: Account,
+        version: int,
+        bulk_id: str,
+        message: Outgoing,
+        sequence: int,
+        now: int,
+        rules: list[Rule],
+        seen: set[str],
+    ) -> Sent:
+        destination = read_destination(message.to)
+        message_id = message.message_id or self._message_id(sequence)
+        duplicate = message.message_id is not None and (
+            message_id in seen
+            or conn.execute(
+                "SELECT 1 FROM messages WHERE account_id = ? AND message_id = ?", (account.id, message_id)
+            ).fetchone()
+            is not None
+        )
+        seen.add(message_id)
+        no_reports = destination.region in self.no_dlr
+        parts = sms_count(message.text)
+        sent_at = max(now, message.send_at or now)
+        plan = self._plan(
+            destination,
+            message,
+            message_id,
+            sent_at,
+            no_reports,
+            rules,
+            DUPLICATE_ID if duplicate else destination.rejection,
+        )
+        rejected = self._catalog.status_of(plan.status).group_id == REJECTED
+        price = 0.0 if rejected else self._price(destination.region) * parts
+        cursor = conn.execute(
+            "INSERT INTO messages (account_id, message_id, bulk_id, version, destination, region, sender, "
+            "text, sms_count, price, callback_url, callback_data, intermediate, entity_id, application_id, "
+            "campaign_reference_id, sent_at, validity_ms, no_reports, status, error, done_at, pull) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)",
+            (
+                account.id,
+                message_id,
+                bulk_id,
+                version,
+                destination.to,
+                destination.region,
+                message.sender,
+                message.text,
+                parts,
+                price,
+                message.callback_url,
+                message.callback_data,
+                int(message.intermediate),
+                message.entity_id,
+                message.application_id,
+                message.campaign_reference_id,
+                now if rejected else sent_at,
+                message.validity_ms,
+                int(no_reports),
+                ACCEPTED,
+                NO_ERROR,
+                None,
+            ),
+        )
+        row_id = int(cursor.lastrowid or 0)
+        conn.execute(
+            "INSERT INTO message_history (message, at, status, error) VALUES (?, ?, ?, ?)",
+            (row_id, now, ACCEPTED, NO_ERROR),
+        )
+        if rejected:  # final at once: reported immediately
+            row = conn.execute("SELECT * FROM messages WHERE id = ?", (row_id,)).fetchone()
+            apply_status(conn, row, plan.status, plan.error, now, True, self._catalog)
+        elif plan.status != ACCEPTED:  # waiting for a report that never comes: nothing is reported
+            conn.execute("UPDATE messages SET status = ? WHERE id = ?", (plan.status, row_id))
+            conn.execute(
+                "INSERT INTO message_history (message, at, status, error) VALUES (?, ?, ?, ?)",
+                (row_id, sent_at, plan.status, NO_ERROR),
+            )
+        conn.executemany(
+            "INSERT INTO status_events (due_at, message, status, error, final) VALUES (?, ?, ?, ?, ?)",
+            [(due, row_id, status, error, final) for due, status, error, final in plan.events],
+        )
+        return Sent(
+            message_id, destination.to, self._catalog.status_of(plan.status if rejected else ACCEPTED), parts
+        )
+
+    def _plan(
+        self,
+        destination: Destination,
+        message: Outgoing,
+        message_id: str,
+        sent_at: int,
+        no_reports: bool,
+        rules: list[Rule],
+        rejection: str | None,
+    ) -> _Plan:
+        if rejection is not None:
+            return _Plan(rejection, NO_ERROR, [])
+        outcome = choose(rules, destination, self._settings, self._random.stream(f"outcome:{message_id}"))
+        status = self._catalog.status_of(outcome.status)
+        if status.group_id == REJECTED:
+            return _Plan(outcome.status, outcome.error, [])
+        validity_end = sent_at + message.validity_ms
+        if no_reports:
+            mode = self._settings.no_dlr_mode
+            if mode == "none":
+                return _Plan(WAITING, NO_ERROR, [])
+            final_status, final_error = NO_DLR_FINAL[mode]
+            at = (
+                validity_end
+                if mode == "expire" or outcome.delay_ms is None
+                else min(validity_end, sent_at + outcome.delay_ms)
+            )
+            return _Plan(ACCEPTED, NO_ERROR, [(at, final_status, final_error, 1)])
+        if outcome.delay_ms is None or outcome.delay_ms > message.validity_ms:
+            final_at, final_status, final_error = validity_end, EXPIRED_STATUS, EXPIRED_ERROR
+        else:
+            final_at, final_status, final_error = sent_at + outcome.delay_ms, outcome.status, outcome.error
+        events = []
+        if message.intermediate:
+            steps = outcome.intermediate
+            for i, step in enumerate(steps, start=1):
+                events.append((sent_at + (final_at - sent_at) * i // (len(steps) + 1), step, NO_ERROR, 0))
+        final = int(self._catalog.status_of(final_status).group_id != PENDING)
+        events.append((final_at, final_status, final_error, final))
+        return _Plan(ACCEPTED, NO_ERROR, events)
+
+    # --- ids, prices --------------------------------------------------------------------------
+
+    def _reserve(self, conn: sqlite3.Connection, count: int) -> int:
+        """The first of ``count`` fresh sequence numbers (ids derive from the seed and these)."""
+        row = conn.execute("SELECT value FROM meta WHERE key = ?", (SEQUENCE,)).fetchone()
+        first = int(row[0]) if row else 0
+        conn.execute(
+            "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET "
+            "value = excluded.value",
+            (SEQUENCE, str(first + count)),
+        )
+        return first
+
+    def _message_id(self, sequence: int) -> str:
+        bits = f"{self._random.stream(f'message-id:{sequence}').getrandbits(128):032x}"
+        return f"{bits[:8]}-{bits[8:12]}-{bits[12:16]}-{bits[16:20]}-{bits[20:]}"
+
+    def _bulk_id(self, sequence: int) -> str:
+        return str(self._random.stream(f"bulk-id:{sequence}").randrange(10**18, 10**19))
+
+    def _price(self, region: str | None) -> float:
+        return self._settings.region_prices.get(region or "", self._settings.price_per_part)

@@ -1,0 +1,60 @@
+"""A loopback HTTP receiver for callbacks, whose behaviour a test sets: answer a status, hang,
+reset the connection, or answer garbage."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+class Receiver:
+    def __init__(self) -> None:
+        self.status = 200
+        self.mode = "answer"  # answer | hang | reset | garbage
+        self.hang_seconds = 5.0
+        self.bodies: list[dict[str, Any]] = []
+        self.lock = threading.Lock()
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                with receiver.lock:
+                    receiver.bodies.append(json.loads(body))
+                if receiver.mode == "hang":
+                    time.sleep(receiver.hang_seconds)
+                    return
+                if receiver.mode == "reset":
+                    self.connection.setsockopt(
+                        socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00"
+                    )
+                    self.connection.close()
+                    return
+                if receiver.mode == "garbage":
+                    self.wfile.write(b"not http at all\r\n\r\n")
+                    return
+                self.send_response(receiver.status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/dlr"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def results(self) -> list[dict[str, Any]]:
+        with self.lock:
+            return [result for body in self.bodies for result in body["results"]]
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
