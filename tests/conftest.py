@@ -9,6 +9,7 @@ from flask import Flask
 from mock_infobip.app import create_app
 from mock_infobip.runtime import Runtime
 from mock_infobip.settings import Settings
+from tests.receivers import Receiver
 from tests.support import ContractClient
 
 START = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
@@ -16,7 +17,7 @@ KEY = "test-key-1"
 
 
 def make_settings(**changes: object) -> Settings:
-    base = Settings(db=":memory:", clock="manual", start=START, seed=7, api_keys=(KEY,))
+    base = Settings(db=":memory:", clock="manual", start=START, seed=7, api_keys=(KEY,), dispatch="inline")
     return base.replace(**changes) if changes else base
 
 
@@ -49,3 +50,10 @@ def client(app: Flask) -> ContractClient:
 @pytest.fixture
 def auth() -> dict[str, str]:
     return {"Authorization": f"App {KEY}"}
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    found = Receiver()
+    yield found
+    found.close()

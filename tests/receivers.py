@@ -14,8 +14,9 @@ from typing import Any
 class Receiver:
     def __init__(self) -> None:
         self.status = 200
-        self.mode = "answer"  # answer | hang | reset | garbage
+        self.mode = "answer"  # answer | hang | block | reset | garbage
         self.hang_seconds = 5.0
+        self.release = threading.Event()  # ends a "block"
         self.bodies: list[dict[str, Any]] = []
         self.lock = threading.Lock()
         receiver = self
@@ -27,6 +28,9 @@ class Receiver:
                     receiver.bodies.append(json.loads(body))
                 if receiver.mode == "hang":
                     time.sleep(receiver.hang_seconds)
+                    return
+                if receiver.mode == "block":
+                    receiver.release.wait(30)
                     return
                 if receiver.mode == "reset":
                     self.connection.setsockopt(
@@ -56,5 +60,6 @@ class Receiver:
             return [result for body in self.bodies for result in body["results"]]
 
     def close(self) -> None:
+        self.release.set()
         self.server.shutdown()
         self.server.server_close()

@@ -24,7 +24,8 @@ KEY = {"Authorization": "App test-key-1"}
 
 def state(runtime: Runtime) -> Any:
     lists = runtime.lists.summaries()
-    return lists, [runtime.lists.describe(int(str(item["listId"])))["members"] for item in lists]
+    members = [runtime.lists.describe(int(str(item["listId"])))["members"] for item in lists]
+    return lists, members, runtime.reports.outbox({"limit": "100000"})
 
 
 @pytest.mark.parametrize(
@@ -141,19 +142,32 @@ segments = st.one_of(
     st.sampled_from(["1", "0", "-1", "abc", "99999999999999999999", "007", "1e3", "%20", "%2F", "..", "١"]),
     st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="/?#"), max_size=6),
 )
+queries = st.dictionaries(
+    st.sampled_from(
+        ["limit", "bulkId", "messageId", "sentSince", "sentUntil", "generalStatus", "to", "from", "x"]
+    ),
+    st.one_of(st.text(max_size=12), st.sampled_from(["0", "1", "50", "1000", "1001", "-1", "DELIVERED"])),
+    max_size=3,
+).map(lambda q: "?" + "&".join(f"{k}={v}" for k, v in q.items()) if q else "")
 paths = st.one_of(
     st.just(LISTS),
+    st.sampled_from(["/sms/2/text/advanced", "/sms/3/messages"]),
+    st.builds(
+        lambda p, q: p + q,
+        st.sampled_from(["/sms/1/reports", "/sms/3/reports", "/sms/1/logs", "/sms/3/logs"]),
+        queries,
+    ),
     st.builds(lambda s, op: f"{LISTS}/{s}/{op}", segments, st.sampled_from(["add", "remove", "ADD", ""])),
     st.builds(lambda s: f"/__admin/lists/{s}", segments),
     st.builds(lambda s: f"/{s}", segments),
 )
-methods = st.sampled_from(["POST", "POST", "POST", "GET", "PUT", "DELETE", "PATCH", "HEAD"])
+methods = st.sampled_from(["POST", "POST", "POST", "GET", "GET", "PUT", "DELETE", "PATCH", "HEAD"])
 headers = st.sampled_from(
     [KEY, {}, {"Authorization": "App nope"}, {"Authorization": "Basic dGVzdC1rZXktMTo="}]
 )
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(method=methods, path=paths, body=bodies, auth=headers)
 def test_any_request_gets_an_infobip_shaped_answer(method, path, body, auth):
     runtime = FUZZ_RUNTIME

@@ -14,7 +14,7 @@ import logging
 import sqlite3
 import threading
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 from mock_infobip.clock import Clock
@@ -55,11 +55,17 @@ class Scheduler:
         self.transport = transport
         self._lock = threading.RLock()
         self._pool: ThreadPoolExecutor | None = None
+        self._inflight: set[Future[None]] = set()
+        self._inflight_lock = threading.Lock()
 
-    def run_due(self, until: int | None = None, *, step_clock: bool = False) -> None:
+    def run_due(self, until: int | None = None, *, step_clock: bool = False, wait: bool = True) -> None:
         """Carry out everything due up to ``until`` (default now), in time order. With
-        ``step_clock`` a manual clock is moved to each moment before its work, and to ``until``."""
+        ``step_clock`` a manual clock is moved to each moment before its work, and to ``until``.
+        Without ``wait`` (the background worker) pushes run on the pool and settle when they end,
+        so a slow receiver delays nobody else."""
         with self._lock:
+            if wait:
+                self._settle_inflight()
             target = self._clock.now_ms() if until is None else until
             while True:
                 event_at, push_at = self._next_event(target), self._next_push(target)
@@ -71,7 +77,7 @@ class Scheduler:
                 else:
                     assert push_at is not None
                     self._step(push_at, step_clock)
-                    self._push(push_at)
+                    self._push(push_at, wait)
             self._step(target, step_clock)
 
     def next_due(self) -> int | None:
@@ -175,22 +181,36 @@ class Scheduler:
             body,
         )
 
-    def _push(self, at: int) -> None:
-        batches = self._claim(at)
-        if not batches:
-            return
-        answers = list(self._executor().map(self._send, batches))
-        now = self._clock.now_ms()
-        with self._store.write() as conn:
-            for batch, answer in zip(batches, answers, strict=True):
-                self._settle(conn, batch, answer, max(now, at))
+    def _push(self, at: int, wait: bool) -> None:
+        futures = [self._executor().submit(self._deliver, batch, at) for batch in self._claim(at)]
+        with self._inflight_lock:
+            self._inflight.update(futures)
+        for future in futures:
+            future.add_done_callback(self._done)
+        if wait:
+            for future in futures:
+                future.result()
 
-    def _send(self, batch: _Batch) -> Answer:
+    def _done(self, future: Future[None]) -> None:
+        with self._inflight_lock:
+            self._inflight.discard(future)
+
+    def _settle_inflight(self) -> None:
+        """Wait for pushes the background worker started (an advance sees them settled)."""
+        with self._inflight_lock:
+            pending = list(self._inflight)
+        for future in pending:
+            future.exception()
+
+    def _deliver(self, batch: _Batch, at: int) -> None:
+        """POST one batch and settle it (on a pool thread)."""
         try:
-            return self.transport.post(batch.url, batch.body, self._settings.callback_timeout)
+            answer = self.transport.post(batch.url, batch.body, self._settings.callback_timeout)
         except Exception as exc:  # a transport must never take the scheduler down
             log.exception("callback transport failed")
-            return Answer(None, f"{type(exc).__name__}: {exc}"[:500])
+            answer = Answer(None, f"{type(exc).__name__}: {exc}"[:500])
+        with self._store.write() as conn:
+            self._settle(conn, batch, answer, max(self._clock.now_ms(), at))
 
     def _settle(self, conn: sqlite3.Connection, batch: _Batch, answer: Answer, at: int) -> None:
         next_at = None
@@ -276,6 +296,6 @@ class Worker:
             if self._stopping:
                 break
             try:
-                self._scheduler.run_due()
+                self._scheduler.run_due(wait=False)
             except Exception:  # keep the worker alive; the error is logged
                 log.exception("scheduler run failed")

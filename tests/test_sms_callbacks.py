@@ -1,0 +1,177 @@
+"""Pushing reports: grouping, Infobip's retry cycle, bad receivers, the attempt log."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from mock_infobip.app import create_app
+from mock_infobip.reports.scheduler import retry_delay_ms
+from mock_infobip.runtime import Runtime
+from tests.conftest import make_settings
+from tests.sms_helpers import KEY, callback_bodies, rule, send_v2
+from tests.support import ContractClient
+
+CH = "41793026727"
+
+
+def fake(**settings: object) -> tuple[Runtime, ContractClient]:
+    runtime = Runtime(make_settings(**settings))
+    app = create_app(runtime)
+    app.test_client_class = ContractClient
+    client = app.test_client()
+    assert isinstance(client, ContractClient)
+    return runtime, client
+
+
+def test_retry_delays_are_1_plus_n_squared_minutes():
+    assert [retry_delay_ms(n) // 60_000 for n in range(6)] == [1, 2, 5, 10, 17, 26]
+
+
+def test_at_most_100_results_per_callback_per_url(client, runtime, receiver):
+    rule(client, status="DELIVERED_TO_HANDSET", delaySeconds=10)
+    numbers = [f"4179302{i:04d}" for i in range(250)]
+    send_v2(client, *numbers, notifyUrl=receiver.url)
+    runtime.advance(10)
+    assert sorted(len(b["results"]) for b in callback_bodies(receiver, 2)) == [50, 100, 100]
+    assert sorted(r["to"] for r in receiver.results) == sorted(numbers)
+
+
+def test_reports_for_different_urls_go_to_their_url(client, runtime, receiver):
+    from tests.receivers import Receiver
+
+    other = Receiver()
+    try:
+        rule(client, status="DELIVERED_TO_HANDSET", delaySeconds=1)
+        send_v2(client, CH, notifyUrl=receiver.url)
+        send_v2(client, "41793026834", notifyUrl=other.url)
+        runtime.advance(1)
+        assert [r["to"] for r in receiver.results] == [CH]
+        assert [r["to"] for r in other.results] == ["41793026834"]
+    finally:
+        other.close()
+
+
+def test_failed_pushes_follow_the_retry_cycle_until_success(client, runtime, receiver):
+    rule(client, status="DELIVERED_TO_HANDSET", delaySeconds=0)
+    receiver.status = 500
+    send_v2(client, CH, notifyUrl=receiver.url)
+    runtime.advance(60 + 120 + 300 - 0.001)  # attempts at 0, 1, 3 minutes; the next at 8
+    assert len(receiver.bodies) == 3
+    receiver.status = 204
+    runtime.advance(0.001)
+    attempts = client.get("/__admin/callbacks").json["callbacks"]
+    assert [(a["at"][11:19], a["retry"], a["status"]) for a in attempts] == [
+        ("10:00:00", 0, 500),
+        ("10:01:00", 1, 500),
+        ("10:03:00", 2, 500),
+        ("10:08:00", 3, 204),
+    ]
+    assert attempts[0]["nextRetryAt"] == "2026-11-22T10:01:00.000+0000"
+    assert attempts[0]["messageIds"] == [receiver.results[0]["messageId"]]
+    runtime.advance(86400)
+    assert len(receiver.bodies) == 4  # never pushed again after a 2xx
+    assert client.get("/sms/1/reports", headers=KEY).json["results"] == []
+
+
+def test_exhausted_retries_keep_the_report_pullable(receiver):
+    runtime, client = fake(callback_max_retries=2)
+    rule(client, status="DELIVERED_TO_HANDSET", delaySeconds=0)
+    receiver.status = 503
+    send_v2(client, CH, notifyUrl=receiver.url)
+    runtime.advance(86400)
+    assert [a["retry"] for a in client.get("/__admin/callbacks").json["callbacks"]] == [0, 1, 2]
+    (pulled,) = client.get("/sms/1/reports", headers=KEY).json["results"]
+    assert pulled["status"]["name"] == "DELIVERED_TO_HANDSET"
+
+
+@pytest.mark.parametrize(
+    ("mode", "error"), [("hang", "Timeout"), ("reset", "ConnectionError"), ("garbage", "ConnectionError")]
+)
+def test_bad_receivers_cost_their_timeout_and_are_retried(receiver, mode, error):
+    runtime, client = fake(callback_timeout=0.3)
+    receiver.mode, receiver.hang_seconds = mode, 2
+    rule(client, status="DELIVERED_TO_HANDSET", delaySeconds=0)
+    send_v2(client, CH, notifyUrl=receiver.url)
+    runtime.advance(60)
+    attempts = client.get("/__admin/callbacks").json["callbacks"]
+    assert [(a["retry"], a["status"]) for a in attempts] == [(0, None), (1, None)]
+    assert all(error in a["error"] for a in attempts), attempts
+
+
+def test_a_refused_connection_is_retried(client, runtime):
+    rule(client, status="DELIVERED_TO_HANDSET", delaySeconds=0)
+    send_v2(client, CH, notifyUrl="http://127.0.0.1:9/nothing-listens")
+    runtime.advance(60)
+    attempts = client.get("/__admin/callbacks").json["callbacks"]
+    assert [(a["retry"], a["status"]) for a in attempts] == [(0, None), (1, None)]
+    assert "ConnectionError" in attempts[0]["error"]
+
+
+def in_thread(call, seconds: float = 20) -> bool:
+    """Run ``call``; whether it finished within ``seconds`` (a liveness bound, not a timing)."""
+    thread = threading.Thread(target=call, daemon=True)
+    thread.start()
+    thread.join(seconds)
+    return not thread.is_alive()
+
+
+def test_a_blocked_receiver_does_not_block_the_api_or_other_callbacks(receiver):
+    from tests.receivers import Receiver
+
+    runtime, client = fake(callback_timeout=30, dispatch="background")
+    runtime.start_worker()
+    healthy = Receiver()
+    try:
+        receiver.mode = "block"  # holds its callback until released
+        rule(client, status="DELIVERED_TO_HANDSET", delaySeconds=0)
+        send_v2(client, CH, notifyUrl=receiver.url)
+        assert in_thread(lambda: client.get("/sms/1/logs", headers=KEY))
+        send_v2(client, "41793026834", notifyUrl=healthy.url)
+        assert in_thread(lambda: [time.sleep(0.01) for _ in iter(lambda: bool(healthy.bodies), True)])
+        assert healthy.results[0]["to"] == "41793026834"
+        assert receiver.bodies and not receiver.release.is_set()  # the first one is still held
+    finally:
+        receiver.release.set()
+        healthy.close()
+        runtime.close()
+
+
+def test_advance_waits_for_callbacks_in_time_order(client, runtime, receiver):
+    rule(client, match={"to": CH}, status="DELIVERED_TO_HANDSET", delaySeconds=20)
+    rule(client, match={"to": "41793026834"}, status="DELIVERED_TO_HANDSET", delaySeconds=10)
+    send_v2(client, CH, "41793026834", notifyUrl=receiver.url)
+    seen: list[str] = []
+    lock = threading.Lock()
+    original = runtime.scheduler.transport.post
+
+    def post(url: str, body: bytes, timeout: float):  # records the clock at each push
+        with lock:
+            seen.append(client.get("/__admin/clock").json["now"][11:19])
+        return original(url, body, timeout)
+
+    runtime.scheduler.transport.post = post  # type: ignore[method-assign]
+    assert (
+        client.post("/__admin/clock/advance", json={"seconds": 30}).json["now"]
+        == "2026-11-22T10:00:30.000+0000"
+    )
+    assert [r["to"] for r in receiver.results] == ["41793026834", CH]
+    assert seen == ["10:00:10", "10:00:20"]
+
+
+def test_admin_messages_show_the_status_history(client, runtime, receiver):
+    rule(client, status="DELIVERED_TO_HANDSET", delaySeconds=30)
+    send_v2(client, CH, notifyUrl=receiver.url, intermediateReport=True)
+    runtime.advance(30)
+    (message,) = client.get("/__admin/messages").json["messages"]
+    assert [(h["at"][11:19], h["status"]) for h in message["history"]] == [
+        ("10:00:00", "PENDING_ACCEPTED"),
+        ("10:00:10", "PENDING_ENROUTE"),
+        ("10:00:20", "DELIVERED_TO_OPERATOR"),
+        ("10:00:30", "DELIVERED_TO_HANDSET"),
+    ]
+    assert message["callbackUrl"] == receiver.url
+    assert client.get("/__admin/messages?status=DELIVERED").json["messages"] == [message]
+    assert client.get("/__admin/messages?status=REJECTED").json["messages"] == []
