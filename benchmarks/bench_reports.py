@@ -50,15 +50,22 @@ def send(server: Server, session: requests.Session, count: int, **message: Any) 
     started = time.perf_counter()
     for first in range(0, count, BATCH):
         numbers = [{"to": f"4179{n:07d}"} for n in range(first, min(count, first + BATCH))]
-        body = {"messages": [{"from": "Bench", "text": "Your code is 1234", "destinations": numbers, **message}]}
-        session.post(server.base_url + "/sms/2/text/advanced", json=body,
-                     headers={"Authorization": f"App {server.api_key}"}).raise_for_status()
+        body = {
+            "messages": [{"from": "Bench", "text": "Your code is 1234", "destinations": numbers, **message}]
+        }
+        session.post(
+            server.base_url + "/sms/2/text/advanced",
+            json=body,
+            headers={"Authorization": f"App {server.api_key}"},
+        ).raise_for_status()
     return time.perf_counter() - started
 
 
 def advance(server: Server, session: requests.Session, seconds: float) -> float:
     started = time.perf_counter()
-    session.post(server.base_url + "/__admin/clock/advance", json={"seconds": seconds}, timeout=3600).raise_for_status()
+    session.post(
+        server.base_url + "/__admin/clock/advance", json={"seconds": seconds}, timeout=3600
+    ).raise_for_status()
     return time.perf_counter() - started
 
 
@@ -70,7 +77,9 @@ def peak_memory_mb(server: Server) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--pushed", type=int, default=10_000)
     parser.add_argument("--messages", type=int, default=100_000)
     args = parser.parse_args()
@@ -92,8 +101,10 @@ def main() -> None:
             bulk_send = send(big, session, args.messages)
             four_days = advance(big, session, 4 * 86400)
             memory = peak_memory_mb(big)
-            logs = session.get(big.base_url + "/__admin/messages?limit=100000",
-                               headers={"Authorization": f"App {big.api_key}"}).json()["messages"]
+            logs = session.get(
+                big.base_url + "/__admin/messages?limit=100000",
+                headers={"Authorization": f"App {big.api_key}"},
+            ).json()["messages"]
         finally:
             big.stop()
     pending = sum(1 for m in logs if m["status"].startswith("PENDING"))
@@ -101,7 +112,10 @@ def main() -> None:
     print("| measure | value |")
     print("| --- | ---: |")
     print(f"| send {args.pushed:,} messages (1,000 a request) | {send_seconds:.1f} s |")
-    print(f"| advance: {args.pushed:,} reports pushed in {receiver.callbacks} callbacks | {push_seconds:.2f} s |")
+    print(
+        f"| advance: {args.pushed:,} reports pushed in {receiver.callbacks} callbacks "
+        f"| {push_seconds:.2f} s |"
+    )
     print(f"| reports pushed per second (target ≥ 2,000) | {args.pushed / push_seconds:,.0f} |")
     print(f"| send {args.messages:,} messages, default profile, no callback | {bulk_send:.1f} s |")
     print(f"| advance {args.messages:,} messages through 4 days (target < 60 s) | {four_days:.1f} s |")

@@ -103,7 +103,8 @@ CREATE TABLE IF NOT EXISTS messages (
     status TEXT NOT NULL,
     error TEXT NOT NULL,
     done_at INTEGER,
-    pull INTEGER NOT NULL DEFAULT 0
+    pull INTEGER NOT NULL DEFAULT 0,
+    notify_xml INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS messages_by_account ON messages(account_id, sent_at);
 CREATE INDEX IF NOT EXISTS messages_by_message_id ON messages(account_id, message_id);
@@ -133,7 +134,8 @@ CREATE TABLE IF NOT EXISTS deliveries (
     retry INTEGER NOT NULL DEFAULT 0,
     state TEXT NOT NULL DEFAULT 'pending',
     claimed_until INTEGER NOT NULL DEFAULT 0,
-    final INTEGER NOT NULL
+    final INTEGER NOT NULL,
+    xml INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries(state, due_at);
 CREATE TABLE IF NOT EXISTS callback_attempts (
@@ -157,6 +159,12 @@ CREATE TABLE IF NOT EXISTS outcome_rules (
     intermediate TEXT NOT NULL
 );
 """
+
+# Columns added after a table was first released: added to older database files on open.
+ADDED_COLUMNS = {
+    "messages": {"notify_xml": "INTEGER NOT NULL DEFAULT 0"},
+    "deliveries": {"xml": "INTEGER NOT NULL DEFAULT 0"},
+}
 
 # What ``reset`` wipes: everything but accounts, keys, the clock and the meta values.
 RESET_TABLES = (
@@ -196,6 +204,11 @@ class Store:
                 for statement in SCHEMA.split(";"):
                     if statement.strip():
                         conn.execute(statement)
+                for table, columns in ADDED_COLUMNS.items():
+                    present = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+                    for column, declaration in columns.items():
+                        if column not in present:
+                            conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
 
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:

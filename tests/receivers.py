@@ -18,6 +18,8 @@ class Receiver:
         self.hang_seconds = 5.0
         self.release = threading.Event()  # ends a "block"
         self.bodies: list[dict[str, Any]] = []
+        self.xml: list[str] = []
+        self.content_types: list[str] = []
         self.lock = threading.Lock()
         receiver = self
 
@@ -25,7 +27,11 @@ class Receiver:
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 with receiver.lock:
-                    receiver.bodies.append(json.loads(body))
+                    receiver.content_types.append(self.headers.get("Content-Type", ""))
+                    if self.headers.get("Content-Type") == "application/xml":
+                        receiver.xml.append(body.decode())
+                    else:
+                        receiver.bodies.append(json.loads(body))
                 if receiver.mode == "hang":
                     time.sleep(receiver.hang_seconds)
                     return

@@ -147,10 +147,10 @@ def test_advance_waits_for_callbacks_in_time_order(client, runtime, receiver):
     lock = threading.Lock()
     original = runtime.scheduler.transport.post
 
-    def post(url: str, body: bytes, timeout: float):  # records the clock at each push
+    def post(url: str, body: bytes, timeout: float, content_type: str):  # records the clock at each push
         with lock:
             seen.append(client.get("/__admin/clock").json["now"][11:19])
-        return original(url, body, timeout)
+        return original(url, body, timeout, content_type)
 
     runtime.scheduler.transport.post = post  # type: ignore[method-assign]
     assert (
@@ -175,3 +175,38 @@ def test_admin_messages_show_the_status_history(client, runtime, receiver):
     assert message["callbackUrl"] == receiver.url
     assert client.get("/__admin/messages?status=DELIVERED").json["messages"] == [message]
     assert client.get("/__admin/messages?status=REJECTED").json["messages"] == []
+
+
+@pytest.mark.parametrize(
+    ("version", "root", "count"), [(2, "reportResponse", "smsCount"), (3, "DeliveryReports", "messageCount")]
+)
+def test_xml_callbacks_when_asked(client, runtime, receiver, version, root, count):
+    from xml.etree import ElementTree
+
+    rule(client, status="DELIVERED_TO_HANDSET", delaySeconds=1)
+    if version == 2:
+        send_v2(client, CH, notifyUrl=receiver.url, notifyContentType="application/xml", callbackData="x&y")
+    else:
+        from tests.sms_helpers import send_v3
+
+        send_v3(
+            client,
+            CH,
+            webhooks={
+                "delivery": {"url": receiver.url},
+                "contentType": "application/xml",
+                "callbackData": "x&y",
+            },
+        )
+    runtime.advance(1)
+    assert receiver.content_types == ["application/xml"]
+    (document,) = receiver.xml
+    assert document.startswith('<?xml version="1.0" encoding="UTF-8"?>')
+    tree = ElementTree.fromstring(document)
+    assert tree.tag == root
+    (result,) = tree.findall("./results/result")
+    assert result.findtext("to") == CH
+    assert result.findtext("callbackData") == "x&y"
+    assert result.findtext(count) == "1"
+    assert result.findtext("status/name") == "DELIVERED_TO_HANDSET"
+    assert result.findtext("error/permanent") == "false"

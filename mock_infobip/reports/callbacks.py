@@ -9,8 +9,6 @@ from typing import Protocol
 
 import requests
 
-JSON_HEADERS = {"Content-Type": "application/json"}
-
 
 @dataclass(frozen=True)
 class Answer:
@@ -23,7 +21,9 @@ class Answer:
 
 
 class Transport(Protocol):
-    def post(self, url: str, body: bytes, timeout: float) -> Answer: ...
+    def post(
+        self, url: str, body: bytes, timeout: float, content_type: str = "application/json"
+    ) -> Answer: ...
 
 
 class HttpTransport:
@@ -40,12 +40,12 @@ class HttpTransport:
             self._local.session = session
         return session
 
-    def post(self, url: str, body: bytes, timeout: float) -> Answer:
+    def post(self, url: str, body: bytes, timeout: float, content_type: str = "application/json") -> Answer:
         try:
             with self._session().post(
                 url,
                 data=body,
-                headers=JSON_HEADERS,
+                headers={"Content-Type": content_type},
                 timeout=(timeout, timeout),
                 stream=True,
                 allow_redirects=False,

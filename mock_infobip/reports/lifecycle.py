@@ -38,7 +38,14 @@ def apply_status(
     if push:
         body = report(row["version"], row, status, error, at, catalog)
         conn.execute(
-            "INSERT INTO deliveries (message, url, body, due_at, final) VALUES (?, ?, ?, ?, ?)",
-            (row["id"], url, json.dumps(body, separators=(",", ":"), ensure_ascii=False), at, int(final)),
+            "INSERT INTO deliveries (message, url, body, due_at, final, xml) VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                row["id"],
+                url,
+                json.dumps(body, separators=(",", ":"), ensure_ascii=False),
+                at,
+                int(final),
+                row["notify_xml"],
+            ),
         )
     return push

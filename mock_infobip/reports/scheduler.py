@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from mock_infobip.clock import Clock
 from mock_infobip.reports.callbacks import Answer, Transport
 from mock_infobip.reports.lifecycle import PULL_NONE, PULL_READY, apply_status
+from mock_infobip.reports.xml import JSON_TYPE, XML_TYPE, reports_xml
 from mock_infobip.settings import Settings
 from mock_infobip.sms.catalog import Catalog
 from mock_infobip.store import Store
@@ -42,6 +43,7 @@ class _Batch:
     message_ids: list[str]
     finals: list[int]  # message rows of the final reports in it
     body: bytes
+    content_type: str
 
 
 class Scheduler:
@@ -153,32 +155,42 @@ class Scheduler:
         lease = self._clock.wall_ms() + round(self._settings.callback_timeout * 1000) + 30_000
         with self._store.write() as conn:
             rows = conn.execute(
-                "SELECT id, message, url, body, retry, final FROM deliveries WHERE state = 'pending' "
-                "AND due_at = ? AND claimed_until <= ? ORDER BY id LIMIT ?",
+                "SELECT d.id, d.message, d.url, d.body, d.retry, d.final, d.xml, m.version "
+                "FROM deliveries d JOIN messages m ON m.id = d.message WHERE d.state = 'pending' "
+                "AND d.due_at = ? AND d.claimed_until <= ? ORDER BY d.id LIMIT ?",
                 (at, self._clock.wall_ms(), limit),
             ).fetchall()
             conn.executemany(
                 "UPDATE deliveries SET claimed_until = ? WHERE id = ?", [(lease, r["id"]) for r in rows]
             )
-        groups: dict[tuple[str, int], list[sqlite3.Row]] = {}
+        groups: dict[tuple[str, int, int, int], list[sqlite3.Row]] = {}
         for row in rows:
-            groups.setdefault((row["url"], row["retry"]), []).append(row)
+            groups.setdefault((row["url"], row["retry"], row["xml"], row["version"]), []).append(row)
         return [
-            self._batch(url, retry, chunk)
-            for (url, retry), members in groups.items()
+            self._batch(url, retry, chunk, version if xml else None)
+            for (url, retry, xml, version), members in groups.items()
             for chunk in _chunks(members, size)
         ]
 
     @staticmethod
-    def _batch(url: str, retry: int, rows: list[sqlite3.Row]) -> _Batch:
-        body = ('{"results":[' + ",".join(r["body"] for r in rows) + "]}").encode()
+    def _batch(url: str, retry: int, rows: list[sqlite3.Row], xml_version: int | None) -> _Batch:
+        """One callback: JSON, or XML in the shape of ``xml_version`` when the messages asked."""
+        results = [json.loads(r["body"]) for r in rows]
+        if xml_version is None:
+            body, content_type = (
+                ('{"results":[' + ",".join(r["body"] for r in rows) + "]}").encode(),
+                JSON_TYPE,
+            )
+        else:
+            body, content_type = reports_xml(xml_version, results), XML_TYPE
         return _Batch(
             url,
             retry,
             [r["id"] for r in rows],
-            [json.loads(r["body"])["messageId"] for r in rows],
+            [result["messageId"] for result in results],
             [r["message"] for r in rows if r["final"]],
             body,
+            content_type,
         )
 
     def _push(self, at: int, wait: bool) -> None:
@@ -205,7 +217,9 @@ class Scheduler:
     def _deliver(self, batch: _Batch, at: int) -> None:
         """POST one batch and settle it (on a pool thread)."""
         try:
-            answer = self.transport.post(batch.url, batch.body, self._settings.callback_timeout)
+            answer = self.transport.post(
+                batch.url, batch.body, self._settings.callback_timeout, batch.content_type
+            )
         except Exception as exc:  # a transport must never take the scheduler down
             log.exception("callback transport failed")
             answer = Answer(None, f"{type(exc).__name__}: {exc}"[:500])

@@ -36,6 +36,7 @@ class Outgoing:
     entity_id: str | None = None
     application_id: str | None = None
     campaign_reference_id: str | None = None
+    notify_xml: bool = False  # callbacks as application/xml
 
 
 @dataclass(frozen=True)
@@ -104,6 +105,7 @@ def from_v2(body: Mapping[str, Any], allowed_hosts: Collection[str]) -> SendRequ
                     entity_id=message.get("entityId"),
                     application_id=message.get("applicationId"),
                     campaign_reference_id=message.get("campaignReferenceId"),
+                    notify_xml=message.get("notifyContentType") == "application/xml",
                 )
             )
     return SendRequest(2, body.get("bulkId"), bool(body.get("includeSmsCountInResponse", False)), messages)
@@ -144,6 +146,7 @@ def from_v3(body: Mapping[str, Any], allowed_hosts: Collection[str]) -> SendRequ
                     entity_id=platform.get("entityId"),
                     application_id=platform.get("applicationId"),
                     campaign_reference_id=message_options.get("campaignReferenceId"),
+                    notify_xml=webhooks.get("contentType") == "application/xml",
                 )
             )
     return SendRequest(

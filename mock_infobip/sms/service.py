@@ -128,8 +128,9 @@ class Messaging:
         cursor = conn.execute(
             "INSERT INTO messages (account_id, message_id, bulk_id, version, destination, region, sender, "
             "text, sms_count, price, callback_url, callback_data, intermediate, entity_id, application_id, "
-            "campaign_reference_id, sent_at, validity_ms, no_reports, status, error, done_at, pull) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)",
+            "campaign_reference_id, sent_at, validity_ms, no_reports, status, error, done_at, pull, "
+            "notify_xml) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)",
             (
                 account.id,
                 message_id,
@@ -153,6 +154,7 @@ class Messaging:
                 ACCEPTED,
                 NO_ERROR,
                 None,
+                int(message.notify_xml),
             ),
         )
         row_id = int(cursor.lastrowid or 0)
