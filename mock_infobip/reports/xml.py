@@ -26,6 +26,5 @@ def reports_xml(version: int, results: list[dict[str, Any]]) -> bytes:
     container = ElementTree.SubElement(root, "results")
     for result in results:
         _fill(ElementTree.SubElement(container, "result"), result)
-    return b'<?xml version="1.0" encoding="UTF-8"?>' + ElementTree.tostring(
-        root, encoding="utf-8", xml_declaration=False
-    )
+    text = ElementTree.tostring(root, encoding="unicode")
+    return ('<?xml version="1.0" encoding="UTF-8"?>' + text).encode("utf-8")
