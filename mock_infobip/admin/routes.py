@@ -70,22 +70,25 @@ def list_lists(call: Call) -> Response:
     return json_response({"lists": call.runtime.lists.summaries()})
 
 
-def _list_id(call: Call) -> int:
-    list_id = parse_list_id(call.path["listId"])
-    if list_id is None:
-        raise NotFound("list", call.path["listId"])
-    return list_id
+def _path_id(call: Call, name: str, what: str) -> int:
+    """A numeric id from the path; anything else is a 404 for ``what``."""
+    found = parse_list_id(call.path[name])
+    if found is None:
+        raise NotFound(what, call.path[name])
+    return found
 
 
 def get_list(call: Call) -> Response:
     limit = call.query.get("limit")
     offset = int(call.query.get("offset") or 0)
-    described = call.runtime.lists.describe(_list_id(call), int(limit) if limit else None, offset)
+    described = call.runtime.lists.describe(
+        _path_id(call, "listId", "list"), int(limit) if limit else None, offset
+    )
     return json_response(described)
 
 
 def delete_list(call: Call) -> Response:
-    list_id = _list_id(call)
+    list_id = _path_id(call, "listId", "list")
     call.runtime.lists.delete(list_id)
     return json_response({"listId": list_id, "deleted": True})
 
@@ -115,9 +118,7 @@ def clear_outcomes(call: Call) -> Response:
 
 
 def delete_outcome(call: Call) -> Response:
-    rule_id = parse_list_id(call.path["ruleId"])
-    if rule_id is None:
-        raise NotFound("outcome rule", call.path["ruleId"])
+    rule_id = _path_id(call, "ruleId", "outcome rule")
     return json_response({"deleted": call.runtime.outcomes.delete(rule_id)})
 
 

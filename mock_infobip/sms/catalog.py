@@ -27,6 +27,8 @@ def _describe(name: str) -> str:
 
 @dataclass(frozen=True)
 class Status:
+    """A general status; ``key`` (``GROUP/NAME``) is unique where the name alone is not."""
+
     group_id: int
     group_name: str
     id: int
@@ -45,35 +47,16 @@ class Status:
             "name": self.name,
             "description": self.description,
         }
-
-    @property
-    def final(self) -> bool:
-        """A status after which no further report follows (DELIVERED_TO_OPERATOR may be followed)."""
-        return self.group_id != PENDING and self.name != "DELIVERED_TO_OPERATOR"
 
 
 @dataclass(frozen=True)
-class Error:
-    group_id: int
-    group_name: str
-    id: int
-    name: str
-    description: str
-    permanent: bool
+class Error(Status):
+    """A general error code: a status with ``permanent``."""
 
-    @property
-    def key(self) -> str:
-        return f"{self.group_name}/{self.name}"
+    permanent: bool = False
 
     def wire(self) -> dict[str, Any]:
-        return {
-            "groupId": self.group_id,
-            "groupName": self.group_name,
-            "id": self.id,
-            "name": self.name,
-            "description": self.description,
-            "permanent": self.permanent,
-        }
+        return {**super().wire(), "permanent": self.permanent}
 
 
 class Catalog:
