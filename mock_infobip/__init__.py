@@ -2,4 +2,23 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from mock_infobip.testing import Fake, Server
+
 __version__ = "0.1.0"
+
+
+def fake(*base_urls: str, **settings: object) -> Fake:
+    """The fake in this process, no sockets (see :mod:`mock_infobip.testing`)."""
+    from mock_infobip.testing import fake as _fake
+
+    return _fake(*base_urls, **settings)
+
+
+def server(**settings: object) -> Server:
+    """The fake on a loopback waitress server in a background thread."""
+    from mock_infobip.testing import server as _server
+
+    return _server(**settings)

@@ -14,6 +14,21 @@ from mock_infobip.accounts import AccountsService, Principal
 from mock_infobip.errors import Unauthorized
 
 
+def presented_key(header: str | None) -> str | None:
+    """The API key a header presents (App, or Basic with an empty password), checked or not."""
+    scheme, _, value = (header or "").strip().partition(" ")
+    value = value.strip()
+    if scheme.lower() == "app" and value:
+        return value
+    if scheme.lower() == "basic":
+        try:
+            user, colon, password = base64.b64decode(value, validate=True).decode("utf-8").partition(":")
+        except (binascii.Error, UnicodeDecodeError):
+            return None
+        return user if colon and user and not password else None
+    return None
+
+
 def authenticate(accounts: AccountsService, header: str | None) -> Principal:
     scheme, _, value = (header or "").strip().partition(" ")
     value = value.strip()

@@ -87,6 +87,8 @@ class Clock:
 
     def now_ms(self) -> int:
         if self.mode == "manual":
+            if self._store.in_memory:  # no other process shares this clock: our anchor is current
+                return self._anchor_virtual
             with self._store.read() as conn:
                 row = conn.execute("SELECT anchor_virtual FROM clock WHERE id = 1").fetchone()
             return int(row[0])
@@ -106,7 +108,8 @@ class Clock:
         with self._store.write() as conn:
             conn.execute("UPDATE clock SET anchor_virtual = max(anchor_virtual, ?) WHERE id = 1", (ms,))
             row = conn.execute("SELECT anchor_virtual FROM clock WHERE id = 1").fetchone()
-        return int(row[0])
+        self._anchor_virtual = int(row[0])
+        return self._anchor_virtual
 
     def advance(self, seconds: float) -> int:
         """Move a manual clock forward by ``seconds`` (millisecond precision); returns the new time."""
@@ -120,7 +123,13 @@ class Clock:
                 (round(seconds * 1000),),
             )
             row = conn.execute("SELECT anchor_virtual FROM clock WHERE id = 1").fetchone()
-        return int(row[0])
+        self._anchor_virtual = int(row[0])
+        return self._anchor_virtual
+
+    def real_sleep(self, seconds: float) -> None:
+        """Wait ``seconds`` of real time, whatever the mode (latency of a fault)."""
+        if seconds > 0:
+            self._wall.sleep(seconds)
 
     def wall_sleep(self, seconds: float) -> None:
         """Really wait ``seconds`` of the fake's time on a running clock."""

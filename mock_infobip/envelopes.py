@@ -22,6 +22,10 @@ LEGACY_MESSAGES: dict[int, tuple[str, str]] = {
     413: ("REQUEST_TOO_LARGE", "Request entity too large"),
     429: ("TOO_MANY_REQUESTS", "Too many requests"),
     500: ("GENERAL_ERROR", "Something went wrong. Please contact support."),
+    # Decisions, for statuses only a fault rule produces:
+    502: ("BAD_GATEWAY", "Bad gateway"),
+    503: ("SERVICE_UNAVAILABLE", "Service unavailable"),
+    504: ("GATEWAY_TIMEOUT", "Gateway timeout"),
 }
 
 # The /sms/3 envelope: HTTP status -> (errorCode, description, action, resources).
@@ -52,6 +56,10 @@ NEW_MESSAGES: dict[int, tuple[str, str, str, list[dict[str, str]]]] = {
         ],
     ),
     500: ("E500", "Something went wrong.", "Contact the support.", []),
+    # Decisions, for statuses only a fault rule produces:
+    502: ("E502", "Bad gateway.", "Try again later.", []),
+    503: ("E503", "Service unavailable.", "Try again later.", []),
+    504: ("E504", "Gateway timeout.", "Try again later.", []),
 }
 # Statuses that are always answered in the legacy envelope, whatever the path (spec/README.md).
 ALWAYS_LEGACY = frozenset({404, 405, 413})

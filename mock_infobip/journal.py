@@ -34,8 +34,8 @@ class Journal:
         if self.capacity <= 0:
             return
         cut = self._body_chars
-        with self._store.write() as conn:
-            cursor = conn.execute(
+        newest = (
+            self._store.execute(
                 "INSERT INTO journal (at, method, path, query, status, api_key, account_id, "
                 "operation, request_body, response_body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
@@ -50,10 +50,11 @@ class Journal:
                     entry.request_body[:cut],
                     entry.response_body[:cut],
                 ),
-            )
-            newest = int(cursor.lastrowid or 0)
-            if newest % PRUNE_EVERY == 0:
-                conn.execute("DELETE FROM journal WHERE id <= ?", (newest - self.capacity,))
+            ).lastrowid
+            or 0
+        )
+        if newest % PRUNE_EVERY == 0:
+            self._store.execute("DELETE FROM journal WHERE id <= ?", (newest - self.capacity,))
 
     def entries(
         self, *, path: str | None = None, api_key: str | None = None, limit: int | None = None

@@ -9,6 +9,7 @@ from __future__ import annotations
 from mock_infobip import __version__
 from mock_infobip.accounts import Account, AccountsService
 from mock_infobip.clock import Clock, Wall
+from mock_infobip.faults import FaultRules
 from mock_infobip.journal import Journal
 from mock_infobip.lists.service import ListsService
 from mock_infobip.randomness import Randomness, fresh_seed
@@ -54,6 +55,9 @@ class Runtime:
             self.store, self.clock, settings, self.catalog, transport or HttpTransport()
         )
         self.worker = Worker(self.scheduler, self.clock)
+        self.faults = FaultRules(self.store, self.random)
+        # Unexpected exceptions raised while serving (the pytest plugin reports them in the test)
+        self.errors: list[BaseException] = []
         # Hosts callbacks may go to besides loopback (the setting, plus in-process receivers)
         self.callback_hosts: set[str] = set(settings.callback_hosts)
         self.journal = Journal(self.store, self.clock, settings.journal_size, settings.journal_body_chars)

@@ -9,11 +9,15 @@ from types import FrameType
 from typing import TextIO
 
 import waitress
+from waitress import wasyncore
+from waitress.channel import HTTPChannel
 from waitress.server import BaseWSGIServer, MultiSocketServer
+from waitress.task import WSGITask
 
 from mock_infobip.app import create_app
 from mock_infobip.runtime import Runtime
 from mock_infobip.settings import Settings, SettingsError
+from mock_infobip.web import DropConnection
 
 
 def is_loopback(host: str) -> bool:
@@ -32,6 +36,20 @@ def check_exposure(settings: Settings) -> None:
         )
 
 
+class FaultTask(WSGITask):
+    """Serves a request; a ``drop`` fault closes the connection without writing a byte."""
+
+    def service(self) -> None:
+        try:
+            super().service()
+        except DropConnection:
+            self.close_on_finish = True
+
+
+class FaultChannel(HTTPChannel):
+    task_class = FaultTask
+
+
 def create_server(runtime: Runtime) -> BaseWSGIServer | MultiSocketServer:
     settings = runtime.settings
     server: BaseWSGIServer | MultiSocketServer = waitress.create_server(  # type: ignore[attr-defined]
@@ -42,7 +60,21 @@ def create_server(runtime: Runtime) -> BaseWSGIServer | MultiSocketServer:
         ident="mock-infobip",
         clear_untrusted_proxy_headers=True,
     )
+    listeners: list[object] = (
+        [server] if isinstance(server, BaseWSGIServer) else list((server.map or {}).values())
+    )
+    for listener in listeners:
+        if isinstance(listener, BaseWSGIServer):
+            listener.channel_class = FaultChannel
     return server
+
+
+def stop_threaded(server: BaseWSGIServer) -> None:
+    """Stop a server whose loop runs in another thread: first its worker threads finish their
+    tasks, then its connections are closed from inside the loop (waitress's trigger), which ends it."""
+    server.task_dispatcher.shutdown()
+    connections = server._map  # type: ignore[attr-defined]  # waitress keeps its socket map here
+    server.trigger.pull_trigger(lambda: wasyncore.close_all(connections))  # type: ignore[attr-defined]
 
 
 def base_url(host: str, port: int) -> str:

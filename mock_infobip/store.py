@@ -149,6 +149,20 @@ CREATE TABLE IF NOT EXISTS callback_attempts (
     body TEXT NOT NULL,
     next_retry_at INTEGER
 );
+CREATE TABLE IF NOT EXISTS faults (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    method TEXT NOT NULL,
+    path TEXT NOT NULL,
+    api_key TEXT,
+    status INTEGER,
+    latency_ms INTEGER NOT NULL,
+    drop_connection INTEGER NOT NULL,
+    truncate INTEGER NOT NULL,
+    times_left INTEGER,
+    probability REAL NOT NULL,
+    seen INTEGER NOT NULL DEFAULT 0,
+    applied INTEGER NOT NULL DEFAULT 0
+);
 CREATE TABLE IF NOT EXISTS outcome_rules (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     match_kind TEXT NOT NULL,
@@ -234,18 +248,16 @@ class Store:
 
     @contextmanager
     def read(self) -> Iterator[sqlite3.Connection]:
-        """A consistent read: inside a write it joins it, otherwise one read transaction."""
+        """Reads: inside a write they join it; otherwise each statement sees the database as of its
+        own start (no transaction to open and close: most reads are one statement)."""
         with self._lock:
-            if self._depth:
-                yield self._conn
-                return
-            self._conn.execute("BEGIN")
-            self._depth = 1
-            try:
-                yield self._conn
-            finally:
-                self._depth = 0
-                self._conn.execute("COMMIT")
+            yield self._conn
+
+    def execute(self, sql: str, params: tuple[object, ...] = ()) -> sqlite3.Cursor:
+        """One statement, atomic on its own (SQLite's implicit transaction): cheaper than
+        :meth:`write` when there is only one."""
+        with self._lock:
+            return self._conn.execute(sql, params)
 
     def get_meta(self, key: str) -> str | None:
         with self.read() as conn:

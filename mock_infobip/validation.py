@@ -191,7 +191,9 @@ class Contracts:
     def validator(self, ref: str) -> Any:
         found = self._validators.get(ref)
         if found is None:
-            found = ContractValidator({"$ref": BASE_URI + ref}, registry=self.registry)
+            # Bound to the resolved schema (and its base URI), so no $ref is followed per call.
+            resolved = self.registry.resolver().lookup(BASE_URI + ref)
+            found = ContractValidator(resolved.contents, registry=self.registry, _resolver=resolved.resolver)
             self._validators[ref] = found
         return found
 

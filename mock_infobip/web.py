@@ -22,7 +22,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from mock_infobip import envelopes
 from mock_infobip.accounts import Account, Principal
-from mock_infobip.auth import authenticate
+from mock_infobip.auth import authenticate, presented_key
 from mock_infobip.errors import (
     Conflict,
     DomainError,
@@ -183,6 +183,7 @@ def _http_error(exc: HTTPException) -> Response:
 
 def _unexpected(exc: Exception) -> Response:
     log.error("unexpected error on %s %s", request.method, request.path, exc_info=exc)
+    runtime().errors.append(exc)
     return error_response(500)
 
 
@@ -198,29 +199,63 @@ def _check_admin_token() -> Response | None:
     return None
 
 
-def _journal(response: Response) -> Response:
+class DropConnection(BaseException):
+    """A fault: close the connection without an answer. A BaseException, so that Flask's error
+    handlers let it through to the server (``serve.FaultTask``) or the in-process adapter."""
+
+
+def _apply_fault() -> Response | None:
     if request.path.startswith(ADMIN_PREFIX):
-        return response
+        return None
     rt = runtime()
+    fault = rt.faults.take(request.method, request.path, presented_key(request.headers.get("Authorization")))
+    if fault is None:
+        return None
+    g.fault = fault
+    rt.clock.real_sleep(fault.latency_ms / 1000)
+    if fault.drop:
+        rt.journal.record(_entry(0, ""))
+        raise DropConnection()
+    if fault.status is not None:
+        g.operation = rt.contracts.operations.get(str(request.endpoint))
+        return error_response(fault.status)
+    return None
+
+
+def _truncate(response: Response) -> Response:
+    """A fault: the full Content-Length, half the body (the client sees a broken answer)."""
+    fault = g.get("fault")
+    if fault is not None and fault.truncate:
+        data = response.get_data()
+        response.response = [data[: len(data) // 2]]
+        response.headers["Content-Length"] = str(len(data))
+    return response
+
+
+def _entry(status: int, response_body: str) -> Entry:
     try:
-        raw = b"" if response.status_code == 413 else request.get_data(cache=True)
+        raw = b"" if status == 413 else request.get_data(cache=True)
     except HTTPException:
         raw = b""
     principal: Principal | None = g.get("principal")
     operation: Operation | None = g.get("operation")
-    rt.journal.record(
-        Entry(
-            method=request.method,
-            path=request.path,
-            query=request.query_string.decode("latin-1"),
-            status=response.status_code,
-            api_key=principal.api_key if principal else None,
-            account_id=principal.account.id if principal else None,
-            operation=operation.id if operation else None,
-            request_body=raw.decode("utf-8", "replace"),
-            response_body=response.get_data(as_text=True) if not response.is_streamed else "",
-        )
+    return Entry(
+        method=request.method,
+        path=request.path,
+        query=request.query_string.decode("latin-1"),
+        status=status,
+        api_key=principal.api_key if principal else presented_key(request.headers.get("Authorization")),
+        account_id=principal.account.id if principal else None,
+        operation=operation.id if operation else None,
+        request_body=raw.decode("utf-8", "replace"),
+        response_body=response_body,
     )
+
+
+def _journal(response: Response) -> Response:
+    if not request.path.startswith(ADMIN_PREFIX):
+        body = response.get_data(as_text=True) if not response.is_streamed else ""
+        runtime().journal.record(_entry(response.status_code, body))
     return response
 
 
@@ -229,4 +264,6 @@ def install(app: Flask) -> None:
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected)
     app.before_request(_check_admin_token)
+    app.before_request(_apply_fault)
+    app.after_request(_truncate)  # after-request hooks run last-registered first: journal, then truncate
     app.after_request(_journal)

@@ -130,7 +130,27 @@ def callbacks(call: Call) -> Response:
     return json_response({"callbacks": call.runtime.reports.attempts(call.query)})
 
 
+def add_fault(call: Call) -> Response:
+    return json_response(call.runtime.faults.add(call.body).describe(), 201)
+
+
+def list_faults(call: Call) -> Response:
+    return json_response({"faults": [fault.describe() for fault in call.runtime.faults.all()]})
+
+
+def clear_faults(call: Call) -> Response:
+    return json_response({"deleted": call.runtime.faults.delete()})
+
+
+def delete_fault(call: Call) -> Response:
+    return json_response({"deleted": call.runtime.faults.delete(_path_id(call, "faultId", "fault"))})
+
+
 HANDLERS: dict[str, Handler] = {
+    "admin.faults.create": add_fault,
+    "admin.faults.list": list_faults,
+    "admin.faults.clear": clear_faults,
+    "admin.faults.delete": delete_fault,
     "admin.outcomes.create": add_outcome,
     "admin.outcomes.list": list_outcomes,
     "admin.outcomes.clear": clear_outcomes,

@@ -1,0 +1,132 @@
+"""Fault rules: for requests matching a method, a path glob and optionally an API key, force a
+status (in the endpoint's own envelope), add latency, drop the connection or truncate the answer;
+for the next N matches, or with a probability drawn from the seeded source."""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from mock_infobip.errors import NotFound
+from mock_infobip.randomness import Randomness
+from mock_infobip.store import Store
+
+
+@dataclass(frozen=True)
+class Fault:
+    id: int
+    method: str  # "*" for any
+    path: str  # glob over the request path
+    api_key: str | None
+    status: int | None
+    latency_ms: int
+    drop: bool
+    truncate: bool
+    times_left: int | None  # None: every match
+    probability: float
+    applied: int = 0
+
+    def matches(self, method: str, path: str, api_key: str | None) -> bool:
+        return (
+            self.method in ("*", method.upper())
+            and fnmatch.fnmatchcase(path, self.path)
+            and (self.api_key is None or self.api_key == api_key)
+        )
+
+    def describe(self) -> dict[str, Any]:
+        described: dict[str, Any] = {"id": self.id, "method": self.method, "path": self.path}
+        if self.api_key is not None:
+            described["apiKey"] = self.api_key
+        if self.status is not None:
+            described["status"] = self.status
+        described.update(
+            {
+                "latencyMs": self.latency_ms,
+                "drop": self.drop,
+                "truncate": self.truncate,
+                "probability": self.probability,
+                "applied": self.applied,
+            }
+        )
+        if self.times_left is not None:
+            described["timesLeft"] = self.times_left
+        return described
+
+
+class FaultRules:
+    def __init__(self, store: Store, random: Randomness) -> None:
+        self._store = store
+        self._random = random
+
+    def add(self, body: Mapping[str, Any]) -> Fault:
+        method = str(body.get("method", "*")).upper()
+        values = (
+            method,
+            body.get("path", "*"),
+            body.get("apiKey"),
+            body.get("status"),
+            int(body.get("latencyMs", 0)),
+            int(bool(body.get("drop"))),
+            int(bool(body.get("truncate"))),
+            body.get("times"),
+            float(body.get("probability", 1.0)),
+        )
+        with self._store.write() as conn:
+            cursor = conn.execute(
+                "INSERT INTO faults (method, path, api_key, status, latency_ms, drop_connection, truncate, "
+                "times_left, probability) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                values,
+            )
+        return Fault(int(cursor.lastrowid or 0), *values[:5], bool(values[5]), bool(values[6]), *values[7:])
+
+    def all(self) -> list[Fault]:
+        with self._store.read() as conn:
+            rows = conn.execute("SELECT * FROM faults ORDER BY id DESC").fetchall()
+        return [_fault(r) for r in rows]
+
+    def delete(self, fault_id: int | None = None) -> int:
+        with self._store.write() as conn:
+            if fault_id is None:
+                return conn.execute("DELETE FROM faults").rowcount
+            if conn.execute("DELETE FROM faults WHERE id = ?", (fault_id,)).rowcount == 0:
+                raise NotFound("fault", fault_id)
+            return 1
+
+    def take(self, method: str, path: str, api_key: str | None) -> Fault | None:
+        """The most recent fault that matches and fires for this request (using one of its times)."""
+        with self._store.read() as conn:
+            if conn.execute("SELECT 1 FROM faults LIMIT 1").fetchone() is None:
+                return None
+        with self._store.write() as conn:
+            for row in conn.execute("SELECT * FROM faults ORDER BY id DESC").fetchall():
+                fault = _fault(row)
+                if not fault.matches(method, path, api_key) or fault.times_left == 0:
+                    continue
+                draw = self._random.stream(f"fault:{fault.id}:{row['seen']}").random()
+                conn.execute("UPDATE faults SET seen = seen + 1 WHERE id = ?", (fault.id,))
+                if draw >= fault.probability:
+                    continue
+                conn.execute(
+                    "UPDATE faults SET applied = applied + 1, times_left = times_left - 1 WHERE id = ?",
+                    (fault.id,),
+                )
+                return fault
+        return None
+
+
+def _fault(row: Any) -> Fault:
+    return Fault(
+        row["id"],
+        row["method"],
+        row["path"],
+        row["api_key"],
+        row["status"],
+        row["latency_ms"],
+        bool(row["drop_connection"]),
+        bool(row["truncate"]),
+        row["times_left"],
+        row["probability"],
+        row["applied"],
+    )

@@ -1,0 +1,480 @@
+"""The fake inside a test process.
+
+- :func:`fake` serves ``https://api.infobip.com`` (and any base URL given) from the Flask app in this
+  process with no sockets: plain ``requests`` calls to those URLs are routed to the app, calls to
+  other hosts go out as usual. Callbacks to receivers registered with :meth:`Handle.add_receiver`
+  are routed the same way.
+- :func:`server` runs the fake on waitress on a free loopback port in a background thread, for
+  clients that do not use ``requests``.
+
+Both give the same :class:`Handle`. Both default to a manual clock, a throw-away database and
+callbacks carried out before the request that caused them returns.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import io
+import sys
+import threading
+import traceback
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime
+from http.client import RemoteDisconnected
+from typing import Any, TypeVar
+from urllib.parse import unquote_to_bytes, urlsplit
+
+import requests
+from requests.adapters import HTTPAdapter
+from requests.structures import CaseInsensitiveDict
+from requests.utils import get_encoding_from_headers
+from urllib3 import HTTPHeaderDict, HTTPResponse
+from urllib3.exceptions import ProtocolError
+
+from mock_infobip.app import create_app
+from mock_infobip.clock import from_ms
+from mock_infobip.errors import InvalidRequest
+from mock_infobip.runtime import Runtime
+from mock_infobip.settings import Settings
+from mock_infobip.web import DropConnection
+
+INFOBIP_BASE_URL = "https://api.infobip.com"
+DEFAULTS: dict[str, Any] = {"db": ":memory:", "clock": "manual", "dispatch": "inline", "seed": 0}
+WsgiApp = Callable[..., Iterable[bytes]]
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class FakeError(AssertionError):
+    """An unexpected exception was raised inside the fake while it served a request."""
+
+
+# --- routing requests to apps in this process -----------------------------------------------------
+
+
+class _Router:
+    """Patches ``HTTPAdapter.send`` (and skips the environment's proxy settings, which a request
+    that never leaves the process does not use) while any route is registered; the most recent
+    route wins."""
+
+    def __init__(self) -> None:
+        self._routes: list[tuple[str, WsgiApp]] = []
+        self._lock = threading.Lock()
+        self._originals: tuple[Callable[..., Any], Callable[..., Any]] | None = None
+
+    def add(self, base_url: str, app: WsgiApp) -> tuple[str, WsgiApp]:
+        route = (base_url.rstrip("/"), app)
+        with self._lock:
+            self._routes.insert(0, route)
+            if self._originals is None:
+                self._originals = (HTTPAdapter.send, requests.Session.merge_environment_settings)
+                HTTPAdapter.send = _send  # type: ignore[method-assign, assignment]
+                requests.Session.merge_environment_settings = _merge  # type: ignore[method-assign, assignment]
+        return route
+
+    def remove(self, route: tuple[str, WsgiApp]) -> None:
+        with self._lock:
+            if route in self._routes:
+                self._routes.remove(route)
+            if not self._routes and self._originals is not None:
+                send, merge = self._originals
+                HTTPAdapter.send = send  # type: ignore[method-assign]
+                requests.Session.merge_environment_settings = merge  # type: ignore[method-assign]
+                self._originals = None
+
+    def find(self, url: str) -> WsgiApp | None:
+        with self._lock:
+            for base, app in self._routes:
+                if url == base or (url.startswith(base) and url[len(base)] in "/?#"):
+                    return app
+        return None
+
+    def original_send(self) -> Callable[..., requests.Response]:
+        return self._originals[0] if self._originals else HTTPAdapter.send
+
+    def original_merge(self) -> Callable[..., Any]:
+        return self._originals[1] if self._originals else requests.Session.merge_environment_settings
+
+
+ROUTER = _Router()
+
+
+def _send(adapter: HTTPAdapter, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+    app = ROUTER.find(request.url or "")
+    if app is None:
+        return ROUTER.original_send()(adapter, request, **kwargs)
+    return _serve(adapter, app, request)
+
+
+def _merge(
+    session: requests.Session, url: str, proxies: Any, stream: Any, verify: Any, cert: Any
+) -> dict[str, Any]:
+    if ROUTER.find(url or "") is None:
+        merged: dict[str, Any] = ROUTER.original_merge()(session, url, proxies, stream, verify, cert)
+        return merged
+    return {
+        "proxies": proxies or {},
+        "stream": session.stream if stream is None else stream,
+        "verify": session.verify if verify is None else verify,
+        "cert": session.cert if cert is None else cert,
+    }
+
+
+def _body(request: requests.PreparedRequest) -> bytes:
+    body = request.body
+    if body is None:
+        return b""
+    if isinstance(body, str):
+        return body.encode("utf-8")
+    if isinstance(body, bytes):
+        return body
+    return b"".join(part if isinstance(part, bytes) else str(part).encode() for part in body)
+
+
+def _environ(request: requests.PreparedRequest, body: bytes) -> dict[str, Any]:
+    """The WSGI environ a server would build for ``request``."""
+    url = urlsplit(request.url or "")
+    secure = url.scheme == "https"
+    environ: dict[str, Any] = {
+        "REQUEST_METHOD": request.method or "GET",
+        "SCRIPT_NAME": "",
+        "PATH_INFO": unquote_to_bytes(url.path or "/").decode("latin-1"),
+        "QUERY_STRING": url.query,
+        "SERVER_NAME": url.hostname or "localhost",
+        "SERVER_PORT": str(url.port or (443 if secure else 80)),
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "127.0.0.1",
+        "CONTENT_LENGTH": str(len(body)),
+        "wsgi.version": (1, 0),
+        "wsgi.url_scheme": url.scheme or "http",
+        "wsgi.input": io.BytesIO(body),
+        "wsgi.errors": sys.stderr,
+        "wsgi.multithread": True,
+        "wsgi.multiprocess": False,
+        "wsgi.run_once": False,
+    }
+    for name, value in request.headers.items():
+        key = name.upper().replace("-", "_")
+        if key == "CONTENT_TYPE":
+            environ[key] = value
+        elif key != "CONTENT_LENGTH":
+            environ["HTTP_" + key] = value
+    environ.setdefault("HTTP_HOST", url.netloc)
+    return environ
+
+
+def _serve(adapter: HTTPAdapter, app: WsgiApp, request: requests.PreparedRequest) -> requests.Response:
+    """Answer ``request`` from ``app`` as a server would, including a dropped or truncated answer."""
+    started: list[Any] = []
+
+    def start_response(
+        status: str, headers: list[tuple[str, str]], exc_info: Any = None
+    ) -> Callable[..., None]:
+        started[:] = [status, headers]
+        return lambda data: None
+
+    try:
+        chunks = app(_environ(request, _body(request)), start_response)
+        try:
+            content = b"".join(chunks)
+        finally:
+            close = getattr(chunks, "close", None)
+            if close is not None:
+                close()
+    except DropConnection:
+        reason = RemoteDisconnected("Remote end closed connection without response")
+        raise requests.exceptions.ConnectionError(
+            ProtocolError("Connection aborted.", reason), request=request
+        ) from None
+    status, headers = started
+    code, _, reason_text = status.partition(" ")
+    declared = next((v for k, v in headers if k.lower() == "content-length"), None)
+    if declared is not None and int(declared) != len(content):  # a truncated answer: let urllib3 see it
+        raw = HTTPResponse(
+            body=io.BytesIO(content),
+            headers=HTTPHeaderDict(headers),
+            status=int(code),
+            reason=reason_text,
+            preload_content=False,
+            enforce_content_length=True,
+            request_method=request.method,
+        )
+        return adapter.build_response(request, raw)
+    response = requests.Response()
+    response.status_code, response.reason = int(code), reason_text
+    response.headers = CaseInsensitiveDict(dict(headers))
+    response.encoding = get_encoding_from_headers(response.headers)
+    response.raw = io.BytesIO(content)
+    response._content = content
+    response._content_consumed = True  # type: ignore[attr-defined]
+    response.url, response.request, response.connection = request.url or "", request, adapter
+    return response
+
+
+# --- the handle -----------------------------------------------------------------------------------
+
+
+class ClockHandle:
+    def __init__(self, runtime: Runtime) -> None:
+        self._runtime = runtime
+
+    def now(self) -> datetime:
+        return from_ms(self._runtime.clock.now_ms())
+
+    def advance(self, seconds: float) -> datetime:
+        """Move the manual clock; everything due by then (reports, callbacks, retries) is done."""
+        return from_ms(self._runtime.advance(seconds))
+
+    def sleep(self, seconds: float) -> None:
+        """Wait on the fake's clock: pass this as a client's ``sleep`` to make its waits free."""
+        self._runtime.sleep(seconds)
+
+
+class Handle:
+    """What a test steers and inspects the fake with, in process or on a server."""
+
+    def __init__(
+        self, runtime: Runtime, base_url: str, app: WsgiApp | None = None, base_urls: tuple[str, ...] = ()
+    ) -> None:
+        self.runtime = runtime
+        self.base_url = base_url
+        self.clock = ClockHandle(runtime)
+        self._app = app  # in process: the app the base URLs are routed to
+        self._base_urls = base_urls
+        self._routes: list[tuple[str, WsgiApp]] = []
+        self._receivers: list[tuple[str, WsgiApp]] = []
+
+    def activate(self) -> None:
+        """Route the base URLs to the app in this process (in-process fake only)."""
+        if self._app is not None and not self._routes:
+            self._routes = [ROUTER.add(url, self._app) for url in self._base_urls]
+
+    def deactivate(self) -> None:
+        for route in self._routes:
+            ROUTER.remove(route)
+        self._routes = []
+
+    @property
+    def api_key(self) -> str:
+        return self.runtime.api_key
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """``Authorization: App <api_key>``."""
+        return {"Authorization": f"App {self.api_key}"}
+
+    def _checked(self, ref: str, body: Mapping[str, Any]) -> Mapping[str, Any]:
+        errors = self.runtime.contracts.errors(ref, body)
+        if errors:
+            raise InvalidRequest(errors)
+        return body
+
+    def outcome(
+        self,
+        status: str = "DELIVERED_TO_HANDSET",
+        *,
+        to: str | None = None,
+        prefix: str | None = None,
+        country: str | None = None,
+        error: str | None = None,
+        delay_seconds: float = 0,
+        intermediate: list[str] | None = None,
+    ) -> int:
+        """An outcome rule (the most recent matching one wins); returns its id."""
+        match = {k: v for k, v in (("to", to), ("prefix", prefix), ("country", country)) if v is not None}
+        body: dict[str, Any] = {"match": match, "status": status, "delaySeconds": delay_seconds}
+        if error is not None:
+            body["error"] = error
+        if intermediate is not None:
+            body["intermediate"] = intermediate
+        return self.runtime.outcomes.add(
+            self._checked("admin/admin.schema.json#/$defs/outcomeRequest", body)
+        ).id
+
+    def fault(
+        self,
+        *,
+        method: str = "*",
+        path: str = "*",
+        api_key: str | None = None,
+        status: int | None = None,
+        latency_ms: int | None = None,
+        drop: bool | None = None,
+        truncate: bool | None = None,
+        times: int | None = None,
+        probability: float | None = None,
+    ) -> int:
+        """A fault rule for matching requests; returns its id."""
+        fields = {
+            "method": method,
+            "path": path,
+            "apiKey": api_key,
+            "status": status,
+            "latencyMs": latency_ms,
+            "drop": drop,
+            "truncate": truncate,
+            "times": times,
+            "probability": probability,
+        }
+        body = {k: v for k, v in fields.items() if v is not None}
+        return self.runtime.faults.add(self._checked("admin/admin.schema.json#/$defs/faultRequest", body)).id
+
+    def lists(self) -> list[dict[str, Any]]:
+        return self.runtime.lists.summaries()
+
+    def members(self, list_id: int) -> list[str]:
+        return [str(m) for m in self.runtime.lists.describe(list_id)["members"]]  # type: ignore[attr-defined]
+
+    def delete_list(self, list_id: int) -> None:
+        """As a user deleting the tag in Infobip's web interface."""
+        self.runtime.lists.delete(list_id)
+
+    def messages(self, **query: str) -> list[dict[str, Any]]:
+        return self.runtime.reports.outbox({"limit": "100000", **query})
+
+    def callbacks(self) -> list[dict[str, Any]]:
+        return self.runtime.reports.attempts({"limit": "100000"})
+
+    def requests(self, path: str | None = None, api_key: str | None = None) -> list[dict[str, Any]]:
+        """The request journal, newest first."""
+        return self.runtime.journal.entries(path=path, api_key=api_key)
+
+    def add_account(
+        self,
+        name: str,
+        api_keys: list[str] | None = None,
+        identifier: str = "email",
+        username: str | None = None,
+        password: str | None = None,
+    ) -> dict[str, Any]:
+        account, keys = self.runtime.add_account(name, api_keys, identifier, username, password)
+        return {"id": account.id, "name": account.name, "identifier": account.identifier, "apiKeys": keys}
+
+    def revoke_key(self, api_key: str, revoked: bool = True) -> None:
+        self.runtime.accounts.set_revoked(api_key, revoked)
+
+    def add_receiver(self, app: WsgiApp, base_url: str = "http://receiver.test") -> str:
+        """Serve callbacks to ``base_url`` from ``app`` in this process; returns the base URL."""
+        self._receivers.append(ROUTER.add(base_url, app))
+        host = urlsplit(base_url).hostname
+        if host:
+            self.runtime.callback_hosts.add(host.lower())
+        return base_url.rstrip("/")
+
+    def reset(self) -> None:
+        """Wipe everything but accounts, keys and the clock; forget recorded errors."""
+        self.runtime.reset()
+        self.runtime.errors.clear()
+
+    def check(self) -> None:
+        """Raise :class:`FakeError` if the fake raised an unexpected exception since the last check."""
+        errors, self.runtime.errors[:] = list(self.runtime.errors), []
+        if errors:
+            text = "".join(traceback.format_exception(errors[0]))
+            raise FakeError(f"mock-infobip raised {len(errors)} unexpected error(s); the first:\n{text}")
+
+    def remove_receivers(self) -> None:
+        for route in self._receivers:
+            ROUTER.remove(route)
+        self._receivers.clear()
+
+    def close(self) -> None:
+        self.deactivate()
+        self.remove_receivers()
+        self.runtime.close()
+
+
+def _settings(overrides: Mapping[str, Any]) -> Settings:
+    return Settings().replace(**{**DEFAULTS, **overrides})
+
+
+def _injecting(func: F, context: Callable[[], Any]) -> F:
+    """``func`` run inside ``context()``; a parameter named ``infobip`` gets the handle."""
+    wants = "infobip" in inspect.signature(func).parameters
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with context() as handle:
+            if wants:
+                kwargs["infobip"] = handle
+            return func(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+class Fake:
+    """Context manager and decorator: the fake in this process, with no sockets."""
+
+    def __init__(self, base_urls: tuple[str, ...] = (INFOBIP_BASE_URL,), **settings: Any) -> None:
+        self.base_urls = base_urls or (INFOBIP_BASE_URL,)
+        self.settings = _settings(settings)
+        self.handle: Handle | None = None
+
+    def __enter__(self) -> Handle:
+        runtime = Runtime(self.settings)
+        self.handle = Handle(runtime, self.base_urls[0].rstrip("/"), create_app(runtime), self.base_urls)
+        self.handle.activate()
+        return self.handle
+
+    def __exit__(self, *exc: object) -> None:
+        if self.handle is not None:
+            self.handle.close()
+        self.handle = None
+
+    def __call__(self, func: F) -> F:
+        return _injecting(func, lambda: Fake(self.base_urls, **_overrides(self.settings)))
+
+
+class Server:
+    """Context manager and decorator: the fake on waitress on a free loopback port."""
+
+    def __init__(self, **settings: Any) -> None:
+        self.settings = _settings({"host": "127.0.0.1", "port": 0, **settings})
+        self.handle: Handle | None = None
+        self._thread: threading.Thread | None = None
+        self._server: Any = None
+
+    def __enter__(self) -> Handle:
+        from mock_infobip.serve import base_url, create_server
+
+        runtime = Runtime(self.settings)
+        runtime.start_worker()
+        self._server = create_server(runtime)
+        self._thread = threading.Thread(target=self._server.run, name="mock-infobip-server", daemon=True)
+        self._thread.start()
+        self.handle = Handle(runtime, base_url(self.settings.host, self._server.effective_port))
+        return self.handle
+
+    def __exit__(self, *exc: object) -> None:
+        from mock_infobip.serve import stop_threaded
+
+        if self._server is not None:
+            stop_threaded(self._server)
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+        if self.handle is not None:
+            self.handle.close()
+        self.handle = None
+
+    def __call__(self, func: F) -> F:
+        return _injecting(func, lambda: Server(**_overrides(self.settings)))
+
+
+def _overrides(settings: Settings) -> dict[str, Any]:
+    defaults = Settings()
+    return {
+        name: getattr(settings, name)
+        for name in settings.__dataclass_fields__
+        if getattr(settings, name) != getattr(defaults, name)
+    }
+
+
+def fake(*base_urls: str, **settings: Any) -> Fake:
+    """The fake in process: ``with fake() as infobip:`` or ``@fake()`` (a parameter named
+    ``infobip`` receives the handle). Extra base URLs are served too; settings as for ``serve``."""
+    return Fake(tuple(base_urls) or (INFOBIP_BASE_URL,), **settings)
+
+
+def server(**settings: Any) -> Server:
+    """The fake on a real loopback server in a background thread (``with server() as infobip:``)."""
+    return Server(**settings)

@@ -1,0 +1,27 @@
+"""The README's test examples are the files in tests/examples, word for word."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = re.compile(r"<!-- example: (\S+) -->\n```python\n(.*?)```\n", re.DOTALL)
+
+
+def test_readme_examples_are_the_example_tests():
+    found = EXAMPLE.findall((ROOT / "README.md").read_text())
+    assert len(found) >= 5
+    for path, code in found:
+        assert (ROOT / path).read_text() == code, f"README example differs from {path}"
+    listed = {path for path, _ in found}
+    on_disk = {f"tests/examples/{p.name}" for p in (ROOT / "tests/examples").glob("test_*.py")}
+    assert listed == on_disk
+
+
+def test_readme_opens_with_the_two_commands():
+    text = (ROOT / "README.md").read_text()
+    commands = re.findall(r"^    (\S.*)$", text.split("## ")[0], re.MULTILINE)
+    assert commands[0].endswith("mock-infobip serve") and "pip install -e '.[dev]'" in commands[0]
+    assert commands[1] == ".venv/bin/python -m pytest"
+    assert ".venv/bin/python -m pytest" in (ROOT / ".ci/run").read_text()
