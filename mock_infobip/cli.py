@@ -3,6 +3,8 @@ traceback; a bad flag or setting exits with 2."""
 
 from __future__ import annotations
 
+import csv
+import json
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -65,6 +67,110 @@ def serve(**flags: Any) -> None:
     from mock_infobip.serve import run
 
     run(load_settings(flags))
+
+
+def read_members(path: str, column: str | None) -> list[str]:
+    """Identifiers one per line, or a CSV column (by ``column``, else the first) when the file is
+    ``.csv`` or a column is named."""
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        if column is None and not path.lower().endswith(".csv"):
+            return [line.strip() for line in handle if line.strip()]
+        rows = csv.reader(handle)
+        header = next(rows, [])
+        if column is not None and column not in header:
+            raise click.UsageError(f"--column {column!r} is not in the CSV header {header}")
+        index = header.index(column) if column is not None else 0
+        return [row[index].strip() for row in rows if len(row) > index and row[index].strip()]
+
+
+@cli.command()
+@click.option("--base-url", required=True, help="Infobip base URL (or the fake's).")
+@click.option("--api-key", required=True, help="API key of the Infobip destination.")
+@click.option("--cohort-id", required=True)
+@click.option("--cohort-name", required=True)
+@click.option(
+    "--members",
+    "members_file",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="Identifiers one per line, or a CSV file.",
+)
+@click.option("--column", help="CSV column with the identifiers (default: the first).")
+@click.option(
+    "--state",
+    "state_path",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="JSON file with the list id and last synced membership of each cohort.",
+)
+@click.option("--batch-size", type=click.IntRange(1, 10_000), default=1000, show_default=True)
+@click.option("--auth", type=click.Choice(["app", "basic"]), default="app", show_default=True)
+@click.option(
+    "--on-list-deleted", type=click.Choice(["recreate", "fail"]), default="recreate", show_default=True
+)
+@click.pass_context
+def sync(
+    ctx: click.Context,
+    base_url: str,
+    api_key: str,
+    cohort_id: str,
+    cohort_name: str,
+    members_file: str,
+    column: str | None,
+    state_path: str,
+    batch_size: int,
+    auth: str,
+    on_list_deleted: str,
+) -> None:
+    """Sync a cohort to an Infobip list as Amplitude does; the report as JSON on stdout."""
+    from mock_infobip.clients.cohort_sync import CohortSyncClient
+
+    members = read_members(members_file, column)
+    bar: Any = None
+
+    def progress(done: int, total: int) -> None:
+        nonlocal bar
+        if bar is None and sys.stderr.isatty():
+            bar = click.progressbar(length=total, label="syncing", file=sys.stderr)
+            bar.__enter__()
+        if bar is not None:
+            bar.update(done - bar.pos)
+
+    client = CohortSyncClient(
+        base_url,
+        api_key,
+        state_path=state_path,
+        batch_size=batch_size,
+        auth=auth,
+        on_list_deleted=on_list_deleted,
+        progress=progress,
+    )
+    try:
+        report = client.sync(cohort_id, cohort_name, members)
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
+    click.echo(json.dumps(report.to_json(), indent=2))
+    if report.status != "succeeded":
+        ctx.exit(1)
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=click.IntRange(0, 65535), default=8081, show_default=True)
+@click.option("--db", default="./receiver.db", show_default=True, help="SQLite file of the events.")
+def receiver(host: str, port: int, db: str) -> None:
+    """Run the delivery-report receiver (POST /dlr, GET /events) on waitress."""
+    import waitress
+
+    from mock_infobip.clients.receiver import create_receiver_app
+    from mock_infobip.serve import base_url, run_until_stopped
+
+    app = create_receiver_app(db)
+    server = waitress.create_server(app, host=host, port=port, ident="mock-infobip-receiver")  # type: ignore[attr-defined]
+    port = getattr(server, "effective_port", port)
+    click.echo(f"receiver listening on {base_url(host, port)} (POST /dlr, GET /events), events in {db}")
+    run_until_stopped(server)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -86,6 +86,16 @@ def _stop(signum: int, frame: FrameType | None) -> None:
     raise SystemExit(0)
 
 
+def run_until_stopped(server: BaseWSGIServer | MultiSocketServer) -> None:
+    """Serve in this thread until Ctrl-C or SIGTERM, then close the server."""
+    previous = signal.signal(signal.SIGTERM, _stop)
+    try:
+        server.run()
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        server.close()
+
+
 def run(settings: Settings, out: TextIO = sys.stdout) -> None:
     """Serve until Ctrl-C or SIGTERM; everything acknowledged is in the store by then."""
     check_exposure(settings)
@@ -97,12 +107,7 @@ def run(settings: Settings, out: TextIO = sys.stdout) -> None:
         print(f"API key: {runtime.api_key}", file=out)
         print(f"clock: {runtime.clock.mode}, database: {settings.db}", file=out, flush=True)
         runtime.start_worker()
-        previous = signal.signal(signal.SIGTERM, _stop)
-        try:
-            server.run()
-        finally:
-            signal.signal(signal.SIGTERM, previous)
-            server.close()
+        run_until_stopped(server)
     finally:
         runtime.close()
     print("mock-infobip stopped", file=out, flush=True)

@@ -193,6 +193,7 @@ RESET_TABLES = (
     "deliveries",
     "callback_attempts",
     "outcome_rules",
+    "faults",
 )
 
 

@@ -22,7 +22,13 @@ def test_reset_wipes_state_but_keeps_accounts_keys_and_clock(client, runtime, au
     client.post(f"{LISTS}/{list_id}/add", json={"userIds": ["a@b.co"]}, headers=auth)
     runtime.advance(100)
     now = client.get("/__admin/clock").json["now"]
+    client.post("/__admin/outcomes", json={"status": "DELIVERED_TO_HANDSET"})
+    client.post("/__admin/faults", json={"path": "/nowhere", "status": 503})
+    client.post("/sms/2/text/advanced", json={"messages": [{"destinations": [{"to": "999"}]}]}, headers=auth)
     assert client.post("/__admin/reset").json == {"status": "ok"}
+    assert client.get("/__admin/outcomes").json == {"outcomes": []}
+    assert client.get("/__admin/faults").json == {"faults": []}
+    assert client.get("/__admin/messages").json == {"messages": []}
     assert client.get("/__admin/lists").json == {"lists": []}
     assert client.get("/__admin/requests").json == {"requests": []}
     assert client.get("/__admin/clock").json["now"] == now

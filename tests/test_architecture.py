@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "mock_infobip"
-SOURCES = sorted(PACKAGE.rglob("*.py"))
+CLIENTS = PACKAGE / "clients"
+SOURCES = sorted(p for p in PACKAGE.rglob("*.py") if CLIENTS not in p.parents)  # the fake
 
 # Only these modules may read the wall clock or the operating system's entropy.
 TIME_READERS = {"clock.py"}
@@ -71,3 +72,11 @@ def test_no_wall_clock_or_entropy_outside_their_modules(path):
 @pytest.mark.parametrize("path", [p for p in SOURCES if p.name in DOMAIN], ids=lambda p: p.name)
 def test_domain_modules_do_not_import_flask(path):
     assert not imported(ast.parse(path.read_text())) & {"flask", "werkzeug", "waitress"}
+
+
+@pytest.mark.parametrize("path", sorted(CLIENTS.glob("*.py")), ids=lambda p: p.name)
+def test_clients_import_nothing_of_the_fake(path):
+    tree = ast.parse(path.read_text())
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("mock_infobip"):
+            assert node.module.startswith("mock_infobip.clients"), f"{path.name} imports {node.module}"

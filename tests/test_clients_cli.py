@@ -1,0 +1,79 @@
+"""`mock-infobip sync` and `mock-infobip receiver` as commands."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+
+import requests
+
+from tests.servers import command, run_cli, serve
+from tests.test_receiver import report
+
+
+def test_sync_command_prints_the_report_and_fails_with_a_wrong_key(tmp_path):
+    server = serve("--db", str(tmp_path / "f.db"), "--api-key", "k", env={"MOCK_INFOBIP_RATE_LIMIT_ADD": "0"})
+    try:
+        members = tmp_path / "members.txt"
+        members.write_text("ann@example.com\n\nbob@example.com\nnot-an-email\n")
+        state = tmp_path / "state.json"
+        args = [
+            "sync",
+            "--base-url",
+            server.base_url,
+            "--api-key",
+            "k",
+            "--cohort-id",
+            "42",
+            "--cohort-name",
+            "VIP",
+            "--members",
+            str(members),
+            "--state",
+            str(state),
+        ]
+        result = run_cli(*args)
+        assert result.returncode == 0, result.stderr
+        report = json.loads(result.stdout)
+        assert (report["status"], report["added"], report["rejected"]) == (
+            "succeeded",
+            2,
+            {"not-an-email": "VALIDATION_ERROR"},
+        )
+        lists = server.get("/__admin/lists").json()["lists"]
+        assert lists[0]["name"] == "[Amplitude] VIP: 42" and lists[0]["memberCount"] == 2
+
+        csv = tmp_path / "members.csv"
+        csv.write_text("id,email\n1,ann@example.com\n2,cy@example.com\n")
+        again = run_cli(*args[:-4], "--members", str(csv), "--column", "email", "--state", str(state))
+        assert json.loads(again.stdout)["added"] == 1 and json.loads(again.stdout)["removed"] == 2
+
+        wrong = run_cli(*[a if a != "k" else "wrong" for a in args])
+        assert wrong.returncode == 1
+        assert json.loads(wrong.stdout)["status"] == "failed"
+        missing = run_cli(*args[:-4], "--members", str(csv), "--column", "nope", "--state", str(state))
+        assert missing.returncode == 2 and "nope" in missing.stderr
+    finally:
+        server.stop()
+
+
+def test_receiver_command(tmp_path):
+    db = tmp_path / "events.db"
+    process = subprocess.Popen(
+        [*command(), "receiver", "--port", "0", "--db", str(db)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        base = line.split(" listening on ")[1].split()[0]
+        assert requests.post(base + "/dlr", json={"results": [report()]}, timeout=10).status_code == 200
+        assert requests.post(base + "/dlr", data="x", timeout=10).status_code == 400
+        assert [e["status"] for e in requests.get(base + "/events", timeout=10).json()] == ["delivered"]
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=30)
+    assert process.returncode == 0
