@@ -69,6 +69,14 @@ def serve(**flags: Any) -> None:
     run(load_settings(flags))
 
 
+@cli.command()
+def openapi() -> None:
+    """Print the fake's OpenAPI 3.1 document (built from contracts/)."""
+    from mock_infobip.openapi import document
+
+    click.echo(json.dumps(document(), indent=2))
+
+
 def read_members(path: str, column: str | None) -> list[str]:
     """Identifiers one per line, or a CSV column (by ``column``, else the first) when the file is
     ``.csv`` or a column is named."""

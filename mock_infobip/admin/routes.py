@@ -146,7 +146,14 @@ def delete_fault(call: Call) -> Response:
     return json_response({"deleted": call.runtime.faults.delete(_path_id(call, "faultId", "fault"))})
 
 
+def openapi_document(call: Call) -> Response:
+    from mock_infobip.openapi import document
+
+    return json_response(document())
+
+
 HANDLERS: dict[str, Handler] = {
+    "admin.openapi": openapi_document,
     "admin.faults.create": add_fault,
     "admin.faults.list": list_faults,
     "admin.faults.clear": clear_faults,
