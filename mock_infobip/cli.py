@@ -70,6 +70,39 @@ def serve(**flags: Any) -> None:
 
 
 @cli.command()
+@click.option("--base-url", required=True, help="The implementation to check: the fake, or Infobip.")
+@click.option("--api-key", required=True)
+@click.option(
+    "--junit", "junit_file", type=click.Path(dir_okay=False), help="Write the results as JUnit XML."
+)
+@click.option(
+    "--send-sms", is_flag=True, help="Also send one SMS (v2 and v3) to Infobip's documented test number."
+)
+@click.option(
+    "--speed",
+    type=click.FloatRange(min=1),
+    default=1.0,
+    show_default=True,
+    help="The target's clock runs N times faster (a fake started with --speed N): waits are divided by N.",
+)
+@click.pass_context
+def check(
+    ctx: click.Context, base_url: str, api_key: str, junit_file: str | None, send_sms: bool, speed: float
+) -> None:
+    """Contract probes of every lists operation and documented error, SMS send, reports and logs,
+    paced to the documented rate limits; exits 1 on any drift."""
+    from mock_infobip.check import Checker, junit, summary
+
+    probes = Checker(base_url, api_key, send_sms=send_sms, speed=speed).run()
+    click.echo(summary(probes))
+    if junit_file:
+        with open(junit_file, "wb") as out:
+            out.write(junit(probes, base_url))
+    if not all(probe.ok for probe in probes):
+        ctx.exit(1)
+
+
+@cli.command()
 def openapi() -> None:
     """Print the fake's OpenAPI 3.1 document (built from contracts/)."""
     from mock_infobip.openapi import document

@@ -1,0 +1,302 @@
+"""Contract probes of any implementation (the fake, or Infobip itself): every lists operation and
+its documented errors, SMS send errors (and sends to Infobip's test number only when asked),
+reports and logs; every answer checked against ``contracts/`` and the status it should have.
+
+Safe against a real account: it creates one list (named ``mock-infobip contract check``, reused on
+later runs), tags and untags one address on it, pulls reports only by a message id that matches
+nothing (pulled reports are gone), reads logs, and sends no SMS without ``send_sms``. Paced to the
+documented rate limits (``speed`` divides the waits, for a fake started with ``--speed``).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from xml.etree import ElementTree
+
+import requests
+
+from mock_infobip.validation import Contracts, default_contracts
+
+LIST_NAME = "mock-infobip contract check"
+TEST_NUMBER = "41793026727"  # the number Infobip's documentation sends to
+NO_SUCH_MESSAGE = "mock-infobip-check-no-such-message"
+INTERVALS = {"create": 2.0, "add": 10.0, "remove": 5.0}
+
+
+@dataclass
+class Probe:
+    name: str
+    operation: str
+    method: str
+    path: str
+    expected: int
+    status: int | None = None
+    problems: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+class Checker:
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str,
+        *,
+        send_sms: bool = False,
+        speed: float = 1.0,
+        sleep: Callable[[float], object] = time.sleep,
+        session: requests.Session | None = None,
+        contracts: Contracts | None = None,
+        timeout: float = 30,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.api_key = api_key
+        self.send_sms = send_sms
+        self.speed = speed
+        self._sleep = sleep
+        self.session = session or requests.Session()
+        self.contracts = contracts or default_contracts()
+        self.timeout = timeout
+        self.probes: list[Probe] = []
+        self._last: dict[str, float] = {}  # operation -> seconds waited since its last admitted call
+
+    # --- pacing ---------------------------------------------------------------------------------
+
+    def _pace(self, limit: str | None) -> None:
+        if limit is None or limit not in self._last:
+            return
+        wait = INTERVALS[limit] - self._last[limit]
+        if wait > 0:
+            self._sleep(wait / self.speed)
+            for key in self._last:
+                self._last[key] += wait
+
+    # --- one probe --------------------------------------------------------------------------------
+
+    def probe(
+        self,
+        name: str,
+        operation_id: str,
+        expected: int,
+        *,
+        body: Any = None,
+        path_id: str = "",
+        query: dict[str, str] | None = None,
+        key: str | None = None,
+        paced: bool = True,
+        expect: Callable[[Any], str | None] | None = None,
+    ) -> Any:
+        operation = self.contracts.operations[operation_id]
+        path = operation.path.replace("{listId}", path_id)
+        limit = operation.rate_limit if operation.rate_limit in INTERVALS else None
+        if paced:
+            self._pace(limit)
+        probe = Probe(name, operation_id, operation.method, path, expected)
+        self.probes.append(probe)
+        started = time.perf_counter()
+        try:
+            for _ in range(3):
+                response = self._send(operation.method, path, body, query, key)
+                if response.status_code != 429 or expected == 429 or limit is None:
+                    break
+                # The window of an earlier run or client: this probe is not about the rate limit.
+                self._sleep(INTERVALS[limit] / self.speed)
+        except requests.RequestException as exc:
+            probe.problems.append(f"{operation.method} {path}: no answer ({type(exc).__name__}: {exc})")
+            return None
+        finally:
+            probe.seconds = time.perf_counter() - started
+        if limit is not None and response.status_code not in (401, 429):
+            self._last[limit] = 0.0
+        probe.status = response.status_code
+        where = f"{operation.method} {path}"
+        if response.status_code != expected:
+            probe.problems.append(f"{where}: status {response.status_code}, expected {expected}")
+        try:
+            answer = response.json()
+        except ValueError:
+            probe.problems.append(
+                f"{where} {response.status_code}: body is not JSON: {response.text[:200]!r}"
+            )
+            return None
+        ref = self.contracts.response_ref(operation, operation.envelope, response.status_code)
+        if ref is None:
+            probe.problems.append(f"{where}: status {response.status_code} is not documented")
+        else:
+            for error in self.contracts.validator(ref).iter_errors(answer):
+                field = ".".join(map(str, error.absolute_path)) or "(body)"
+                probe.problems.append(f"{where} {response.status_code} {field}: {error.message}")
+        extra = expect(answer) if expect is not None and response.status_code == expected else None
+        if extra:
+            probe.problems.append(f"{where} {response.status_code}: {extra}")
+        return answer
+
+    def _send(
+        self, method: str, path: str, body: Any, query: dict[str, str] | None, key: str | None
+    ) -> requests.Response:
+        return self.session.request(
+            method,
+            self.base_url + path,
+            params=query,
+            timeout=self.timeout,
+            data=None if body is None else json.dumps(body),
+            headers={
+                "Authorization": f"App {key or self.api_key}",
+                "Content-Type": "application/json",
+                "Accept": "application/json",
+            },
+        )
+
+    # --- the probes -------------------------------------------------------------------------------
+
+    def run(self) -> list[Probe]:
+        created = self.probe("create list", "lists.create", 200, body={"name": LIST_NAME})
+        list_id = str(created.get("listId")) if isinstance(created, dict) else "0"
+        self.probe(
+            "create list: bad credentials",
+            "lists.create",
+            401,
+            body={"name": LIST_NAME},
+            key="mock-infobip-check-wrong-key",
+            paced=False,
+        )
+        self.probe("create list: rate limit", "lists.create", 429, body={"name": LIST_NAME}, paced=False)
+        self.probe(
+            "create list: blank name",
+            "lists.create",
+            400,
+            body={"name": " "},
+            expect=lambda a: (
+                None if _fields(a) == {"name"} else f"validationErrors {_fields(a)}, expected name"
+            ),
+        )
+        self.probe(
+            "add people",
+            "lists.add",
+            200,
+            path_id=list_id,
+            body={"userIds": ["contract-check@example.com", "invalid_mail.com"]},
+            expect=lambda a: (
+                None
+                if "invalid_mail.com" in json.dumps(a.get("errors", {}))
+                else "invalid_mail.com is not in errors.failed"
+            ),
+        )
+        self.probe(
+            "add people: unknown list",
+            "lists.add",
+            400,
+            path_id="0",
+            body={"userIds": ["a@example.com"]},
+            expect=lambda a: (
+                None if a.get("statusCode") == "TAG_NOT_FOUND" else "statusCode is not TAG_NOT_FOUND"
+            ),
+        )
+        self.probe(
+            "add people: no userIds",
+            "lists.add",
+            400,
+            path_id=list_id,
+            body={"userIds": []},
+            expect=lambda a: (
+                None if _fields(a) == {"userIds"} else f"validationErrors {_fields(a)}, expected userIds"
+            ),
+        )
+        self.probe(
+            "remove people",
+            "lists.remove",
+            200,
+            path_id=list_id,
+            body={"userIds": ["contract-check@example.com"]},
+        )
+        self.probe(
+            "remove people: unknown list",
+            "lists.remove",
+            400,
+            path_id="0",
+            body={"userIds": ["a@example.com"]},
+            expect=lambda a: (
+                None if a.get("statusCode") == "TAG_NOT_FOUND" else "statusCode is not TAG_NOT_FOUND"
+            ),
+        )
+        for version, op in ((1, "sms.reports.v1"), (3, "sms.reports.v3")):
+            self.probe(
+                f"SMS reports v{version}",
+                op,
+                200,
+                query={"messageId": NO_SUCH_MESSAGE, "limit": "1"},
+                expect=lambda a: None if a.get("results") == [] else "reports of another message were pulled",
+            )
+        for version, op in ((1, "sms.logs.v1"), (3, "sms.logs.v3")):
+            self.probe(f"SMS logs v{version}", op, 200, query={"limit": "1"})
+        self.probe("SMS send v2: no messages", "sms.send.v2", 400, body={"messages": []})
+        self.probe("SMS send v3: no messages", "sms.send.v3", 400, body={"messages": []})
+        if self.send_sms:
+            self.probe(
+                "SMS send v2",
+                "sms.send.v2",
+                200,
+                body={
+                    "messages": [
+                        {"destinations": [{"to": TEST_NUMBER}], "text": "mock-infobip contract check"}
+                    ]
+                },
+            )
+            self.probe(
+                "SMS send v3",
+                "sms.send.v3",
+                200,
+                body={
+                    "messages": [
+                        {
+                            "destinations": [{"to": TEST_NUMBER}],
+                            "content": {"text": "mock-infobip contract check"},
+                        }
+                    ]
+                },
+            )
+        return self.probes
+
+
+def _fields(answer: Any) -> set[str]:
+    try:
+        return set(answer["requestError"]["serviceException"].get("validationErrors", {}))
+    except (KeyError, TypeError, AttributeError):
+        return set()
+
+
+def junit(probes: list[Probe], base_url: str) -> bytes:
+    suite = ElementTree.Element(
+        "testsuite",
+        name=f"mock-infobip check {base_url}",
+        tests=str(len(probes)),
+        failures=str(sum(not p.ok for p in probes)),
+        time=f"{sum(p.seconds for p in probes):.3f}",
+    )
+    for probe in probes:
+        case = ElementTree.SubElement(
+            suite, "testcase", classname=probe.operation, name=probe.name, time=f"{probe.seconds:.3f}"
+        )
+        if not probe.ok:
+            failure = ElementTree.SubElement(case, "failure", message=probe.problems[0])
+            failure.text = "\n".join(probe.problems)
+    document: bytes = ElementTree.tostring(suite, encoding="utf-8", xml_declaration=True)
+    return document
+
+
+def summary(probes: list[Probe]) -> str:
+    lines = []
+    for probe in probes:
+        mark = "ok  " if probe.ok else "DRIFT"
+        lines.append(f"{mark} {probe.method:4} {probe.path:45} {probe.status!s:>4} {probe.name}")
+        lines += [f"      {problem}" for problem in probe.problems]
+    drift = sum(not p.ok for p in probes)
+    lines.append(f"{len(probes) - drift} passed, {drift} failed")
+    return "\n".join(lines)

@@ -1,0 +1,92 @@
+"""`mock-infobip check`: contract probes of any implementation."""
+
+from __future__ import annotations
+
+from xml.etree import ElementTree
+
+import waitress
+from flask import Flask, jsonify
+
+from mock_infobip import server
+from mock_infobip.check import LIST_NAME, Checker, junit
+from tests.servers import run_cli, serve
+
+
+def test_the_fake_passes_every_probe_and_nothing_is_consumed():
+    with server() as infobip:
+        infobip.outcome("DELIVERED_TO_HANDSET", delay_seconds=0)
+        import requests
+
+        requests.post(
+            infobip.base_url + "/sms/2/text/advanced",
+            headers=infobip.headers,
+            json={"messages": [{"destinations": [{"to": "41793026727"}]}]},
+        )
+        infobip.clock.advance(1)
+        probes = Checker(infobip.base_url, infobip.api_key, sleep=infobip.clock.sleep).run()
+        assert [p.problems for p in probes if not p.ok] == []
+        assert len(probes) == 15
+        assert [entry["name"] for entry in infobip.lists()] == [LIST_NAME]
+        assert infobip.members(infobip.lists()[0]["listId"]) == []  # tagged, then untagged
+        pulled = requests.get(infobip.base_url + "/sms/1/reports", headers=infobip.headers).json()["results"]
+        assert len(pulled) == 1  # the check pulled nothing of the account's reports
+        again = Checker(infobip.base_url, infobip.api_key, sleep=infobip.clock.sleep, send_sms=True).run()
+        assert all(p.ok for p in again) and len(again) == 17
+        assert len(infobip.lists()) == 1  # the same list, reused
+        assert {m["to"] for m in infobip.messages()} == {"41793026727"}  # only the documented test number
+
+
+def drifting_app() -> Flask:
+    """An implementation that drifted: a string listId, a 200 where 429 belongs, a new error shape."""
+    app = Flask("drift")
+
+    @app.post("/saas/amplitude/1/lists")
+    def create():
+        return jsonify({"listId": "12"})
+
+    @app.route("/<path:rest>", methods=["GET", "POST"])
+    def anything(rest):
+        return jsonify({"error": "nope"}), 400
+
+    return app
+
+
+def test_drift_is_named_with_endpoint_status_and_field(tmp_path):
+    srv = waitress.create_server(drifting_app(), host="127.0.0.1", port=0)
+    import threading
+
+    threading.Thread(target=srv.run, daemon=True).start()
+    base = f"http://127.0.0.1:{srv.effective_port}"
+    try:
+        probes = Checker(base, "k", sleep=lambda s: None).run()
+        create = probes[0]
+        assert not create.ok
+        assert any("POST /saas/amplitude/1/lists 200 listId" in p and "integer" in p for p in create.problems)
+        assert any("status 200, expected 429" in p for p in probes[2].problems)
+        xml = ElementTree.fromstring(junit(probes, base))
+        assert int(xml.get("failures")) == sum(not p.ok for p in probes) > 5
+        result = run_cli(
+            "check",
+            "--base-url",
+            base,
+            "--api-key",
+            "k",
+            "--speed",
+            "1000",
+            "--junit",
+            str(tmp_path / "r.xml"),
+        )
+        assert result.returncode == 1
+        assert "DRIFT" in result.stdout and (tmp_path / "r.xml").exists()
+    finally:
+        srv.close()
+
+
+def test_check_command_against_a_sped_up_fake(tmp_path):
+    fake_server = serve("--db", str(tmp_path / "f.db"), "--api-key", "k", "--speed", "50")
+    try:
+        result = run_cli("check", "--base-url", fake_server.base_url, "--api-key", "k", "--speed", "50")
+    finally:
+        fake_server.stop()
+    assert result.returncode == 0, result.stdout
+    assert result.stdout.strip().splitlines()[-1] == "15 passed, 0 failed"
