@@ -6,6 +6,7 @@ from flask import Flask
 
 from mock_infobip import web
 from mock_infobip.admin.routes import HANDLERS as ADMIN_HANDLERS
+from mock_infobip.demo.dashboard import blueprint as dashboard
 from mock_infobip.lists.routes import HANDLERS as LISTS_HANDLERS
 from mock_infobip.runtime import Runtime
 from mock_infobip.sms.routes import HANDLERS as SMS_HANDLERS
@@ -26,5 +27,6 @@ def create_app(runtime: Runtime) -> Flask:
             methods=[operation.method],
             provide_automatic_options=False,
         )
+    app.register_blueprint(dashboard)
     web.install(app)
     return app

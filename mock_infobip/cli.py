@@ -103,6 +103,48 @@ def check(
 
 
 @cli.command()
+@click.option("--db", default="./mock-infobip.db", show_default=True, help="The database serve uses.")
+@click.option("--accounts", type=click.IntRange(1, 1000), default=2, show_default=True)
+@click.option("--lists", "lists_", type=click.IntRange(0, 10_000), default=6, show_default=True)
+@click.option(
+    "--members",
+    type=click.IntRange(1, 1_000_000),
+    default=300,
+    show_default=True,
+    help="Members of a list at most.",
+)
+@click.option("--messages", type=click.IntRange(0, 10_000_000), default=3000, show_default=True)
+@click.option("--seed", type=int, help="Seed of the demo data (default: the database's seed).")
+def seed(db: str, accounts: int, lists_: int, members: int, messages: int, seed: int | None) -> None:
+    """Fill a database with realistic demo data (re-running adds more)."""
+    try:
+        import faker  # noqa: F401
+    except ImportError:
+        raise click.ClickException("the seed command needs Faker: pip install 'mock-infobip[demo]'") from None
+    from mock_infobip.demo.seed import seed as make
+    from mock_infobip.runtime import Runtime
+
+    runtime = Runtime(from_sources(flags={"db": db}, environ=os.environ))
+    try:
+        with click.progressbar(length=lists_ + messages, label="seeding", file=sys.stderr) as bar:
+            summary = make(
+                runtime,
+                accounts=accounts,
+                lists=lists_,
+                members=members,
+                messages=messages,
+                seed=seed,
+                progress=bar.update,
+            )
+    finally:
+        runtime.close()
+    click.echo(
+        f"added {summary.accounts} accounts, {summary.lists} lists with {summary.members} members, "
+        f"{summary.messages} messages to {db}"
+    )
+
+
+@cli.command()
 def openapi() -> None:
     """Print the fake's OpenAPI 3.1 document (built from contracts/)."""
     from mock_infobip.openapi import document

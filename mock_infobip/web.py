@@ -39,6 +39,7 @@ from mock_infobip.validation import ROOT_FIELD, Operation
 log = logging.getLogger("mock_infobip")
 CONTENT_TYPE = "application/json;charset=UTF-8"
 ADMIN_PREFIX = "/__admin"
+DASHBOARD_PREFIX = "/dashboard"
 NOT_AN_OBJECT = "must be a JSON object"
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89abcdefABCDEF][0-9a-fA-F]{2}")
 
@@ -204,8 +205,13 @@ class DropConnection(BaseException):
     handlers let it through to the server (``serve.FaultTask``) or the in-process adapter."""
 
 
+def infobip_path(path: str) -> bool:
+    """A path of the Infobip API surface (journaled, open to faults): not the admin API or the dashboard."""
+    return not (path.startswith(ADMIN_PREFIX) or path == "/" or path.startswith(DASHBOARD_PREFIX))
+
+
 def _apply_fault() -> Response | None:
-    if request.path.startswith(ADMIN_PREFIX):
+    if not infobip_path(request.path):
         return None
     rt = runtime()
     fault = rt.faults.take(request.method, request.path, presented_key(request.headers.get("Authorization")))
@@ -253,7 +259,7 @@ def _entry(status: int, response_body: str) -> Entry:
 
 
 def _journal(response: Response) -> Response:
-    if not request.path.startswith(ADMIN_PREFIX):
+    if infobip_path(request.path):
         body = response.get_data(as_text=True) if not response.is_streamed else ""
         runtime().journal.record(_entry(response.status_code, body))
     return response

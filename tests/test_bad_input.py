@@ -98,7 +98,7 @@ def test_the_cap_is_a_setting():
         ("DELETE", f"{LISTS}/1/remove", 405),
         ("OPTIONS", LISTS, 405),
         ("PATCH", "/__admin/health", 405),
-        ("GET", "/", 404),
+        ("GET", "/nope", 404),
         ("GET", "/saas", 404),
         ("POST", f"{LISTS}/", 404),
         ("POST", f"{LISTS}//1/add", 404),

@@ -71,10 +71,11 @@ class Messaging:
         self._rules = rules
         self.no_dlr = frozenset(settings.no_dlr_countries or catalog.countries_without_reports)
 
-    def send(self, account: Account, request: SendRequest) -> SendResult:
+    def send(self, account: Account, request: SendRequest, *, now_ms: int | None = None) -> SendResult:
+        """Send ``request``; ``now_ms`` backdates it (demo data only: the API always sends now)."""
         rules = self._rules.all()
         with self._store.write() as conn:
-            now = self._clock.now_ms()
+            now = self._clock.now_ms() if now_ms is None else now_ms
             first = self._reserve(conn, len(request.messages) + 1)
             bulk_id = request.bulk_id or self._bulk_id(first)
             seen: set[str] = set()

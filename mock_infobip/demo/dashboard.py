@@ -1,0 +1,112 @@
+"""The demo dashboard, served by the fake at ``/``: server-rendered, no assets from the internet,
+refreshing itself. Thin routes over :class:`DashboardQueries`."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+
+from mock_infobip.clock import wire_time
+from mock_infobip.demo.charts import COLOURS, country_bars, stacked_bars
+from mock_infobip.demo.queries import GROUPS, DashboardQueries
+from mock_infobip.errors import Conflict
+from mock_infobip.web import runtime
+
+blueprint = Blueprint("dashboard", __name__, template_folder="templates")
+PREFIX = "/dashboard"
+
+
+def queries() -> DashboardQueries:
+    return DashboardQueries(runtime())
+
+
+def page_number() -> int:
+    text = request.args.get("page", "1")
+    return max(1, int(text)) if text.isdigit() else 1
+
+
+@blueprint.app_template_filter("wire")
+def wire(ms: int | None) -> str:
+    return "" if ms is None else wire_time(int(ms))
+
+
+@blueprint.app_template_filter("status_name")
+def status_name(key: str) -> str:
+    return key.split("/", 1)[-1]
+
+
+@blueprint.app_template_filter("group")
+def group(key: str) -> str:
+    return key.split("/", 1)[0]
+
+
+@blueprint.context_processor
+def common() -> dict[str, object]:
+    return {"colours": COLOURS, "groups": GROUPS, "refresh": request.args.get("refresh", "5")}
+
+
+@blueprint.get("/")
+def overview() -> str:
+    q = queries()
+    return render_template(
+        "overview.html",
+        info=q.overview(),
+        time_chart=stacked_bars(q.outcomes_over_time()),
+        country_chart=country_bars(q.outcomes_by_country()),
+    )
+
+
+@blueprint.get(PREFIX + "/lists")
+def lists() -> str:
+    return render_template("lists.html", page=queries().lists(page_number()))
+
+
+@blueprint.get(PREFIX + "/lists/<int:list_id>")
+def members(list_id: int) -> str:
+    search = request.args.get("q", "")
+    return render_template(
+        "members.html", list_id=list_id, search=search, page=queries().members(list_id, search, page_number())
+    )
+
+
+@blueprint.get(PREFIX + "/messages")
+def messages() -> str:
+    status, country = request.args.get("status", ""), request.args.get("country", "")
+    no_reports = request.args.get("noreports") == "1"
+    return render_template(
+        "messages.html",
+        status=status,
+        country=country,
+        no_reports=no_reports,
+        page=queries().messages(status, country, no_reports, page_number()),
+    )
+
+
+@blueprint.get(PREFIX + "/messages/<message_id>")
+def message(message_id: str) -> str:
+    found = queries().message(message_id)
+    if found is None:
+        abort(404)
+    return render_template("message.html", message=found)
+
+
+@blueprint.get(PREFIX + "/callbacks")
+def callbacks() -> str:
+    return render_template("callbacks.html", page=queries().callbacks(page_number()))
+
+
+@blueprint.get(PREFIX + "/refusals")
+def refusals() -> str:
+    return render_template("refusals.html", page=queries().refusals(page_number()))
+
+
+@blueprint.post(PREFIX + "/advance")
+def advance() -> Response:
+    seconds = request.form.get("seconds", "")
+    try:
+        amount = float(seconds)
+        if not 0 <= amount <= 10 * 365 * 86400:
+            raise ValueError
+        runtime().advance(amount)
+    except (ValueError, Conflict):
+        abort(400)
+    return redirect(url_for("dashboard.overview"))  # type: ignore[return-value]

@@ -1,0 +1,158 @@
+"""What the dashboard shows, read from the store: every query paginated or aggregated in SQL, so a
+page stays fast with 100,000 messages stored."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from mock_infobip.clock import wire_time
+from mock_infobip.runtime import Runtime
+
+PAGE = 50
+GROUPS = ["PENDING", "DELIVERED", "UNDELIVERABLE", "EXPIRED", "REJECTED"]
+BUCKET_MS = 4 * 3_600_000  # outcomes over time: 4-hour bars
+WINDOW_MS = 4 * 86_400_000
+
+
+@dataclass
+class Page:
+    rows: list[dict[str, Any]]
+    page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // PAGE))
+
+
+class DashboardQueries:
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self.store = runtime.store
+
+    def _page(self, sql: str, count_sql: str, params: tuple[Any, ...], page: int) -> Page:
+        with self.store.read() as conn:
+            total = int(conn.execute(count_sql, params).fetchone()[0])
+            rows = conn.execute(f"{sql} LIMIT ? OFFSET ?", (*params, PAGE, (page - 1) * PAGE)).fetchall()
+        return Page([dict(r) for r in rows], page, total)
+
+    def overview(self) -> dict[str, Any]:
+        with self.store.read() as conn:
+            counts = {
+                "lists": conn.execute("SELECT count(*) FROM lists").fetchone()[0],
+                "people": conn.execute("SELECT count(*) FROM people").fetchone()[0],
+                "messages": conn.execute("SELECT count(*) FROM messages").fetchone()[0],
+                "refusals": conn.execute("SELECT count(*) FROM journal WHERE status = 429").fetchone()[0],
+                "pending_callbacks": conn.execute(
+                    "SELECT count(*) FROM deliveries WHERE state = 'pending'"
+                ).fetchone()[0],
+            }
+            by_group = dict(
+                conn.execute(
+                    "SELECT substr(status, 1, instr(status, '/') - 1), count(*) FROM messages GROUP BY 1"
+                ).fetchall()
+            )
+        accounts = self.runtime.accounts.describe_all()
+        clock = self.runtime.clock
+        return {
+            "counts": counts,
+            "by_group": {g: by_group.get(g, 0) for g in GROUPS},
+            "accounts": accounts,
+            "clock": {"mode": clock.mode, "speed": clock.speed, "now": wire_time(clock.now_ms())},
+        }
+
+    def outcomes_over_time(self) -> list[dict[str, Any]]:
+        """Messages sent in each 4-hour bar of the last 4 days, by status group."""
+        now = self.runtime.clock.now_ms()
+        start = now - WINDOW_MS
+        with self.store.read() as conn:
+            rows = conn.execute(
+                "SELECT (sent_at - ?) / ? AS bar, substr(status, 1, instr(status, '/') - 1) AS grp, count(*) "
+                "FROM messages WHERE sent_at >= ? GROUP BY bar, grp",
+                (start, BUCKET_MS, start),
+            ).fetchall()
+        bars = [
+            {"start": wire_time(start + i * BUCKET_MS), **dict.fromkeys(GROUPS, 0)}
+            for i in range(WINDOW_MS // BUCKET_MS + 1)
+        ]
+        for bar, group, count in rows:
+            if 0 <= bar < len(bars) and group in GROUPS:
+                bars[bar][group] = count
+        return bars
+
+    def outcomes_by_country(self, top: int = 15) -> list[dict[str, Any]]:
+        with self.store.read() as conn:
+            rows = conn.execute(
+                "SELECT coalesce(region, '??'), substr(status, 1, instr(status, '/') - 1), count(*), "
+                "max(no_reports) FROM messages GROUP BY 1, 2"
+            ).fetchall()
+        countries: dict[str, dict[str, Any]] = {}
+        for region, group, count, no_reports in rows:
+            entry = countries.setdefault(
+                region,
+                {"region": region, "total": 0, "noReports": bool(no_reports), **dict.fromkeys(GROUPS, 0)},
+            )
+            entry["total"] += count
+            if group in GROUPS:
+                entry[group] += count
+        return sorted(countries.values(), key=lambda c: -c["total"])[:top]
+
+    def lists(self, page: int) -> Page:
+        return self._page(
+            "SELECT l.id, l.name, l.account_id, l.created_at, "
+            "(SELECT count(*) FROM memberships m WHERE m.list_id = l.id) AS members "
+            "FROM lists l ORDER BY l.id DESC",
+            "SELECT count(*) FROM lists",
+            (),
+            page,
+        )
+
+    def members(self, list_id: int, search: str, page: int) -> Page:
+        like = f"%{search.lower()}%"
+        return self._page(
+            "SELECT p.identifier FROM memberships m JOIN people p ON p.id = m.person_id "
+            "WHERE m.list_id = ? AND p.key LIKE ? ORDER BY p.id",
+            "SELECT count(*) FROM memberships m JOIN people p ON p.id = m.person_id "
+            "WHERE m.list_id = ? AND p.key LIKE ?",
+            (list_id, like),
+            page,
+        )
+
+    def messages(self, status: str, country: str, no_reports: bool, page: int) -> Page:
+        clauses, params = ["1 = 1"], []
+        if status:
+            clauses.append("status LIKE ?")
+            params.append(status + "/%")
+        if country:
+            clauses.append("region = ?")
+            params.append(country.upper())
+        if no_reports:
+            clauses.append("no_reports = 1")
+        where = " AND ".join(clauses)
+        return self._page(
+            f"SELECT * FROM messages WHERE {where} ORDER BY sent_at DESC, id DESC",
+            f"SELECT count(*) FROM messages WHERE {where}",
+            tuple(params),
+            page,
+        )
+
+    def message(self, message_id: str) -> dict[str, Any] | None:
+        found = self.runtime.reports.outbox({"messageId": message_id, "limit": "1"})
+        return found[0] if found else None
+
+    def callbacks(self, page: int) -> Page:
+        return self._page(
+            "SELECT * FROM callback_attempts ORDER BY id DESC",
+            "SELECT count(*) FROM callback_attempts",
+            (),
+            page,
+        )
+
+    def refusals(self, page: int) -> Page:
+        return self._page(
+            "SELECT * FROM journal WHERE status = 429 ORDER BY id DESC",
+            "SELECT count(*) FROM journal WHERE status = 429",
+            (),
+            page,
+        )

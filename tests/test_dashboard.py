@@ -1,0 +1,148 @@
+"""The demo dashboard: pages, filters, the advance control, and a real browser (Debian's Chromium
+driven by Playwright) watching a delivery report arrive."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+import requests
+
+from mock_infobip import fake, server
+from mock_infobip.demo.seed import seed
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ARTIFACTS = Path(
+    os.environ.get("MOCK_INFOBIP_ARTIFACTS", Path(__file__).resolve().parent.parent / "test-artifacts")
+)
+
+
+@pytest.fixture
+def seeded():
+    with fake() as infobip:
+        seed(infobip.runtime, accounts=2, lists=3, members=40, messages=300, seed=1)
+        yield infobip
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/dashboard/lists",
+        "/dashboard/lists/1?q=a",
+        "/dashboard/messages",
+        "/dashboard/messages?status=DELIVERED&country=CH",
+        "/dashboard/messages?noreports=1&page=2",
+        "/dashboard/callbacks",
+        "/dashboard/refusals",
+        "/dashboard/messages?page=x",
+    ],
+)
+def test_every_page_renders(seeded, path):
+    response = requests.get(seeded.base_url + path)
+    assert response.status_code == 200
+    assert response.headers["Content-Type"].startswith("text/html")
+    assert 'http-equiv="refresh"' in response.text and "<script src" not in response.text
+
+
+def test_overview_shows_the_clock_counts_and_charts(seeded):
+    page = requests.get(seeded.base_url + "/").text
+    assert 'id="clock-mode">manual' in page and 'id="advance"' in page
+    assert 'id="message-count">300<' in page
+    assert page.count("<svg") == 2 and "outcomes by country" in page
+    assert re.search(r">[A-Z]{2}( \*)?</text>", page)
+
+
+def test_countries_without_reports_are_marked_in_the_chart():
+    from mock_infobip.demo.charts import country_bars
+
+    chart = country_bars(
+        [
+            {
+                "region": "GU",
+                "total": 3,
+                "noReports": True,
+                "PENDING": 3,
+                "DELIVERED": 0,
+                "UNDELIVERABLE": 0,
+                "EXPIRED": 0,
+                "REJECTED": 0,
+            }
+        ]
+    )
+    assert chart["labels"][0]["text"] == "GU *"
+
+
+def test_filters_and_member_search(seeded):
+    delivered = requests.get(seeded.base_url + "/dashboard/messages?status=DELIVERED").text
+    assert "DELIVERED_TO_HANDSET" in delivered and "REJECTED_" not in delivered
+    silent = requests.get(seeded.base_url + "/dashboard/messages?noreports=1").text
+    assert "PENDING_WAITING_DELIVERY" in silent and "DELIVERED_TO_HANDSET" not in silent
+    member = seeded.members(1)[0]
+    found = requests.get(seeded.base_url + f"/dashboard/lists/1?q={member[:5]}").text
+    assert member in found
+
+
+def test_the_advance_control_moves_a_manual_clock(seeded):
+    before = seeded.clock.now()
+    response = requests.post(
+        seeded.base_url + "/dashboard/advance", data={"seconds": "3600"}, allow_redirects=False
+    )
+    assert response.status_code == 302
+    assert (seeded.clock.now() - before).total_seconds() == 3600
+    assert requests.post(seeded.base_url + "/dashboard/advance", data={"seconds": "soon"}).status_code == 400
+
+
+def test_the_dashboard_is_not_in_the_journal(seeded):
+    requests.get(seeded.base_url + "/dashboard/messages")
+    assert all(not e["path"].startswith("/dashboard") and e["path"] != "/" for e in seeded.requests())
+
+
+def test_a_browser_sees_a_delivery_report_arrive():
+    from playwright.sync_api import sync_playwright
+
+    assert Path(CHROMIUM).exists(), "Debian's chromium is needed: run .ci/install-browser"
+    with server() as infobip:
+        infobip.outcome("DELIVERED_TO_HANDSET", delay_seconds=60)
+        sent = requests.post(
+            infobip.base_url + "/sms/2/text/advanced",
+            headers=infobip.headers,
+            json={
+                "messages": [
+                    {"from": "Shop", "text": "Your code is 1234", "destinations": [{"to": "41793026727"}]}
+                ]
+            },
+        )
+        message_id = sent.json()["messages"][0]["messageId"]
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+            try:
+                page = browser.new_page(viewport={"width": 1100, "height": 900})
+                page.goto(infobip.base_url + "/?refresh=600")
+                assert page.inner_text("#count-DELIVERED") == "0"
+                assert page.inner_text("#count-PENDING") == "1"
+                page.click("#advance button[value='60']")  # the clock control, as a person would
+                page.wait_for_selector("#count-DELIVERED")
+                assert page.inner_text("#count-DELIVERED") == "1"
+                page.goto(infobip.base_url + f"/dashboard/messages/{message_id}?refresh=600")
+                timeline = page.inner_text("#timeline")
+                assert "PENDING_ACCEPTED" in timeline and "DELIVERED_TO_HANDSET" in timeline
+                page.goto(infobip.base_url + "/?refresh=600")
+                ARTIFACTS.mkdir(parents=True, exist_ok=True)
+                page.screenshot(path=str(ARTIFACTS / "dashboard.png"), full_page=True)
+            finally:
+                browser.close()
+    assert (ARTIFACTS / "dashboard.png").stat().st_size > 10_000

@@ -1,0 +1,62 @@
+"""`mock-infobip seed`: realistic demo data."""
+
+from __future__ import annotations
+
+import re
+
+from mock_infobip import fake
+from mock_infobip.demo.seed import seed
+from mock_infobip.sms.catalog import catalog
+from tests.servers import run_cli, serve
+
+
+def test_seed_makes_lists_people_and_a_spread_of_messages():
+    with fake() as infobip:
+        summary = seed(infobip.runtime, accounts=3, lists=4, members=50, messages=1500, seed=3)
+        assert (summary.accounts, summary.lists, summary.messages) == (2, 4, 1500)
+        lists = infobip.lists()
+        assert all(re.fullmatch(r"\[Amplitude\] .+: \d+", entry["name"]) for entry in lists)
+        assert sum(entry["memberCount"] for entry in lists) == summary.members > 0
+        assert all("@" in m for m in infobip.members(lists[0]["listId"]))
+        messages = infobip.messages()
+        regions = {m["region"] for m in messages}
+        assert len(regions) >= 30
+        assert set(catalog().countries_without_reports) & regions == (
+            set(catalog().countries_without_reports) & set(regions)
+        )
+        now = infobip.clock.now()
+        ages = [(now - _time(m["sentAt"])).total_seconds() for m in messages]
+        assert max(ages) > 3 * 86400 and min(ages) < 0  # over the last 4 days, and some scheduled ahead
+        statuses = {m["status"] for m in messages}
+        assert {"DELIVERED_TO_HANDSET", "PENDING_WAITING_DELIVERY"} <= statuses
+        assert any(m["status"] == "PENDING_ACCEPTED" for m in messages)  # reports still to come
+        assert infobip.callbacks(), "some campaigns push to a dead URL, so retries show"
+
+
+def test_seed_covers_every_country_without_reports_when_large_enough():
+    with fake() as infobip:
+        seed(infobip.runtime, accounts=1, lists=0, members=1, messages=4000, seed=5)
+        regions = {m["region"] for m in infobip.messages()}
+        assert set(catalog().countries_without_reports) <= regions
+
+
+def test_seeding_again_adds(tmp_path):
+    db = str(tmp_path / "demo.db")
+    first = run_cli("seed", "--db", db, "--lists", "2", "--messages", "100", "--members", "10")
+    assert first.returncode == 0, first.stderr
+    assert "added" in first.stdout and "100 messages" in first.stdout
+    second = run_cli("seed", "--db", db, "--lists", "2", "--messages", "100", "--members", "10")
+    assert second.returncode == 0
+    server = serve("--db", db)
+    try:
+        assert len(server.get("/__admin/lists").json()["lists"]) == 4
+        assert len(server.get("/__admin/messages?limit=1000").json()["messages"]) == 200
+        assert server.get("/").status_code == 200
+    finally:
+        server.stop()
+
+
+def _time(text: str):
+    from datetime import datetime
+
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%f%z")
