@@ -124,7 +124,8 @@ def seed(
         size = min(messages - sent, rng.randint(20, 120))
         at = now - rng.randint(0, 4 * DAY_MS)
         later = now + rng.randint(0, 30 * 60_000) if rng.random() < 0.1 else None  # scheduled: a live demo
-        url = DEAD_CALLBACK if rng.random() < 0.2 else None
+        recent = now - at < 12 * 3_600_000  # its retries are not all over yet: the cycle shows
+        url = DEAD_CALLBACK if recent and rng.random() < 0.3 else None
         text = rng.choice(TEXTS).format(code=rng.randint(1000, 9999))
         batch = []
         for _ in range(size):
