@@ -110,6 +110,7 @@ CREATE INDEX IF NOT EXISTS messages_by_account ON messages(account_id, sent_at);
 CREATE INDEX IF NOT EXISTS messages_by_message_id ON messages(account_id, message_id);
 CREATE INDEX IF NOT EXISTS messages_pullable ON messages(account_id, pull, done_at);
 CREATE INDEX IF NOT EXISTS messages_by_time ON messages(sent_at, status);
+CREATE INDEX IF NOT EXISTS messages_by_status ON messages(status);
 CREATE INDEX IF NOT EXISTS messages_by_region ON messages(region, status, no_reports);
 CREATE TABLE IF NOT EXISTS message_history (
     message INTEGER NOT NULL,

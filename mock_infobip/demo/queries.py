@@ -49,7 +49,7 @@ class DashboardQueries:
                 ).fetchone()[0],
             }
             by_status = conn.execute(
-                "SELECT status, count(*) FROM messages INDEXED BY messages_by_time GROUP BY status"
+                "SELECT status, count(*) FROM messages INDEXED BY messages_by_status GROUP BY status"
             ).fetchall()
         by_group = dict.fromkeys(GROUPS, 0)
         for status, count in by_status:
