@@ -83,9 +83,10 @@ def test_drift_is_named_with_endpoint_status_and_field(tmp_path):
 
 
 def test_check_command_against_a_sped_up_fake(tmp_path):
-    fake_server = serve("--db", str(tmp_path / "f.db"), "--api-key", "k", "--speed", "50")
+    # speed 5: the create window is 400 ms of real time, room enough for the 429 probe on a busy machine
+    fake_server = serve("--db", str(tmp_path / "f.db"), "--api-key", "k", "--speed", "5")
     try:
-        result = run_cli("check", "--base-url", fake_server.base_url, "--api-key", "k", "--speed", "50")
+        result = run_cli("check", "--base-url", fake_server.base_url, "--api-key", "k", "--speed", "5")
     finally:
         fake_server.stop()
     assert result.returncode == 0, result.stdout
