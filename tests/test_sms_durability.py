@@ -49,12 +49,12 @@ def test_due_reports_and_retries_survive_kill_9(tmp_path):
             requests.post(server.base_url + "/__admin/outcomes", json=server_rule, timeout=10).status_code
             == 201
         )
+        receiver.status = 500  # before sending: the worker pushes the rejection at once
         sent = server.post(
             "/sms/2/text/advanced",
             {"messages": [{"destinations": [{"to": CH}, {"to": "999"}], "notifyUrl": receiver.url}]},
         )
         assert sent.status_code == 200
-        receiver.status = 500
         wait_for(lambda: attempts(server) == [(0, 500)])  # the rejection, pushed at once, refused
         server.stop(signal.SIGKILL)
 
