@@ -95,7 +95,8 @@ def test_intervals_are_settings():
 
 
 def test_sixteen_simultaneous_creates_admit_exactly_one_across_threads():
-    runtime = Runtime(make_settings(clock="real", start=None))
+    # a real clock; a 60 s window so that a slow machine cannot outrun it
+    runtime = Runtime(make_settings(clock="real", start=None, rate_limit_create=60))
     app = create_app(runtime)
     headers = {"Authorization": f"App {runtime.api_key}"}
     barrier = threading.Barrier(16)
