@@ -48,11 +48,12 @@ def test_a_generated_key_is_kept_across_restarts(db):
 
 
 def test_state_survives_kill_9_and_restart(db):
-    server = serve("--db", db, "--api-key", "k")
+    slow = {"MOCK_INFOBIP_RATE_LIMIT_ADD": "600"}  # the stored window outlasts any restart
+    server = serve("--db", db, "--api-key", "k", env=slow)
     list_id = server.post(LISTS, {"name": "kept"}).json()["listId"]
     assert server.post(f"{LISTS}/{list_id}/add", {"userIds": ["a@b.co", "c@d.co"]}).status_code == 200
     server.stop(signal.SIGKILL)
-    again = serve("--db", db, "--api-key", "k")
+    again = serve("--db", db, "--api-key", "k", env=slow)
     assert again.get(f"/__admin/lists/{list_id}").json()["members"] == ["a@b.co", "c@d.co"]
     # the rate-limit window was stored too: the add slot is still taken
     assert again.post(f"{LISTS}/{list_id}/add", {"userIds": ["x@y.io"]}).status_code == 429
