@@ -87,12 +87,10 @@ class FaultRules:
         return [_fault(r) for r in rows]
 
     def delete(self, fault_id: int | None = None) -> int:
-        with self._store.write() as conn:
-            if fault_id is None:
-                return conn.execute("DELETE FROM faults").rowcount
-            if conn.execute("DELETE FROM faults WHERE id = ?", (fault_id,)).rowcount == 0:
-                raise NotFound("fault", fault_id)
-            return 1
+        deleted = self._store.delete_rows("faults", fault_id)
+        if fault_id is not None and deleted == 0:
+            raise NotFound("fault", fault_id)
+        return deleted
 
     def take(self, method: str, path: str, api_key: str | None) -> Fault | None:
         """The most recent fault that matches and fires for this request (using one of its times)."""

@@ -263,6 +263,13 @@ class Store:
         with self._lock:
             return self._conn.execute(sql, params)
 
+    def delete_rows(self, table: str, row_id: int | None = None) -> int:
+        """Delete the row ``row_id`` of ``table`` (or every row); how many were deleted."""
+        with self.write() as conn:
+            if row_id is None:
+                return conn.execute(f"DELETE FROM {table}").rowcount
+            return conn.execute(f"DELETE FROM {table} WHERE id = ?", (row_id,)).rowcount
+
     def get_meta(self, key: str) -> str | None:
         with self.read() as conn:
             row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()

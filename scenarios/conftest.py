@@ -29,12 +29,7 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
 settings.register_profile(
-    "ci-long",
-    max_examples=300,
-    stateful_step_count=40,
-    deadline=None,
-    print_blob=True,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+    "ci-long", parent=settings.get_profile("dev"), max_examples=300, stateful_step_count=40
 )
 settings.register_profile("debug", parent=settings.get_profile("dev"), verbosity=Verbosity.verbose)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))

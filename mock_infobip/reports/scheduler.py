@@ -110,32 +110,31 @@ class Scheduler:
     def _process_events(self, bound: int) -> None:
         """Apply events due up to ``bound``; stop after the moment whose events queued a push."""
         with self._store.write() as conn:
-            rows = conn.execute(
-                "SELECT e.id AS event_id, e.due_at, e.status AS new_status, e.error AS new_error, "
-                "e.final, m.* FROM status_events e JOIN messages m ON m.id = e.message WHERE e.due_at <= ? "
-                "ORDER BY e.due_at, e.id LIMIT ?",
+            events = conn.execute(
+                "SELECT * FROM status_events WHERE due_at <= ? ORDER BY due_at, id LIMIT ?",
                 (bound, EVENT_BATCH),
             ).fetchall()
             cut: int | None = None
             done = []
-            for row in rows:
-                if cut is not None and row["due_at"] > cut:
+            for event in events:
+                if cut is not None and event["due_at"] > cut:
                     break
-                current = conn.execute("SELECT * FROM messages WHERE id = ?", (row["id"],)).fetchone()
-                if (
-                    apply_status(
-                        conn,
-                        current or row,
-                        row["new_status"],
-                        row["new_error"],
-                        row["due_at"],
-                        bool(row["final"]),
-                        self._catalog,
-                    )
-                    and cut is None
-                ):
-                    cut = row["due_at"]
-                done.append((row["event_id"],))
+                done.append((event["id"],))
+                # read now, not with the events: an earlier event of this batch may have changed it
+                message = conn.execute("SELECT * FROM messages WHERE id = ?", (event["message"],)).fetchone()
+                if message is None:
+                    continue
+                pushed = apply_status(
+                    conn,
+                    message,
+                    event["status"],
+                    event["error"],
+                    event["due_at"],
+                    bool(event["final"]),
+                    self._catalog,
+                )
+                if pushed and cut is None:
+                    cut = event["due_at"]
             conn.executemany("DELETE FROM status_events WHERE id = ?", done)
 
     # --- callbacks ------------------------------------------------------------------------------

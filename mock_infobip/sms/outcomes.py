@@ -139,12 +139,10 @@ class OutcomeRules:
         ]
 
     def delete(self, rule_id: int | None = None) -> int:
-        with self._store.write() as conn:
-            if rule_id is None:
-                return conn.execute("DELETE FROM outcome_rules").rowcount
-            if conn.execute("DELETE FROM outcome_rules WHERE id = ?", (rule_id,)).rowcount == 0:
-                raise NotFound("outcome rule", rule_id)
-            return 1
+        deleted = self._store.delete_rows("outcome_rules", rule_id)
+        if rule_id is not None and deleted == 0:
+            raise NotFound("outcome rule", rule_id)
+        return deleted
 
 
 def choose(
