@@ -61,6 +61,10 @@ class Settings:
     profile_rejected: float = 0.02
     profile_median_delay: float = 5.0
     profile_delay_sigma: float = 2.0
+    # The operator's report tail: in these regions, this share of delivered/failed reports reaches
+    # Infobip 1 hour to 4 days after the status (arrival capped at 4 days after sending)
+    profile_report_tail: float = 0.05
+    profile_report_tail_regions: tuple[str, ...] = ("BD", "ID", "IN", "NG", "PK")
     # Countries without delivery reports (None: the 34 of the data file) and what happens there
     no_dlr_countries: tuple[str, ...] | None = None
     no_dlr_mode: str = "none"
@@ -201,6 +205,16 @@ def _at_least(parse: Callable[[Any], Any], minimum: float, *, strict: bool = Fal
     return check
 
 
+def _at_most(parse: Callable[[Any], Any], maximum: float) -> Callable[[Any], Any]:
+    def check(value: Any) -> Any:
+        number = parse(value)
+        if number > maximum:
+            raise ValueError(f"must be at most {maximum:g}")
+        return number
+
+    return check
+
+
 def _parse_regions(value: Any) -> tuple[str, ...] | None:
     if value is None or value == "":
         return None
@@ -270,6 +284,8 @@ PARSERS: dict[str, Callable[[Any], Any]] = {
     "profile_rejected": _at_least(_parse_float, 0),
     "profile_median_delay": _at_least(_parse_float, 0),
     "profile_delay_sigma": _at_least(_parse_float, 0),
+    "profile_report_tail": _at_most(_at_least(_parse_float, 0), 1),
+    "profile_report_tail_regions": lambda value: _parse_regions(value) or (),
     "no_dlr_countries": _parse_regions,
     "no_dlr_mode": _choice(NO_DLR_MODES),
     "price_per_part": _at_least(_parse_float, 0),

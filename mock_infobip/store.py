@@ -104,7 +104,8 @@ CREATE TABLE IF NOT EXISTS messages (
     error TEXT NOT NULL,
     done_at INTEGER,
     pull INTEGER NOT NULL DEFAULT 0,
-    notify_xml INTEGER NOT NULL DEFAULT 0
+    notify_xml INTEGER NOT NULL DEFAULT 0,
+    reported_at INTEGER
 );
 CREATE INDEX IF NOT EXISTS messages_by_account ON messages(account_id, sent_at);
 CREATE INDEX IF NOT EXISTS messages_by_message_id ON messages(account_id, message_id);
@@ -125,7 +126,8 @@ CREATE TABLE IF NOT EXISTS status_events (
     message INTEGER NOT NULL,
     status TEXT NOT NULL,
     error TEXT NOT NULL,
-    final INTEGER NOT NULL
+    final INTEGER NOT NULL,
+    done_at INTEGER
 );
 CREATE INDEX IF NOT EXISTS status_events_due ON status_events(due_at, id);
 CREATE TABLE IF NOT EXISTS deliveries (
@@ -173,14 +175,17 @@ CREATE TABLE IF NOT EXISTS outcome_rules (
     status TEXT NOT NULL,
     error TEXT NOT NULL,
     delay_ms INTEGER NOT NULL,
-    intermediate TEXT NOT NULL
+    intermediate TEXT NOT NULL,
+    report_delay_ms INTEGER NOT NULL DEFAULT 0
 );
 """
 
 # Columns added after a table was first released: added to older database files on open.
 ADDED_COLUMNS = {
-    "messages": {"notify_xml": "INTEGER NOT NULL DEFAULT 0"},
+    "messages": {"notify_xml": "INTEGER NOT NULL DEFAULT 0", "reported_at": "INTEGER"},
     "deliveries": {"xml": "INTEGER NOT NULL DEFAULT 0"},
+    "status_events": {"done_at": "INTEGER"},
+    "outcome_rules": {"report_delay_ms": "INTEGER NOT NULL DEFAULT 0"},
 }
 
 # What ``reset`` wipes: everything but accounts, keys, the clock and the meta values.

@@ -22,21 +22,31 @@ def apply_status(
     at: int,
     final: bool,
     catalog: Catalog,
+    done_at: int | None = None,
 ) -> bool:
-    """Give message ``row`` its new status at ``at``; True when a callback push was queued."""
+    """Give message ``row`` its new status, reported at ``at`` (the report's arrival) for the
+    status moment ``done_at`` (default: ``at``); True when a callback push was queued."""
+    done = at if done_at is None else done_at
     url = row["callback_url"]
     push = url is not None and (final or bool(row["intermediate"]))
     pull = PULL_READY if final and url is None else row["pull"]
     conn.execute(
-        "UPDATE messages SET status = ?, error = ?, done_at = ?, pull = ? WHERE id = ?",
-        (status, error, at if final else row["done_at"], pull, row["id"]),
+        "UPDATE messages SET status = ?, error = ?, done_at = ?, reported_at = ?, pull = ? WHERE id = ?",
+        (
+            status,
+            error,
+            done if final else row["done_at"],
+            at if final else row["reported_at"],
+            pull,
+            row["id"],
+        ),
     )
     conn.execute(
         "INSERT INTO message_history (message, at, status, error) VALUES (?, ?, ?, ?)",
-        (row["id"], at, status, error),
+        (row["id"], done, status, error),
     )
     if push:
-        body = report(row["version"], row, status, error, at, catalog)
+        body = report(row["version"], row, status, error, done, catalog)
         conn.execute(
             "INSERT INTO deliveries (message, url, body, due_at, final, xml) VALUES (?, ?, ?, ?, ?, ?)",
             (

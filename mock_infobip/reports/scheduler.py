@@ -132,6 +132,7 @@ class Scheduler:
                     event["due_at"],
                     bool(event["final"]),
                     self._catalog,
+                    event["done_at"],
                 )
                 if pushed and cut is None:
                     cut = event["due_at"]

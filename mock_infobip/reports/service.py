@@ -33,8 +33,9 @@ class ReportsService:
         self._catalog = catalog
 
     def pull(self, account: Account, version: int, query: Mapping[str, str]) -> list[dict[str, Any]]:
-        """Final reports not pushed (no callback URL, or retries exhausted), oldest first, once."""
-        clauses = ["account_id = ?", "pull = ?", "sent_at >= ?"]
+        """Final reports not pushed (no callback URL, or retries exhausted) that arrived in the
+        last 48 h, oldest first, once."""
+        clauses = ["account_id = ?", "pull = ?", "coalesce(reported_at, done_at, sent_at) >= ?"]
         params: list[Any] = [account.id, PULL_READY, self._clock.now_ms() - WINDOW_MS]
         for name, column in (
             ("bulkId", "bulk_id"),

@@ -20,7 +20,8 @@ from mock_infobip.sms.catalog import REJECTED, Catalog
 from mock_infobip.sms.destinations import Destination
 from mock_infobip.store import Store
 
-MAX_DELAY_MS = 4 * 24 * 3600 * 1000  # reports come at most 4 days after sending
+MAX_DELAY_MS = 4 * 24 * 3600 * 1000  # reports arrive at most 4 days after sending
+HOUR_MS = 3600 * 1000
 NO_ERROR = "OK/NO_ERROR"
 DEFAULT_INTERMEDIATE = ("PENDING/PENDING_ENROUTE", "DELIVERED/DELIVERED_TO_OPERATOR")
 # The default profile's outcomes (decisions): status and the errors it picks from.
@@ -46,6 +47,8 @@ class Outcome:
     error: str  # error key
     delay_ms: int | None  # None: the operator never answers (the message expires)
     intermediate: tuple[str, ...] = DEFAULT_INTERMEDIATE
+    # after the final status, until the operator's report reaches Infobip (pushed or pullable then)
+    report_delay_ms: int = 0
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,7 @@ class Rule:
             "status": catalog.status_of(self.outcome.status).name,
             "error": catalog.error_of(self.outcome.error).name,
             "delaySeconds": (self.outcome.delay_ms or 0) / 1000,
+            "reportDelaySeconds": self.outcome.report_delay_ms / 1000,
             "intermediate": [catalog.status_of(k).name for k in self.outcome.intermediate],
         }
 
@@ -104,15 +108,17 @@ class OutcomeRules:
         match = body.get("match", {})
         kind, value = next(iter(match.items())) if match else ("any", "")
         value = value.upper() if kind == "country" else value.removeprefix("+")
-        delay = 0 if status.group_id == REJECTED else round(float(body.get("delaySeconds", 0)) * 1000)
-        return kind, value, Outcome(status.key, error.key, delay, tuple(steps))
+        rejected = status.group_id == REJECTED
+        delay = 0 if rejected else round(float(body.get("delaySeconds", 0)) * 1000)
+        report_delay = 0 if rejected else round(float(body.get("reportDelaySeconds", 0)) * 1000)
+        return kind, value, Outcome(status.key, error.key, delay, tuple(steps), report_delay)
 
     def add(self, body: Mapping[str, Any]) -> Rule:
         kind, value, outcome = self.parse(body)
         with self._store.write() as conn:
             cursor = conn.execute(
-                "INSERT INTO outcome_rules (match_kind, match_value, status, error, delay_ms, intermediate) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT INTO outcome_rules (match_kind, match_value, status, error, delay_ms, intermediate, "
+                "report_delay_ms) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (
                     kind,
                     value,
@@ -120,6 +126,7 @@ class OutcomeRules:
                     outcome.error,
                     outcome.delay_ms,
                     json.dumps(outcome.intermediate),
+                    outcome.report_delay_ms,
                 ),
             )
         return Rule(int(cursor.lastrowid or 0), kind, value, outcome)
@@ -133,7 +140,13 @@ class OutcomeRules:
                 r["id"],
                 r["match_kind"],
                 r["match_value"],
-                Outcome(r["status"], r["error"], r["delay_ms"], tuple(json.loads(r["intermediate"]))),
+                Outcome(
+                    r["status"],
+                    r["error"],
+                    r["delay_ms"],
+                    tuple(json.loads(r["intermediate"])),
+                    r["report_delay_ms"],
+                ),
             )
             for r in rows
         ]
@@ -151,10 +164,10 @@ def choose(
     for rule in rules:
         if rule.matches(destination):
             return rule.outcome
-    return draw_default(settings, rng)
+    return draw_default(settings, rng, destination.region)
 
 
-def draw_default(settings: Settings, rng: random.Random) -> Outcome:
+def draw_default(settings: Settings, rng: random.Random, region: str | None = None) -> Outcome:
     weights = {
         "delivered": settings.profile_delivered,
         "failed": settings.profile_failed,
@@ -170,4 +183,9 @@ def draw_default(settings: Settings, rng: random.Random) -> Outcome:
         return Outcome(status, error, None)
     median = max(settings.profile_median_delay, 0.001)
     seconds = math.exp(rng.gauss(math.log(median), settings.profile_delay_sigma))
-    return Outcome(status, error, min(MAX_DELAY_MS, max(1, round(seconds * 1000))))
+    delay = min(MAX_DELAY_MS, max(1, round(seconds * 1000)))
+    # The operator's report tail: a few reports reach Infobip hours or days after the status
+    # (sending caps the arrival at 4 days after sending).
+    late = rng.random() < settings.profile_report_tail and region in settings.profile_report_tail_regions
+    report_delay = rng.randrange(HOUR_MS, MAX_DELAY_MS) if late else 0
+    return Outcome(status, error, delay, DEFAULT_INTERMEDIATE, report_delay)

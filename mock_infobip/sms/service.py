@@ -17,7 +17,15 @@ from mock_infobip.reports.lifecycle import apply_status
 from mock_infobip.settings import Settings
 from mock_infobip.sms.catalog import PENDING, REJECTED, Catalog, Status
 from mock_infobip.sms.destinations import Destination, read_destination
-from mock_infobip.sms.outcomes import EXPIRED_ERROR, EXPIRED_STATUS, NO_ERROR, OutcomeRules, Rule, choose
+from mock_infobip.sms.outcomes import (
+    EXPIRED_ERROR,
+    EXPIRED_STATUS,
+    MAX_DELAY_MS,
+    NO_ERROR,
+    OutcomeRules,
+    Rule,
+    choose,
+)
 from mock_infobip.sms.parts import sms_count
 from mock_infobip.sms.requests import Outgoing, SendRequest
 from mock_infobip.store import Store
@@ -50,7 +58,9 @@ class SendResult:
 class _Plan:
     status: str
     error: str
-    events: list[tuple[int, str, str, int]]  # (due_at, status, error, final)
+    # (due_at, status, error, final, done_at): due_at is when the report arrives, done_at the
+    # status moment (the report's doneAt; None: the same as due_at)
+    events: list[tuple[int, str, str, int, int | None]]
 
 
 class Messaging:
@@ -173,8 +183,9 @@ class Messaging:
                 (row_id, sent_at, plan.status, NO_ERROR),
             )
         conn.executemany(
-            "INSERT INTO status_events (due_at, message, status, error, final) VALUES (?, ?, ?, ?, ?)",
-            [(due, row_id, status, error, final) for due, status, error, final in plan.events],
+            "INSERT INTO status_events (due_at, message, status, error, final, done_at) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            [(due, row_id, status, error, final, done) for due, status, error, final, done in plan.events],
         )
         return Sent(
             message_id, destination.to, self._catalog.status_of(plan.status if rejected else ACCEPTED), parts
@@ -207,18 +218,21 @@ class Messaging:
                 if mode == "expire" or outcome.delay_ms is None
                 else min(validity_end, sent_at + outcome.delay_ms)
             )
-            return _Plan(ACCEPTED, NO_ERROR, [(at, final_status, final_error, 1)])
+            return _Plan(ACCEPTED, NO_ERROR, [(at, final_status, final_error, 1, None)])
         if outcome.delay_ms is None or outcome.delay_ms > message.validity_ms:
             final_at, final_status, final_error = validity_end, EXPIRED_STATUS, EXPIRED_ERROR
         else:
             final_at, final_status, final_error = sent_at + outcome.delay_ms, outcome.status, outcome.error
-        events = []
+        events: list[tuple[int, str, str, int, int | None]] = []
         if message.intermediate:
             steps = outcome.intermediate
             for i, step in enumerate(steps, start=1):
-                events.append((sent_at + (final_at - sent_at) * i // (len(steps) + 1), step, NO_ERROR, 0))
+                at = sent_at + (final_at - sent_at) * i // (len(steps) + 1)
+                events.append((at, step, NO_ERROR, 0, None))
         final = int(self._catalog.status_of(final_status).group_id != PENDING)
-        events.append((final_at, final_status, final_error, final))
+        # the operator's report arrives after the status, never later than 4 days after sending
+        arrival = max(final_at, min(final_at + outcome.report_delay_ms, sent_at + MAX_DELAY_MS))
+        events.append((arrival, final_status, final_error, final, final_at))
         return _Plan(ACCEPTED, NO_ERROR, events)
 
     # --- ids, prices --------------------------------------------------------------------------
