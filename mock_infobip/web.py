@@ -92,10 +92,21 @@ def parse_json(raw: bytes) -> Any:
     return value
 
 
+def without_nulls(value: Any) -> Any:
+    """An object member sent as JSON ``null`` is "not given" (as Infobip reads it, and as its older
+    official SDK sends every unset field); a required one is then missing and named as such.
+    Array elements stay as they are."""
+    if isinstance(value, dict):
+        return {k: without_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [without_nulls(v) for v in value]
+    return value
+
+
 def _read_body(rt: Runtime, operation: Operation) -> Any:
     raw = request.get_data(cache=True)
     try:
-        body = parse_json(raw)
+        body = without_nulls(parse_json(raw))
     except ValueError:
         raise InvalidRequest({ROOT_FIELD: [NOT_AN_OBJECT]}) from None
     assert operation.request is not None
