@@ -1,6 +1,7 @@
 """Reading the ``Authorization`` header of an Infobip request (spec/README.md, Authentication).
 
-``App <apiKey>``; ``Basic base64(<apiKey>:)``; ``Basic base64(<username>:<password>)``. The scheme
+``App <apiKey>``; ``Basic base64(<apiKey>:)``; ``Basic base64(<username>:<password>)``; ``Bearer
+<token>`` issued by ``POST /auth/1/oauth2/token`` (``mock_infobip.oauth``). The scheme
 keyword is case-insensitive. Anything else, or credentials no account has, is :class:`Unauthorized`
 with one and the same answer.
 """
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Callable
 
 from mock_infobip.accounts import AccountsService, Principal
 from mock_infobip.errors import Unauthorized
@@ -29,7 +31,11 @@ def presented_key(header: str | None) -> str | None:
     return None
 
 
-def authenticate(accounts: AccountsService, header: str | None) -> Principal:
+def authenticate(
+    accounts: AccountsService,
+    header: str | None,
+    bearer: Callable[[str], Principal | None] | None = None,
+) -> Principal:
     scheme, _, value = (header or "").strip().partition(" ")
     value = value.strip()
     principal: Principal | None = None
@@ -37,6 +43,8 @@ def authenticate(accounts: AccountsService, header: str | None) -> Principal:
         raise Unauthorized()
     if scheme.lower() == "app":
         principal = accounts.by_key(value)
+    elif scheme.lower() == "bearer" and bearer is not None:
+        principal = bearer(value)
     elif scheme.lower() == "basic":
         try:
             decoded = base64.b64decode(value, validate=True).decode("utf-8")

@@ -75,9 +75,11 @@ ADMIN_MESSAGES: dict[int, str] = {
 }
 
 
-def legacy(status: int, validation_errors: dict[str, list[str]] | None = None) -> dict[str, Any]:
-    message_id, text = LEGACY_MESSAGES.get(status, LEGACY_MESSAGES[500])
-    exception: dict[str, Any] = {"messageId": message_id, "text": text}
+def legacy(
+    status: int, validation_errors: dict[str, list[str]] | None = None, text: str | None = None
+) -> dict[str, Any]:
+    message_id, default_text = LEGACY_MESSAGES.get(status, LEGACY_MESSAGES[500])
+    exception: dict[str, Any] = {"messageId": message_id, "text": text or default_text}
     if validation_errors:
         exception["validationErrors"] = validation_errors
     return {"requestError": {"serviceException": exception}}

@@ -37,6 +37,15 @@ class ListNotFound(DomainError):
         self.list_id = list_id
 
 
+class ApiNotFound(DomainError):
+    """Something an Infobip endpoint names (a bulk, a message) that the caller's account does not
+    have; ``text`` is Infobip's text for it (legacy 404: ``Bulk not found``)."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.text = text
+
+
 class NotFound(DomainError):
     """An admin API resource that does not exist."""
 

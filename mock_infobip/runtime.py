@@ -12,12 +12,14 @@ from mock_infobip.clock import Clock, Wall
 from mock_infobip.faults import FaultRules
 from mock_infobip.journal import Journal
 from mock_infobip.lists.service import ListsService
+from mock_infobip.oauth import TokensService
 from mock_infobip.randomness import Randomness, fresh_seed
 from mock_infobip.ratelimit import RateLimiter
 from mock_infobip.reports.callbacks import HttpTransport, Transport
 from mock_infobip.reports.scheduler import Scheduler, Worker
 from mock_infobip.reports.service import ReportsService
 from mock_infobip.settings import Settings
+from mock_infobip.sms.bulks import BulksService
 from mock_infobip.sms.catalog import catalog
 from mock_infobip.sms.outcomes import OutcomeRules
 from mock_infobip.sms.service import Messaging
@@ -51,6 +53,10 @@ class Runtime:
         self.outcomes = OutcomeRules(self.store, self.catalog)
         self.messaging = Messaging(self.store, self.clock, self.random, settings, self.catalog, self.outcomes)
         self.reports = ReportsService(self.store, self.clock, self.catalog)
+        self.bulks = BulksService(self.store, self.clock, self.catalog)
+        self.tokens = TokensService(
+            self.store, self.clock, self.random, self.accounts, settings.oauth_token_ttl
+        )
         self.scheduler = Scheduler(
             self.store, self.clock, settings, self.catalog, transport or HttpTransport()
         )

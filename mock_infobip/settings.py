@@ -80,6 +80,8 @@ class Settings:
     # background: a worker thread pushes due reports; inline: due-now work runs before the
     # response of the request that made it (the in-process fake)
     dispatch: str = "background"
+    # OAuth 2.0 access tokens: seconds they stay valid on the fake's clock
+    oauth_token_ttl: int = 7200
     # Requests
     max_body_bytes: int = 16 * 1024 * 1024
     journal_size: int = 1000
@@ -296,6 +298,7 @@ PARSERS: dict[str, Callable[[Any], Any]] = {
     "callback_concurrency": _at_least(_parse_int, 1),
     "callback_hosts": _host_list,
     "dispatch": _choice(DISPATCH_MODES),
+    "oauth_token_ttl": _at_least(_parse_int, 1),
     "max_body_bytes": _at_least(_parse_int, 1),
     "journal_size": _at_least(_parse_int, 0),
     "journal_body_chars": _at_least(_parse_int, 0),

@@ -105,7 +105,11 @@ CREATE TABLE IF NOT EXISTS messages (
     done_at INTEGER,
     pull INTEGER NOT NULL DEFAULT 0,
     notify_xml INTEGER NOT NULL DEFAULT 0,
-    reported_at INTEGER
+    reported_at INTEGER,
+    binary TEXT,
+    mcc_mnc TEXT,
+    converted_at INTEGER,
+    process_key TEXT
 );
 CREATE INDEX IF NOT EXISTS messages_by_account ON messages(account_id, sent_at);
 CREATE INDEX IF NOT EXISTS messages_by_message_id ON messages(account_id, message_id);
@@ -127,9 +131,25 @@ CREATE TABLE IF NOT EXISTS status_events (
     status TEXT NOT NULL,
     error TEXT NOT NULL,
     final INTEGER NOT NULL,
-    done_at INTEGER
+    done_at INTEGER,
+    held INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS status_events_due ON status_events(due_at, id);
+CREATE TABLE IF NOT EXISTS oauth_tokens (
+    token TEXT PRIMARY KEY,
+    account_id INTEGER NOT NULL,
+    username TEXT NOT NULL,
+    expires_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS bulks (
+    id INTEGER PRIMARY KEY,
+    account_id INTEGER NOT NULL,
+    bulk_id TEXT NOT NULL,
+    send_at INTEGER NOT NULL,
+    state TEXT NOT NULL DEFAULT 'ACTIVE',
+    paused_at INTEGER
+);
+CREATE UNIQUE INDEX IF NOT EXISTS bulks_by_id ON bulks(account_id, bulk_id);
 CREATE TABLE IF NOT EXISTS deliveries (
     id INTEGER PRIMARY KEY,
     message INTEGER NOT NULL,
@@ -182,9 +202,16 @@ CREATE TABLE IF NOT EXISTS outcome_rules (
 
 # Columns added after a table was first released: added to older database files on open.
 ADDED_COLUMNS = {
-    "messages": {"notify_xml": "INTEGER NOT NULL DEFAULT 0", "reported_at": "INTEGER"},
+    "messages": {
+        "notify_xml": "INTEGER NOT NULL DEFAULT 0",
+        "reported_at": "INTEGER",
+        "binary": "TEXT",
+        "mcc_mnc": "TEXT",
+        "converted_at": "INTEGER",
+        "process_key": "TEXT",
+    },
     "deliveries": {"xml": "INTEGER NOT NULL DEFAULT 0"},
-    "status_events": {"done_at": "INTEGER"},
+    "status_events": {"done_at": "INTEGER", "held": "INTEGER NOT NULL DEFAULT 0"},
     "outcome_rules": {"report_delay_ms": "INTEGER NOT NULL DEFAULT 0"},
 }
 
@@ -197,6 +224,7 @@ RESET_TABLES = (
     "journal",
     "messages",
     "message_history",
+    "bulks",
     "status_events",
     "deliveries",
     "callback_attempts",

@@ -93,6 +93,8 @@ class Operation:
     request: str | None
     query: str | None
     responses: Mapping[int, str]
+    auth: str = "header"  # header | query (username and password parameters, or the header) | none
+    request_type: str = "json"  # json | form (application/x-www-form-urlencoded)
 
     @property
     def flask_rule(self) -> str:
@@ -182,6 +184,8 @@ class Contracts:
                 request=spec.get("request"),
                 query=spec.get("query"),
                 responses={int(k): v for k, v in spec["responses"].items()},
+                auth=spec.get("auth", "header"),
+                request_type=spec.get("requestType", "json"),
             )
             for op_id, spec in manifest["operations"].items()
         }

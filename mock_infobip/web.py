@@ -24,6 +24,7 @@ from mock_infobip import envelopes
 from mock_infobip.accounts import Account, Principal
 from mock_infobip.auth import authenticate, presented_key
 from mock_infobip.errors import (
+    ApiNotFound,
     Conflict,
     DomainError,
     InvalidRequest,
@@ -104,11 +105,14 @@ def without_nulls(value: Any) -> Any:
 
 
 def _read_body(rt: Runtime, operation: Operation) -> Any:
-    raw = request.get_data(cache=True)
-    try:
-        body = without_nulls(parse_json(raw))
-    except ValueError:
-        raise InvalidRequest({ROOT_FIELD: [NOT_AN_OBJECT]}) from None
+    if operation.request_type == "form":
+        body: Any = {key: request.form.get(key, "") for key in request.form}
+    else:
+        raw = request.get_data(cache=True)
+        try:
+            body = without_nulls(parse_json(raw))
+        except ValueError:
+            raise InvalidRequest({ROOT_FIELD: [NOT_AN_OBJECT]}) from None
     assert operation.request is not None
     errors = rt.contracts.errors(operation.request, body)
     if errors:
@@ -117,7 +121,8 @@ def _read_body(rt: Runtime, operation: Operation) -> Any:
 
 
 def _read_query(rt: Runtime, operation: Operation) -> dict[str, str]:
-    query = {key: request.args.get(key, "") for key in request.args}
+    """The query; a parameter given more than once (``to=…&to=…``) reads as comma-separated."""
+    query = {key: ",".join(request.args.getlist(key)) for key in request.args}
     if operation.query is not None:
         errors = rt.contracts.errors(operation.query, query)
         if errors:
@@ -125,12 +130,23 @@ def _read_query(rt: Runtime, operation: Operation) -> dict[str, str]:
     return query
 
 
+def _principal(rt: Runtime, operation: Operation) -> Principal:
+    header = request.headers.get("Authorization")
+    if operation.auth == "query" and header is None:
+        user, password = request.args.get("username"), request.args.get("password")
+        found = rt.accounts.by_password(user, password or "") if user else None
+        if found is None:
+            raise Unauthorized()
+        return found
+    return authenticate(rt.accounts, header, rt.tokens.principal)
+
+
 def make_view(rt: Runtime, operation: Operation, handler: Handler) -> Callable[..., Response]:
     def view(**path: str) -> Response:
         g.operation = operation
         principal = None
-        if operation.envelope != envelopes.ADMIN:
-            principal = authenticate(rt.accounts, request.headers.get("Authorization"))
+        if operation.envelope != envelopes.ADMIN and operation.auth != "none":
+            principal = _principal(rt, operation)
             g.principal = principal
             if operation.rate_limit is not None:
                 rt.limiter.admit(principal, operation.rate_limit)
@@ -176,6 +192,8 @@ def _domain_error(exc: DomainError) -> Response:
         return error_response(400, fields=exc.errors)
     if isinstance(exc, ListNotFound):
         return json_response(envelopes.tag_not_found(exc.list_id), 400)
+    if isinstance(exc, ApiNotFound):
+        return json_response(envelopes.legacy(404, text=exc.text), 404)
     if isinstance(exc, NotFound):
         return error_response(404, message=str(exc))
     if isinstance(exc, Conflict):

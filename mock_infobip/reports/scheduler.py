@@ -85,7 +85,7 @@ class Scheduler:
     def next_due(self) -> int | None:
         """When the next piece of work falls due (for the background worker)."""
         with self._store.read() as conn:
-            event = conn.execute("SELECT min(due_at) FROM status_events").fetchone()[0]
+            event = conn.execute("SELECT min(due_at) FROM status_events WHERE held = 0").fetchone()[0]
             push = conn.execute("SELECT min(due_at) FROM deliveries WHERE state = 'pending'").fetchone()[0]
         found = [t for t in (event, push) if t is not None]
         return min(found) if found else None
@@ -103,7 +103,7 @@ class Scheduler:
     def _next_event(self, until: int) -> int | None:
         with self._store.read() as conn:
             found = conn.execute(
-                "SELECT min(due_at) FROM status_events WHERE due_at <= ?", (until,)
+                "SELECT min(due_at) FROM status_events WHERE due_at <= ? AND held = 0", (until,)
             ).fetchone()[0]
         return None if found is None else int(found)
 
@@ -111,7 +111,7 @@ class Scheduler:
         """Apply events due up to ``bound``; stop after the moment whose events queued a push."""
         with self._store.write() as conn:
             events = conn.execute(
-                "SELECT * FROM status_events WHERE due_at <= ? ORDER BY due_at, id LIMIT ?",
+                "SELECT * FROM status_events WHERE due_at <= ? AND held = 0 ORDER BY due_at, id LIMIT ?",
                 (bound, EVENT_BATCH),
             ).fetchall()
             cut: int | None = None

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Mapping
 from typing import Any
 
 from mock_infobip.accounts import Account
 from mock_infobip.clock import Clock, wire_time
+from mock_infobip.errors import InvalidRequest
 from mock_infobip.reports.lifecycle import PULL_DONE, PULL_READY
 from mock_infobip.reports.shapes import log, report
 from mock_infobip.sms.catalog import Catalog
@@ -20,6 +22,19 @@ DEFAULT_LIMIT = 50
 
 def _limit(query: Mapping[str, str]) -> int:
     return int(query.get("limit") or DEFAULT_LIMIT)
+
+
+def _make_cursor(sent_at: int, row_id: int) -> str:
+    return base64.urlsafe_b64encode(f"{sent_at}:{row_id}".encode()).decode().rstrip("=")
+
+
+def _read_cursor(text: str) -> tuple[int, int]:
+    """Where the page after ``text`` (a ``nextCursor``) starts."""
+    try:
+        sent_at, row_id = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode().split(":")
+        return int(sent_at), int(row_id)
+    except (ValueError, UnicodeDecodeError):
+        raise InvalidRequest({"cursor": ["is not a cursor this endpoint returned"]}) from None
 
 
 def _many(value: str) -> list[str]:
@@ -58,8 +73,11 @@ class ReportsService:
         shape = 2 if version == 1 else 3
         return [report(shape, r, r["status"], r["error"], r["done_at"], self._catalog) for r in rows]
 
-    def logs(self, account: Account, version: int, query: Mapping[str, str]) -> list[dict[str, Any]]:
-        """Messages of the last 48 h with their current status, newest first."""
+    def logs(
+        self, account: Account, version: int, query: Mapping[str, str]
+    ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+        """Messages of the last 48 h with their current status, newest first; with ``useCursor``
+        (v3) a page and the cursor of the next one."""
         clauses = ["account_id = ?", "sent_at >= ?"]
         params: list[Any] = [account.id, self._clock.now_ms() - WINDOW_MS]
         sender, destination = ("from", "to") if version == 1 else ("sender", "destination")
@@ -88,13 +106,30 @@ class ReportsService:
             if query.get(name):
                 clauses.append(f"sent_at {operator} ?")
                 params.append(parse_time(query[name], name))
+        if query.get("mnc") and not query.get("mcc"):
+            raise InvalidRequest({"mnc": ["Mobile Country Code (mcc) is required with mnc"]})
+        if query.get("mcc"):
+            clauses.append("mcc_mnc = ?" if query.get("mnc") else "substr(mcc_mnc, 1, 3) = ?")
+            params.append(query["mcc"] + query.get("mnc", ""))
+        paged = version == 3 and query.get("useCursor") == "true"
+        if paged and query.get("cursor"):
+            sent_at, row_id = _read_cursor(query["cursor"])
+            clauses.append("(sent_at < ? OR (sent_at = ? AND id < ?))")
+            params += [sent_at, sent_at, row_id]
+        limit = _limit(query)
         with self._store.read() as conn:
             rows = conn.execute(
                 f"SELECT * FROM messages WHERE {' AND '.join(clauses)} "
                 "ORDER BY sent_at DESC, id DESC LIMIT ?",
-                (*params, _limit(query)),
+                (*params, limit + 1 if paged else limit),
             ).fetchall()
-        return [log(version, r, self._catalog) for r in rows]
+        cursor: dict[str, Any] | None = None
+        if paged:
+            cursor = {"limit": limit}
+            if len(rows) > limit:
+                rows = rows[:limit]
+                cursor["nextCursor"] = _make_cursor(rows[-1]["sent_at"], rows[-1]["id"])
+        return [log(version, r, self._catalog) for r in rows], cursor
 
     # --- inspection (admin API) -----------------------------------------------------------------
 

@@ -7,6 +7,7 @@ v2 (``/sms/2/text/advanced`` callbacks, ``/sms/1/reports``, ``/sms/1/logs``) say
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from typing import Any
 
@@ -44,7 +45,7 @@ def report(
             "sentAt": wire_time(row["sent_at"]),
             "doneAt": wire_time(done_at),
             "smsCount": row["sms_count"],
-            **_optional(row, callbackData="callback_data"),
+            **_optional(row, mccMnc="mcc_mnc", callbackData="callback_data"),
             "price": _price(row),
             "status": status_wire,
             "error": error_wire,
@@ -66,7 +67,7 @@ def report(
         "sentAt": wire_time(row["sent_at"]),
         "doneAt": wire_time(done_at),
         "messageCount": row["sms_count"],
-        **_optional(row, callbackData="callback_data"),
+        **_optional(row, mccMnc="mcc_mnc", callbackData="callback_data"),
         **_platform(row),
         **_optional(row, campaignReferenceId="campaign_reference_id"),
     }
@@ -87,6 +88,7 @@ def log(version: int, row: sqlite3.Row, catalog: Catalog) -> dict[str, Any]:
             "sentAt": wire_time(row["sent_at"]),
             **done,
             "smsCount": row["sms_count"],
+            **_optional(row, mccMnc="mcc_mnc"),
             "price": _price(row),
             "status": status_wire,
             "error": error_wire,
@@ -109,6 +111,6 @@ def log(version: int, row: sqlite3.Row, catalog: Catalog) -> dict[str, Any]:
         "status": status_wire,
         "error": error_wire,
         **_platform(row),
-        "content": {"text": row["text"]},
-        **_optional(row, campaignReferenceId="campaign_reference_id"),
+        "content": json.loads(row["binary"]) if row["binary"] else {"text": row["text"]},
+        **_optional(row, campaignReferenceId="campaign_reference_id", mccMnc="mcc_mnc"),
     }

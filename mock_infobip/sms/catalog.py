@@ -8,6 +8,7 @@ the table.
 from __future__ import annotations
 
 import json
+import zlib
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -88,6 +89,14 @@ class Catalog:
         self.countries_without_reports = tuple(
             c["iso2"] for c in _load("countries-without-dlr.json")["countries"]
         )
+        self.networks: dict[str, list[str]] = _load("networks.json")["networks"]
+
+    def mcc_mnc(self, region: str | None, digits: str) -> str | None:
+        """The network of a number (MCC and MNC written together), when its region is in the table."""
+        networks = self.networks.get(region or "")
+        if not networks:
+            return None
+        return networks[zlib.crc32(digits.encode()) % len(networks)]
 
     @staticmethod
     def _index(items: list[Any]) -> dict[str, Any]:

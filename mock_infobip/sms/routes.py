@@ -1,20 +1,27 @@
-"""SMS endpoints: send (v2, v3), pull reports and logs (v1, v3). Thin: the pipeline in
-``mock_infobip.web`` has authenticated, rate-limited and validated the request already."""
+"""SMS endpoints: send (v2 text and binary, v3, over query parameters), preview, scheduled bulks,
+conversion tracking, pull reports and logs. Thin: the pipeline in ``mock_infobip.web`` has
+authenticated, rate-limited and validated the request already."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from flask import Response
 
-from mock_infobip.sms.requests import from_v2, from_v3
+from mock_infobip.sms.preview import preview
+from mock_infobip.sms.requests import SendRequest, from_query, from_v2, from_v3
+from mock_infobip.sms.service import SendResult
 from mock_infobip.web import Call, Handler, json_response
 
 
-def send_v2(call: Call) -> Response:
-    request = from_v2(call.body, call.runtime.callback_hosts)
+def _send(call: Call, request: SendRequest) -> SendResult:
     result = call.runtime.messaging.send(call.account, request)
     call.runtime.kick()
+    return result
+
+
+def _answer_v2(request: SendRequest, result: SendResult) -> Response:
     messages: list[dict[str, Any]] = [
         {
             "messageId": m.message_id,
@@ -27,10 +34,7 @@ def send_v2(call: Call) -> Response:
     return json_response({"bulkId": result.bulk_id, "messages": messages})
 
 
-def send_v3(call: Call) -> Response:
-    request = from_v3(call.body, call.runtime.callback_hosts)
-    result = call.runtime.messaging.send(call.account, request)
-    call.runtime.kick()
+def _answer_v3(result: SendResult) -> Response:
     messages = [
         {
             "messageId": m.message_id,
@@ -43,6 +47,64 @@ def send_v3(call: Call) -> Response:
     return json_response({"bulkId": result.bulk_id, "messages": messages})
 
 
+def _v2(call: Call, body: Mapping[str, Any]) -> Response:
+    request = from_v2(body, call.runtime.callback_hosts, call.runtime.clock.now_ms())
+    return _answer_v2(request, _send(call, request))
+
+
+def _v3(call: Call, body: Mapping[str, Any]) -> Response:
+    request = from_v3(body, call.runtime.callback_hosts, call.runtime.clock.now_ms())
+    return _answer_v3(_send(call, request))
+
+
+def send_v2(call: Call) -> Response:
+    return _v2(call, call.body)
+
+
+def send_v3(call: Call) -> Response:
+    return _v3(call, call.body)
+
+
+def query_v1(call: Call) -> Response:
+    return _v2(call, from_query(call.query, 2))
+
+
+def query_v3(call: Call) -> Response:
+    return _v3(call, from_query(call.query, 3))
+
+
+def preview_v1(call: Call) -> Response:
+    return json_response(preview(call.body))
+
+
+def bulk_get(call: Call) -> Response:
+    return json_response(call.runtime.bulks.get(call.account, call.query["bulkId"]))
+
+
+def bulk_reschedule(call: Call) -> Response:
+    bulks = call.runtime.bulks
+    return json_response(bulks.reschedule(call.account, call.query["bulkId"], call.body["sendAt"]))
+
+
+def bulk_status(call: Call) -> Response:
+    return json_response(call.runtime.bulks.status(call.account, call.query["bulkId"]))
+
+
+def bulk_status_update(call: Call) -> Response:
+    answer = call.runtime.bulks.set_status(call.account, call.query["bulkId"], call.body["status"])
+    call.runtime.kick()  # a cancellation reports at once
+    return json_response(answer)
+
+
+def conversion(call: Call) -> Response:
+    key = call.runtime.messaging.confirm_conversion(call.account, call.path["messageId"])
+    return json_response({"processKey": key})
+
+
+def token(call: Call) -> Response:
+    return json_response(call.runtime.tokens.issue(call.body))
+
+
 def reports_v1(call: Call) -> Response:
     return json_response({"results": call.runtime.reports.pull(call.account, 1, call.query)})
 
@@ -52,16 +114,27 @@ def reports_v3(call: Call) -> Response:
 
 
 def logs_v1(call: Call) -> Response:
-    return json_response({"results": call.runtime.reports.logs(call.account, 1, call.query)})
+    return json_response({"results": call.runtime.reports.logs(call.account, 1, call.query)[0]})
 
 
 def logs_v3(call: Call) -> Response:
-    return json_response({"results": call.runtime.reports.logs(call.account, 3, call.query)})
+    results, cursor = call.runtime.reports.logs(call.account, 3, call.query)
+    return json_response({"results": results, **({"cursor": cursor} if cursor is not None else {})})
 
 
 HANDLERS: dict[str, Handler] = {
     "sms.send.v2": send_v2,
+    "sms.send.binary.v2": send_v2,
     "sms.send.v3": send_v3,
+    "sms.query.v1": query_v1,
+    "sms.query.v3": query_v3,
+    "sms.preview": preview_v1,
+    "sms.bulks.get": bulk_get,
+    "sms.bulks.reschedule": bulk_reschedule,
+    "sms.bulks.status": bulk_status,
+    "sms.bulks.status.update": bulk_status_update,
+    "ct.end": conversion,
+    "auth.token": token,
     "sms.reports.v1": reports_v1,
     "sms.reports.v3": reports_v3,
     "sms.logs.v1": logs_v1,

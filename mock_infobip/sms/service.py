@@ -7,14 +7,17 @@ gets status events in the ``status_events`` table, carried out by the scheduler 
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from dataclasses import dataclass
 
 from mock_infobip.accounts import Account
 from mock_infobip.clock import Clock
+from mock_infobip.errors import ApiNotFound
 from mock_infobip.randomness import Randomness
 from mock_infobip.reports.lifecycle import apply_status
 from mock_infobip.settings import Settings
+from mock_infobip.sms.bulks import record_bulk
 from mock_infobip.sms.catalog import PENDING, REJECTED, Catalog, Status
 from mock_infobip.sms.destinations import Destination, read_destination
 from mock_infobip.sms.outcomes import (
@@ -26,7 +29,7 @@ from mock_infobip.sms.outcomes import (
     Rule,
     choose,
 )
-from mock_infobip.sms.parts import sms_count
+from mock_infobip.sms.parts import binary_count, sms_count
 from mock_infobip.sms.requests import Outgoing, SendRequest
 from mock_infobip.store import Store
 
@@ -90,13 +93,40 @@ class Messaging:
             bulk_id = request.bulk_id or self._bulk_id(first)
             seen: set[str] = set()
             sent = []
+            later = None
             for offset, message in enumerate(request.messages, start=1):
+                start = self._start_at(message, offset - 1, now, request.speed)
+                if start > now:
+                    later = start if later is None else min(later, start)
                 sent.append(
                     self._send_one(
-                        conn, account, request.version, bulk_id, message, first + offset, now, rules, seen
+                        conn,
+                        account,
+                        request.version,
+                        bulk_id,
+                        message,
+                        first + offset,
+                        now,
+                        start,
+                        rules,
+                        seen,
                     )
                 )
+            if later is not None:  # some messages go out later: a bulk that can be paused, moved, canceled
+                first_at = min((m.send_at for m in request.messages if m.send_at is not None), default=now)
+                record_bulk(conn, account.id, bulk_id, max(now, first_at))
         return SendResult(bulk_id, sent)
+
+    @staticmethod
+    def _start_at(message: Outgoing, index: int, now: int, speed: tuple[int, int] | None) -> int:
+        """When a message goes out: its sendAt, spread by the bulk's speed limit, inside its window."""
+        start = max(now, message.send_at or now)
+        if speed is not None:
+            amount, per_ms = speed
+            start += (index // amount) * per_ms
+        if message.window is not None:
+            start = message.window.next_open(start)
+        return start
 
     # --- one message ------------------------------------------------------------------------
 
@@ -109,6 +139,7 @@ class Messaging:
         message: Outgoing,
         sequence: int,
         now: int,
+        sent_at: int,
         rules: list[Rule],
         seen: set[str],
     ) -> Sent:
@@ -123,8 +154,7 @@ class Messaging:
         )
         seen.add(message_id)
         no_reports = destination.region in self.no_dlr
-        parts = sms_count(message.text)
-        sent_at = max(now, message.send_at or now)
+        parts = sms_count(message.text) if message.binary is None else binary_count(message.binary.size)
         plan = self._plan(
             destination,
             message,
@@ -140,8 +170,8 @@ class Messaging:
             "INSERT INTO messages (account_id, message_id, bulk_id, version, destination, region, sender, "
             "text, sms_count, price, callback_url, callback_data, intermediate, entity_id, application_id, "
             "campaign_reference_id, sent_at, validity_ms, no_reports, status, error, done_at, pull, "
-            "notify_xml) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)",
+            "notify_xml, binary, mcc_mnc) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)",
             (
                 account.id,
                 message_id,
@@ -166,6 +196,10 @@ class Messaging:
                 NO_ERROR,
                 None,
                 int(message.notify_xml),
+                None if message.binary is None else json.dumps(message.binary.wire()),
+                None
+                if destination.rejection
+                else self._catalog.mcc_mnc(destination.region, destination.digits),
             ),
         )
         row_id = int(cursor.lastrowid or 0)
@@ -234,6 +268,24 @@ class Messaging:
         arrival = max(final_at, min(final_at + outcome.report_delay_ms, sent_at + MAX_DELAY_MS))
         events.append((arrival, final_status, final_error, final, final_at))
         return _Plan(ACCEPTED, NO_ERROR, events)
+
+    def confirm_conversion(self, account: Account, message_id: str) -> str:
+        """Record that a sent message converted (``POST /ct/1/log/end/{messageId}``); its process key."""
+        with self._store.write() as conn:
+            row = conn.execute(
+                "SELECT id, process_key FROM messages WHERE account_id = ? AND message_id = ? "
+                "ORDER BY id DESC LIMIT 1",
+                (account.id, message_id),
+            ).fetchone()
+            if row is None:
+                raise ApiNotFound("Message not found")
+            bits = self._random.stream(f"process-key:{row['id']}").getrandbits(128)
+            key = row["process_key"] or f"{bits:032X}"
+            conn.execute(
+                "UPDATE messages SET converted_at = coalesce(converted_at, ?), process_key = ? WHERE id = ?",
+                (self._clock.now_ms(), key, row["id"]),
+            )
+        return key
 
     # --- ids, prices --------------------------------------------------------------------------
 
