@@ -65,8 +65,11 @@ def _rewrite(node: Any, base: str) -> Any:
     return node
 
 
-def _content(ref: str) -> dict[str, Any]:
-    return {"application/json": {"schema": {"$ref": pointer(ref)}}}
+WEBHOOK_SUMMARY = {"sms.inbound": "Inbound messages forwarded by the fake"}
+
+
+def _content(ref: str, media: str = "application/json") -> dict[str, Any]:
+    return {media: {"schema": {"$ref": pointer(ref)}}}
 
 
 def _parameters(contracts: Contracts, operation: Operation) -> list[dict[str, Any]]:
@@ -76,12 +79,13 @@ def _parameters(contracts: Contracts, operation: Operation) -> list[dict[str, An
     ]
     if operation.query is not None:
         query = contracts.validator(operation.query).schema
+        required = set(query.get("required", []))
         for name in query.get("properties", {}):
             parameters.append(
                 {
                     "name": name,
                     "in": "query",
-                    "required": False,
+                    "required": name in required,
                     "schema": {"$ref": f"{pointer(operation.query)}/properties/{name}"},
                 }
             )
@@ -101,10 +105,13 @@ def _operation(contracts: Contracts, operation: Operation) -> dict[str, Any]:
             for status, ref in sorted(statuses.items())
         },
     }
-    if operation.envelope != ADMIN:
-        described["security"] = [{"App": []}, {"Basic": []}]
+    if operation.envelope != ADMIN and operation.auth != "none":
+        described["security"] = [{"App": []}, {"Basic": []}, {"Bearer": []}]
     if operation.request is not None:
-        described["requestBody"] = {"required": True, "content": _content(operation.request)}
+        media = (
+            "application/x-www-form-urlencoded" if operation.request_type == "form" else "application/json"
+        )
+        described["requestBody"] = {"required": True, "content": _content(operation.request, media)}
     if operation.rate_limit is not None:
         described["x-rate-limit"] = operation.rate_limit
     return described
@@ -123,7 +130,7 @@ def build(contracts: Contracts) -> dict[str, Any]:
     webhooks = {
         name: {
             "post": {
-                "summary": f"Delivery reports pushed by the fake ({name})",
+                "summary": WEBHOOK_SUMMARY.get(name, "Delivery reports pushed by the fake"),
                 "requestBody": {"required": True, "content": _content(ref)},
                 "responses": {"200": {"description": "Any 2xx within the timeout acknowledges"}},
             }
@@ -149,6 +156,11 @@ def build(contracts: Contracts) -> dict[str, Any]:
                     "in": "header",
                     "name": "Authorization",
                     "description": "App <apiKey> (the scheme keyword is case-insensitive)",
+                },
+                "Bearer": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "An access token from POST /auth/1/oauth2/token",
                 },
                 "Basic": {
                     "type": "http",

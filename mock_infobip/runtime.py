@@ -10,6 +10,7 @@ from mock_infobip import __version__
 from mock_infobip.accounts import Account, AccountsService
 from mock_infobip.clock import Clock, Wall
 from mock_infobip.faults import FaultRules
+from mock_infobip.inbound import InboundService
 from mock_infobip.journal import Journal
 from mock_infobip.lists.service import ListsService
 from mock_infobip.oauth import TokensService
@@ -54,11 +55,12 @@ class Runtime:
         self.messaging = Messaging(self.store, self.clock, self.random, settings, self.catalog, self.outcomes)
         self.reports = ReportsService(self.store, self.clock, self.catalog)
         self.bulks = BulksService(self.store, self.clock, self.catalog)
+        self.inbound = InboundService(self.store, self.clock, self.random, settings)
         self.tokens = TokensService(
             self.store, self.clock, self.random, self.accounts, settings.oauth_token_ttl
         )
         self.scheduler = Scheduler(
-            self.store, self.clock, settings, self.catalog, transport or HttpTransport()
+            self.store, self.clock, settings, self.catalog, transport or HttpTransport(), self.random
         )
         self.worker = Worker(self.scheduler, self.clock)
         self.faults = FaultRules(self.store, self.random)

@@ -109,7 +109,8 @@ CREATE TABLE IF NOT EXISTS messages (
     binary TEXT,
     mcc_mnc TEXT,
     converted_at INTEGER,
-    process_key TEXT
+    process_key TEXT,
+    reply_text TEXT
 );
 CREATE INDEX IF NOT EXISTS messages_by_account ON messages(account_id, sent_at);
 CREATE INDEX IF NOT EXISTS messages_by_message_id ON messages(account_id, message_id);
@@ -135,6 +136,31 @@ CREATE TABLE IF NOT EXISTS status_events (
     held INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS status_events_due ON status_events(due_at, id);
+CREATE TABLE IF NOT EXISTS numbers (
+    id INTEGER PRIMARY KEY,
+    number TEXT NOT NULL UNIQUE,
+    account_id INTEGER NOT NULL,
+    forward_url TEXT,
+    keywords TEXT NOT NULL,
+    content_type TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS inbound (
+    id INTEGER PRIMARY KEY,
+    message_id TEXT NOT NULL,
+    account_id INTEGER,
+    number_id INTEGER,
+    sender TEXT NOT NULL,
+    receiver TEXT NOT NULL,
+    text TEXT NOT NULL,
+    clean_text TEXT NOT NULL,
+    keyword TEXT,
+    received_at INTEGER NOT NULL,
+    sms_count INTEGER NOT NULL,
+    price REAL NOT NULL,
+    reply_to TEXT,
+    pull INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS inbound_pullable ON inbound(account_id, pull, received_at);
 CREATE TABLE IF NOT EXISTS oauth_tokens (
     token TEXT PRIMARY KEY,
     account_id INTEGER NOT NULL,
@@ -160,7 +186,8 @@ CREATE TABLE IF NOT EXISTS deliveries (
     state TEXT NOT NULL DEFAULT 'pending',
     claimed_until INTEGER NOT NULL DEFAULT 0,
     final INTEGER NOT NULL,
-    xml INTEGER NOT NULL DEFAULT 0
+    xml INTEGER NOT NULL DEFAULT 0,
+    kind TEXT NOT NULL DEFAULT 'report'
 );
 CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries(state, due_at);
 CREATE TABLE IF NOT EXISTS callback_attempts (
@@ -196,7 +223,8 @@ CREATE TABLE IF NOT EXISTS outcome_rules (
     error TEXT NOT NULL,
     delay_ms INTEGER NOT NULL,
     intermediate TEXT NOT NULL,
-    report_delay_ms INTEGER NOT NULL DEFAULT 0
+    report_delay_ms INTEGER NOT NULL DEFAULT 0,
+    reply TEXT
 );
 """
 
@@ -209,10 +237,11 @@ ADDED_COLUMNS = {
         "mcc_mnc": "TEXT",
         "converted_at": "INTEGER",
         "process_key": "TEXT",
+        "reply_text": "TEXT",
     },
-    "deliveries": {"xml": "INTEGER NOT NULL DEFAULT 0"},
+    "deliveries": {"xml": "INTEGER NOT NULL DEFAULT 0", "kind": "TEXT NOT NULL DEFAULT 'report'"},
     "status_events": {"done_at": "INTEGER", "held": "INTEGER NOT NULL DEFAULT 0"},
-    "outcome_rules": {"report_delay_ms": "INTEGER NOT NULL DEFAULT 0"},
+    "outcome_rules": {"report_delay_ms": "INTEGER NOT NULL DEFAULT 0", "reply": "TEXT"},
 }
 
 # What ``reset`` wipes: everything but accounts, keys, the clock and the meta values.
@@ -225,6 +254,8 @@ RESET_TABLES = (
     "messages",
     "message_history",
     "bulks",
+    "numbers",
+    "inbound",
     "status_events",
     "deliveries",
     "callback_attempts",

@@ -152,7 +152,37 @@ def openapi_document(call: Call) -> Response:
     return json_response(document())
 
 
+def add_number(call: Call) -> Response:
+    rt = call.runtime
+    account = call.body.get("account", rt.default_account.id)
+    return json_response(rt.inbound.add_number(call.body, account, rt.callback_hosts), 201)
+
+
+def list_numbers(call: Call) -> Response:
+    return json_response({"numbers": call.runtime.inbound.numbers()})
+
+
+def delete_number(call: Call) -> Response:
+    deleted = call.runtime.inbound.delete_number(_path_id(call, "numberId", "number"))
+    return json_response({"deleted": deleted})
+
+
+def add_inbound(call: Call) -> Response:
+    message = call.runtime.inbound.receive(call.body)
+    call.runtime.kick()
+    return json_response(message, 201)
+
+
+def list_inbound(call: Call) -> Response:
+    return json_response({"messages": call.runtime.inbound.listing(call.query)})
+
+
 HANDLERS: dict[str, Handler] = {
+    "admin.numbers.create": add_number,
+    "admin.numbers.list": list_numbers,
+    "admin.numbers.delete": delete_number,
+    "admin.inbound.create": add_inbound,
+    "admin.inbound.list": list_inbound,
     "admin.openapi": openapi_document,
     "admin.faults.create": add_fault,
     "admin.faults.list": list_faults,

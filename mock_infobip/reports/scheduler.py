@@ -18,11 +18,14 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 from mock_infobip.clock import Clock
+from mock_infobip.inbound import store_inbound
+from mock_infobip.randomness import Randomness
 from mock_infobip.reports.callbacks import Answer, Transport
 from mock_infobip.reports.lifecycle import PULL_NONE, PULL_READY, apply_status
 from mock_infobip.reports.xml import JSON_TYPE, XML_TYPE, reports_xml
 from mock_infobip.settings import Settings
 from mock_infobip.sms.catalog import Catalog
+from mock_infobip.sms.outcomes import REPLY
 from mock_infobip.store import Store
 
 log = logging.getLogger("mock_infobip.scheduler")
@@ -35,22 +38,35 @@ def retry_delay_ms(attempt: int) -> int:
     return MINUTE_MS + MINUTE_MS * attempt * attempt
 
 
+# What a push carries: delivery reports (rows of ``messages``) or inbound messages (rows of
+# ``inbound``, Infobip's MO format with counts). Exhausted pushes leave their rows pullable.
+PULL_TABLES = {"report": "messages", "inbound": "inbound"}
+
+
 @dataclass(frozen=True)
 class _Batch:
     url: str
     retry: int
+    kind: str
     ids: list[int]
     message_ids: list[str]
-    finals: list[int]  # message rows of the final reports in it
+    finals: list[int]  # rows of the final reports (or the inbound messages) in it
     body: bytes
     content_type: str
 
 
 class Scheduler:
     def __init__(
-        self, store: Store, clock: Clock, settings: Settings, catalog: Catalog, transport: Transport
+        self,
+        store: Store,
+        clock: Clock,
+        settings: Settings,
+        catalog: Catalog,
+        transport: Transport,
+        random: Randomness,
     ) -> None:
         self._store = store
+        self._random = random
         self._clock = clock
         self._settings = settings
         self._catalog = catalog
@@ -124,6 +140,20 @@ class Scheduler:
                 message = conn.execute("SELECT * FROM messages WHERE id = ?", (event["message"],)).fetchone()
                 if message is None:
                     continue
+                if event["status"] == REPLY:  # the handset answers to the number the message came from
+                    store_inbound(
+                        conn,
+                        self._random,
+                        self._settings,
+                        message["destination"].removeprefix("+"),
+                        (message["sender"] or "").removeprefix("+"),
+                        message["reply_text"] or "",
+                        event["due_at"],
+                        message["message_id"],
+                    )
+                    if cut is None:
+                        cut = event["due_at"]
+                    continue
                 pushed = apply_status(
                     conn,
                     message,
@@ -155,37 +185,42 @@ class Scheduler:
         lease = self._clock.wall_ms() + round(self._settings.callback_timeout * 1000) + 30_000
         with self._store.write() as conn:
             rows = conn.execute(
-                "SELECT d.id, d.message, d.url, d.body, d.retry, d.final, d.xml, m.version "
-                "FROM deliveries d JOIN messages m ON m.id = d.message WHERE d.state = 'pending' "
-                "AND d.due_at = ? AND d.claimed_until <= ? ORDER BY d.id LIMIT ?",
+                "SELECT d.id, d.message, d.url, d.body, d.retry, d.final, d.xml, d.kind, m.version "
+                "FROM deliveries d LEFT JOIN messages m ON m.id = d.message AND d.kind = 'report' "
+                "WHERE d.state = 'pending' AND d.due_at = ? AND d.claimed_until <= ? ORDER BY d.id LIMIT ?",
                 (at, self._clock.wall_ms(), limit),
             ).fetchall()
             conn.executemany(
                 "UPDATE deliveries SET claimed_until = ? WHERE id = ?", [(lease, r["id"]) for r in rows]
             )
-        groups: dict[tuple[str, int, int, int], list[sqlite3.Row]] = {}
+        groups: dict[tuple[str, int, str, int, int | None], list[sqlite3.Row]] = {}
         for row in rows:
-            groups.setdefault((row["url"], row["retry"], row["xml"], row["version"]), []).append(row)
+            key = (row["url"], row["retry"], row["kind"], row["xml"], row["version"])
+            groups.setdefault(key, []).append(row)
         return [
-            self._batch(url, retry, chunk, version if xml else None)
-            for (url, retry, xml, version), members in groups.items()
+            self._batch(url, retry, kind, chunk, version if xml else None)
+            for (url, retry, kind, xml, version), members in groups.items()
             for chunk in _chunks(members, size)
         ]
 
     @staticmethod
-    def _batch(url: str, retry: int, rows: list[sqlite3.Row], xml_version: int | None) -> _Batch:
+    def _batch(url: str, retry: int, kind: str, rows: list[sqlite3.Row], xml_version: int | None) -> _Batch:
         """One callback: JSON, or XML in the shape of ``xml_version`` when the messages asked."""
         results = [json.loads(r["body"]) for r in rows]
-        if xml_version is None:
+        listed = ",".join(r["body"] for r in rows)
+        if kind == "inbound":
             body, content_type = (
-                ('{"results":[' + ",".join(r["body"] for r in rows) + "]}").encode(),
+                f'{{"results":[{listed}],"messageCount":{len(rows)},"pendingMessageCount":0}}'.encode(),
                 JSON_TYPE,
             )
+        elif xml_version is None:
+            body, content_type = ('{"results":[' + listed + "]}").encode(), JSON_TYPE
         else:
             body, content_type = reports_xml(xml_version, results), XML_TYPE
         return _Batch(
             url,
             retry,
+            kind,
             [r["id"] for r in rows],
             [result["messageId"] for result in results],
             [r["message"] for r in rows if r["final"]],
@@ -243,7 +278,7 @@ class Scheduler:
                 "UPDATE deliveries SET state = 'exhausted' WHERE id = ?", [(i,) for i in batch.ids]
             )
             conn.executemany(
-                "UPDATE messages SET pull = ? WHERE id = ? AND pull = ?",
+                f"UPDATE {PULL_TABLES[batch.kind]} SET pull = ? WHERE id = ? AND pull = ?",
                 [(PULL_READY, m, PULL_NONE) for m in batch.finals],
             )
         conn.execute(

@@ -23,6 +23,7 @@ from mock_infobip.store import Store
 MAX_DELAY_MS = 4 * 24 * 3600 * 1000  # reports arrive at most 4 days after sending
 HOUR_MS = 3600 * 1000
 NO_ERROR = "OK/NO_ERROR"
+REPLY = "REPLY"  # a status event that is not a status: the handset answers (inbound SMS)
 DEFAULT_INTERMEDIATE = ("PENDING/PENDING_ENROUTE", "DELIVERED/DELIVERED_TO_OPERATOR")
 # The default profile's outcomes (decisions): status and the errors it picks from.
 PROFILE = {
@@ -49,6 +50,8 @@ class Outcome:
     intermediate: tuple[str, ...] = DEFAULT_INTERMEDIATE
     # after the final status, until the operator's report reaches Infobip (pushed or pullable then)
     report_delay_ms: int = 0
+    # the handset answers (text, milliseconds after the message reached it), when it reached it
+    reply: tuple[str, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -76,6 +79,11 @@ class Rule:
             "error": catalog.error_of(self.outcome.error).name,
             "delaySeconds": (self.outcome.delay_ms or 0) / 1000,
             "reportDelaySeconds": self.outcome.report_delay_ms / 1000,
+            **(
+                {"reply": {"text": self.outcome.reply[0], "delaySeconds": self.outcome.reply[1] / 1000}}
+                if self.outcome.reply
+                else {}
+            ),
             "intermediate": [catalog.status_of(k).name for k in self.outcome.intermediate],
         }
 
@@ -111,14 +119,16 @@ class OutcomeRules:
         rejected = status.group_id == REJECTED
         delay = 0 if rejected else round(float(body.get("delaySeconds", 0)) * 1000)
         report_delay = 0 if rejected else round(float(body.get("reportDelaySeconds", 0)) * 1000)
-        return kind, value, Outcome(status.key, error.key, delay, tuple(steps), report_delay)
+        given = body.get("reply")
+        reply = None if given is None else (given["text"], round(float(given.get("delaySeconds", 0)) * 1000))
+        return kind, value, Outcome(status.key, error.key, delay, tuple(steps), report_delay, reply)
 
     def add(self, body: Mapping[str, Any]) -> Rule:
         kind, value, outcome = self.parse(body)
         with self._store.write() as conn:
             cursor = conn.execute(
                 "INSERT INTO outcome_rules (match_kind, match_value, status, error, delay_ms, intermediate, "
-                "report_delay_ms) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "report_delay_ms, reply) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     kind,
                     value,
@@ -127,6 +137,7 @@ class OutcomeRules:
                     outcome.delay_ms,
                     json.dumps(outcome.intermediate),
                     outcome.report_delay_ms,
+                    None if outcome.reply is None else json.dumps(outcome.reply),
                 ),
             )
         return Rule(int(cursor.lastrowid or 0), kind, value, outcome)
@@ -146,6 +157,7 @@ class OutcomeRules:
                     r["delay_ms"],
                     tuple(json.loads(r["intermediate"])),
                     r["report_delay_ms"],
+                    None if r["reply"] is None else tuple(json.loads(r["reply"])),
                 ),
             )
             for r in rows

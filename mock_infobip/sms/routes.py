@@ -113,6 +113,10 @@ def reports_v3(call: Call) -> Response:
     return json_response({"results": call.runtime.reports.pull(call.account, 3, call.query)})
 
 
+def inbox_v1(call: Call) -> Response:
+    return json_response(call.runtime.inbound.pull(call.account, call.query))
+
+
 def logs_v1(call: Call) -> Response:
     return json_response({"results": call.runtime.reports.logs(call.account, 1, call.query)[0]})
 
@@ -137,6 +141,7 @@ HANDLERS: dict[str, Handler] = {
     "auth.token": token,
     "sms.reports.v1": reports_v1,
     "sms.reports.v3": reports_v3,
+    "sms.inbox.v1": inbox_v1,
     "sms.logs.v1": logs_v1,
     "sms.logs.v3": logs_v3,
 }

@@ -18,13 +18,15 @@ from mock_infobip.randomness import Randomness
 from mock_infobip.reports.lifecycle import apply_status
 from mock_infobip.settings import Settings
 from mock_infobip.sms.bulks import record_bulk
-from mock_infobip.sms.catalog import PENDING, REJECTED, Catalog, Status
+from mock_infobip.sms.catalog import DELIVERED, PENDING, REJECTED, Catalog, Status
 from mock_infobip.sms.destinations import Destination, read_destination
 from mock_infobip.sms.outcomes import (
     EXPIRED_ERROR,
     EXPIRED_STATUS,
     MAX_DELAY_MS,
     NO_ERROR,
+    REPLY,
+    Outcome,
     OutcomeRules,
     Rule,
     choose,
@@ -64,6 +66,7 @@ class _Plan:
     # (due_at, status, error, final, done_at): due_at is when the report arrives, done_at the
     # status moment (the report's doneAt; None: the same as due_at)
     events: list[tuple[int, str, str, int, int | None]]
+    reply: str | None = None  # the handset's answer (a REPLY event carries it out)
 
 
 class Messaging:
@@ -170,8 +173,8 @@ class Messaging:
             "INSERT INTO messages (account_id, message_id, bulk_id, version, destination, region, sender, "
             "text, sms_count, price, callback_url, callback_data, intermediate, entity_id, application_id, "
             "campaign_reference_id, sent_at, validity_ms, no_reports, status, error, done_at, pull, "
-            "notify_xml, binary, mcc_mnc) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)",
+            "notify_xml, binary, mcc_mnc, reply_text) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?)",
             (
                 account.id,
                 message_id,
@@ -200,6 +203,7 @@ class Messaging:
                 None
                 if destination.rejection
                 else self._catalog.mcc_mnc(destination.region, destination.digits),
+                plan.reply,
             ),
         )
         row_id = int(cursor.lastrowid or 0)
@@ -244,15 +248,22 @@ class Messaging:
         validity_end = sent_at + message.validity_ms
         if no_reports:
             mode = self._settings.no_dlr_mode
+            handset = None  # no report, but the handset may have the message and answer
+            if outcome.delay_ms is not None and outcome.delay_ms <= message.validity_ms:
+                handset = self._handset_at(outcome, sent_at + outcome.delay_ms)
+            replies = self._reply_events(outcome, handset)
             if mode == "none":
-                return _Plan(WAITING, NO_ERROR, [])
+                return _Plan(
+                    WAITING, NO_ERROR, replies, outcome.reply[0] if replies and outcome.reply else None
+                )
             final_status, final_error = NO_DLR_FINAL[mode]
             at = (
                 validity_end
                 if mode == "expire" or outcome.delay_ms is None
                 else min(validity_end, sent_at + outcome.delay_ms)
             )
-            return _Plan(ACCEPTED, NO_ERROR, [(at, final_status, final_error, 1, None)])
+            planned = [(at, final_status, final_error, 1, None), *replies]
+            return _Plan(ACCEPTED, NO_ERROR, planned, outcome.reply[0] if replies and outcome.reply else None)
         if outcome.delay_ms is None or outcome.delay_ms > message.validity_ms:
             final_at, final_status, final_error = validity_end, EXPIRED_STATUS, EXPIRED_ERROR
         else:
@@ -267,7 +278,23 @@ class Messaging:
         # the operator's report arrives after the status, never later than 4 days after sending
         arrival = max(final_at, min(final_at + outcome.report_delay_ms, sent_at + MAX_DELAY_MS))
         events.append((arrival, final_status, final_error, final, final_at))
-        return _Plan(ACCEPTED, NO_ERROR, events)
+        handset = self._handset_at(outcome, final_at) if final_status == outcome.status else None
+        replies = self._reply_events(outcome, handset)
+        events += replies
+        return _Plan(ACCEPTED, NO_ERROR, events, outcome.reply[0] if replies and outcome.reply else None)
+
+    def _handset_at(self, outcome: Outcome, at: int) -> int | None:
+        """When the handset has the message: ``at`` when the outcome is a delivery, else never."""
+        return at if self._catalog.status_of(outcome.status).group_id == DELIVERED else None
+
+    @staticmethod
+    def _reply_events(
+        outcome: Outcome, handset_at: int | None
+    ) -> list[tuple[int, str, str, int, int | None]]:
+        """The handset's answer (an outcome rule's ``reply``), after the message reached it."""
+        if outcome.reply is None or handset_at is None:
+            return []
+        return [(handset_at + outcome.reply[1], REPLY, NO_ERROR, 0, None)]
 
     def confirm_conversion(self, account: Account, message_id: str) -> str:
         """Record that a sent message converted (``POST /ct/1/log/end/{messageId}``); its process key."""
