@@ -26,6 +26,7 @@ def create_app(runtime: Runtime) -> Flask:
             view_func=web.make_view(runtime, operation, HANDLERS[operation.id]),
             methods=[operation.method],
             provide_automatic_options=False,
+            strict_slashes=not operation.trailing_slash,
         )
     app.register_blueprint(dashboard)
     web.install(app)

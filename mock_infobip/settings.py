@@ -64,7 +64,7 @@ class Settings:
     # The operator's report tail: in these regions, this share of delivered/failed reports reaches
     # Infobip 1 hour to 4 days after the status (arrival capped at 4 days after sending)
     profile_report_tail: float = 0.05
-    profile_report_tail_regions: tuple[str, ...] = ("BD", "ID", "IN", "NG", "PK")
+    profile_report_tail_regions: tuple[str, ...] = ("EG", "IN", "KE", "NG", "PH")
     # Countries without delivery reports (None: the 34 of the data file) and what happens there
     no_dlr_countries: tuple[str, ...] | None = None
     no_dlr_mode: str = "none"

@@ -95,6 +95,7 @@ class Operation:
     responses: Mapping[int, str]
     auth: str = "header"  # header | query (username and password parameters, or the header) | none
     request_type: str = "json"  # json | form (application/x-www-form-urlencoded)
+    trailing_slash: bool = False  # the path with a trailing slash is this operation too
 
     @property
     def flask_rule(self) -> str:
@@ -186,6 +187,7 @@ class Contracts:
                 responses={int(k): v for k, v in spec["responses"].items()},
                 auth=spec.get("auth", "header"),
                 request_type=spec.get("requestType", "json"),
+                trailing_slash=spec.get("trailingSlash", False),
             )
             for op_id, spec in manifest["operations"].items()
         }

@@ -105,8 +105,9 @@ def without_nulls(value: Any) -> Any:
 
 
 def _read_body(rt: Runtime, operation: Operation) -> Any:
-    if operation.request_type == "form":
-        body: Any = {key: request.form.get(key, "") for key in request.form}
+    if operation.request_type == "form":  # the form, or the same fields in the query string
+        fields = {**request.args.to_dict(), **request.form.to_dict()}
+        body: Any = {key: value for key, value in fields.items()}
     else:
         raw = request.get_data(cache=True)
         try:
@@ -121,8 +122,13 @@ def _read_body(rt: Runtime, operation: Operation) -> Any:
 
 
 def _read_query(rt: Runtime, operation: Operation) -> dict[str, str]:
-    """The query; a parameter given more than once (``to=…&to=…``) reads as comma-separated."""
-    query = {key: ",".join(request.args.getlist(key)) for key in request.args}
+    """The query; a parameter given more than once (``to=…&to=…``) reads as comma-separated, and
+    ``to[]=…`` as ``to`` (how axios, under Infobip's Node SDK, writes arrays)."""
+    query: dict[str, str] = {}
+    for key in request.args:
+        values = request.args.getlist(key)
+        name = key.removesuffix("[]")
+        query[name] = ",".join([query[name], *values] if name in query else values)
     if operation.query is not None:
         errors = rt.contracts.errors(operation.query, query)
         if errors:

@@ -111,7 +111,7 @@ class ReportsService:
         if query.get("mcc"):
             clauses.append("mcc_mnc = ?" if query.get("mnc") else "substr(mcc_mnc, 1, 3) = ?")
             params.append(query["mcc"] + query.get("mnc", ""))
-        paged = version == 3 and query.get("useCursor") == "true"
+        paged = version == 3 and query.get("useCursor", "").lower() == "true"
         if paged and query.get("cursor"):
             sent_at, row_id = _read_cursor(query["cursor"])
             clauses.append("(sent_at < ? OR (sent_at = ? AND id < ?))")

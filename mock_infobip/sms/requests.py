@@ -261,7 +261,7 @@ def from_v3(body: Mapping[str, Any], allowed_hosts: Collection[str], now: int) -
 
 
 def _flag(value: str | None) -> bool | None:
-    return None if value is None else value == "true"
+    return None if value is None else value.lower() == "true"
 
 
 def _given(value: dict[str, Any]) -> dict[str, Any]:
