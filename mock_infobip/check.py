@@ -11,6 +11,7 @@ documented rate limits (``speed`` divides the waits, for a fake started with ``-
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -94,7 +95,7 @@ class Checker:
         expect: Callable[[Any], str | None] | None = None,
     ) -> Any:
         operation = self.contracts.operations[operation_id]
-        path = operation.path.replace("{listId}", path_id)
+        path = re.sub(r"\{\w+\}", path_id, operation.path)
         limit = operation.rate_limit if operation.rate_limit in INTERVALS else None
         if paced:
             self._pace(limit)
@@ -103,7 +104,9 @@ class Checker:
         started = time.perf_counter()
         try:
             for _ in range(3):
-                response = self._send(operation.method, path, body, query, key)
+                response = self._send(
+                    operation.method, path, body, query, key, operation.request_type == "form"
+                )
                 if response.status_code != 429 or expected == 429 or limit is None:
                     break
                 # The window of an earlier run or client: this probe is not about the rate limit.
@@ -139,19 +142,20 @@ class Checker:
         return answer
 
     def _send(
-        self, method: str, path: str, body: Any, query: dict[str, str] | None, key: str | None
+        self, method: str, path: str, body: Any, query: dict[str, str] | None, key: str | None, form: bool
     ) -> requests.Response:
+        headers = {"Authorization": f"App {key or self.api_key}", "Accept": "application/json"}
+        if form:  # OAuth: form fields, no API key
+            headers = {"Accept": "application/json"}
+        else:
+            headers["Content-Type"] = "application/json"
         return self.session.request(
             method,
             self.base_url + path,
             params=query,
             timeout=self.timeout,
-            data=None if body is None else json.dumps(body),
-            headers={
-                "Authorization": f"App {key or self.api_key}",
-                "Content-Type": "application/json",
-                "Accept": "application/json",
-            },
+            data=body if form else (None if body is None else json.dumps(body)),
+            headers=headers,
         )
 
     # --- the probes -------------------------------------------------------------------------------
@@ -230,6 +234,55 @@ class Checker:
             self.probe(f"SMS logs v{version}", op, 200, query={"limit": "1"})
         self.probe("SMS send v2: no messages", "sms.send.v2", 400, body={"messages": []})
         self.probe("SMS send v3: no messages", "sms.send.v3", 400, body={"messages": []})
+        self.probe("SMS binary v2: no messages", "sms.send.binary.v2", 400, body={"messages": []})
+        self.probe(
+            "SMS over query v3: no text",
+            "sms.query.v3",
+            400,
+            query={"to": TEST_NUMBER},
+            expect=lambda a: (
+                None if [v.get("property") for v in a.get("violations", [])] == ["text"] else "text"
+            ),
+        )
+        self.probe(
+            "SMS over query v1: bad credentials",
+            "sms.query.v1",
+            401,
+            query={"to": TEST_NUMBER, "username": "mock-infobip-check", "password": "wrong"},
+            key="mock-infobip-check-wrong-key",
+        )
+        self.probe(
+            "SMS preview",
+            "sms.preview",
+            200,
+            body={"text": "Let's see how many characters remain unused in this message."},
+            expect=lambda a: (
+                None
+                if a.get("previews", [{}])[0].get("charactersRemaining") == 100
+                else "charactersRemaining is not 100"
+            ),
+        )
+        for name, op in (("scheduled bulk", "sms.bulks.get"), ("bulk status", "sms.bulks.status")):
+            self.probe(f"SMS {name}: unknown bulk", op, 404, query={"bulkId": NO_SUCH_MESSAGE})
+        self.probe("conversion: unknown message", "ct.end", 404, path_id=NO_SUCH_MESSAGE)
+        self.probe(
+            "inbound SMS",
+            "sms.inbox.v1",
+            200,
+            query={"applicationId": NO_SUCH_MESSAGE, "limit": "1"},  # matches nothing: pulls nothing
+            expect=lambda a: None if a.get("results") == [] else "inbound messages of another application",
+        )
+        self.probe("inbound SMS: bad credentials", "sms.inbox.v1", 401, key="mock-infobip-check-wrong-key")
+        self.probe(
+            "OAuth token: bad credentials",
+            "auth.token",
+            401,
+            body={
+                "client_id": "mock-infobip-check",
+                "client_secret": "wrong",
+                "grant_type": "client_credentials",
+            },
+        )
         if self.send_sms:
             self.probe(
                 "SMS send v2",

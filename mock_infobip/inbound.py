@@ -193,7 +193,10 @@ class InboundService:
         return self._describe(row)
 
     def pull(self, account: Account, query: Mapping[str, str]) -> dict[str, Any]:
-        """Inbound messages not forwarded, oldest first, each once."""
+        """Inbound messages not forwarded, oldest first, each once. The fake's numbers belong to no
+        application, entity or campaign: a filter by one of them matches nothing."""
+        if any(query.get(name) for name in ("applicationId", "entityId", "campaignReferenceId")):
+            return {"results": [], "messageCount": 0, "pendingMessageCount": 0}
         limit = int(query.get("limit") or DEFAULT_LIMIT)
         now = self._clock.now_ms()
         where = "account_id = ? AND pull = ? AND received_at <= ?"

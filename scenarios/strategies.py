@@ -167,6 +167,36 @@ VALID_BODIES: dict[str, st.SearchStrategy[Any]] = {
         optional={"bulkId": st.text(min_size=1, max_size=20), "includeSmsCountInResponse": st.booleans()},
     ),
     "sms.send.v3": st.fixed_dictionaries({"messages": st.lists(_v3_message, min_size=1, max_size=2)}),
+    "sms.send.binary.v2": st.fixed_dictionaries(
+        {
+            "messages": st.lists(
+                st.fixed_dictionaries(
+                    {
+                        "destinations": st.lists(
+                            st.fixed_dictionaries({"to": numbers}), min_size=1, max_size=2
+                        ),
+                        "binary": st.fixed_dictionaries(
+                            {"hex": st.binary(max_size=300).map(lambda b: b.hex(" "))},
+                            optional={"dataCoding": st.sampled_from([0, 4, 8]), "esmClass": st.just(0)},
+                        ),
+                    }
+                ),
+                min_size=1,
+                max_size=2,
+            )
+        }
+    ),
+    "sms.preview": st.fixed_dictionaries(
+        {"text": st.text(max_size=400)},
+        optional={
+            "languageCode": st.sampled_from(["TR", "ES", "PT", "AUTODETECT"]),
+            "transliteration": st.sampled_from(["GREEK", "CYRILLIC", "NON_UNICODE", "NONE", "ALL"]),
+        },
+    ),
+    "sms.bulks.reschedule": st.fixed_dictionaries({"sendAt": st.just("2026-12-01T10:00:00.000+0000")}),
+    "sms.bulks.status.update": st.fixed_dictionaries(
+        {"status": st.sampled_from(["PAUSED", "PROCESSING", "CANCELED", "PENDING"])}
+    ),
 }
 VALID_QUERIES: dict[str, st.SearchStrategy[dict[str, str]]] = {
     "sms.reports.v1": st.fixed_dictionaries({}, optional={"limit": _limit, "bulkId": st.text(max_size=10)}),
@@ -182,5 +212,17 @@ VALID_QUERIES: dict[str, st.SearchStrategy[dict[str, str]]] = {
             "sentSince": st.just("2026-01-01T00:00:00.000+0000"),
         },
     ),
-    "sms.logs.v3": st.fixed_dictionaries({}, optional={"limit": _limit, "destination": numbers}),
+    "sms.logs.v3": st.fixed_dictionaries(
+        {},
+        optional={
+            "limit": _limit,
+            "destination": numbers,
+            "useCursor": st.sampled_from(["true", "false", "TRUE"]),
+            "cursor": st.text(max_size=12),
+            "mcc": st.sampled_from(["228", "262"]),
+        },
+    ),
+    "sms.inbox.v1": st.fixed_dictionaries({}, optional={"limit": _limit}),
+    "sms.bulks.get": st.fixed_dictionaries({"bulkId": st.text(min_size=1, max_size=10)}),
+    "sms.bulks.status": st.fixed_dictionaries({"bulkId": st.text(min_size=1, max_size=10)}),
 }

@@ -49,6 +49,8 @@ def fill(operation: Operation, value: str) -> str:
         .replace("{apiKey}", value)
         .replace("{ruleId}", value)
         .replace("{faultId}", value)
+        .replace("{messageId}", value)
+        .replace("{numberId}", value)
     )
 
 
