@@ -279,14 +279,25 @@ class Handle:
         error: str | None = None,
         delay_seconds: float = 0,
         intermediate: list[str] | None = None,
+        report_delay_seconds: float = 0,
+        reply: str | None = None,
+        reply_delay_seconds: float = 0,
     ) -> int:
-        """An outcome rule (the most recent matching one wins); returns its id."""
+        """An outcome rule (the most recent matching one wins); returns its id. ``reply``: the
+        handset answers that text ``reply_delay_seconds`` after the message reached it."""
         match = {k: v for k, v in (("to", to), ("prefix", prefix), ("country", country)) if v is not None}
-        body: dict[str, Any] = {"match": match, "status": status, "delaySeconds": delay_seconds}
+        body: dict[str, Any] = {
+            "match": match,
+            "status": status,
+            "delaySeconds": delay_seconds,
+            "reportDelaySeconds": report_delay_seconds,
+        }
         if error is not None:
             body["error"] = error
         if intermediate is not None:
             body["intermediate"] = intermediate
+        if reply is not None:
+            body["reply"] = {"text": reply, "delaySeconds": reply_delay_seconds}
         return self.runtime.outcomes.add(
             self._checked("admin/admin.schema.json#/$defs/outcomeRequest", body)
         ).id
@@ -318,6 +329,33 @@ class Handle:
         }
         body = {k: v for k, v in fields.items() if v is not None}
         return self.runtime.faults.add(self._checked("admin/admin.schema.json#/$defs/faultRequest", body)).id
+
+    def number(
+        self,
+        number: str,
+        *,
+        forward_url: str | None = None,
+        keywords: list[str] | None = None,
+        account: int | None = None,
+    ) -> dict[str, Any]:
+        """Give an account (default: the default account) a number handsets can text."""
+        body: dict[str, Any] = {"number": number, "keywords": keywords or []}
+        if forward_url is not None:
+            body["forwardUrl"] = forward_url
+        self._checked("admin/admin.schema.json#/$defs/numberRequest", body)
+        rt = self.runtime
+        found = rt.inbound.add_number(body, account or rt.default_account.id, rt.callback_hosts)
+        return found
+
+    def handset(self, sender: str, to: str, text: str) -> dict[str, Any]:
+        """A handset texts ``to`` now (forwarded or pullable as the number says)."""
+        message = self.runtime.inbound.receive({"from": sender, "to": to, "text": text})
+        self.runtime.kick()
+        return message
+
+    def inbound(self, **query: str) -> list[dict[str, Any]]:
+        """Every inbound message, newest first."""
+        return self.runtime.inbound.listing({"limit": "100000", **query})
 
     def lists(self) -> list[dict[str, Any]]:
         return self.runtime.lists.summaries()
