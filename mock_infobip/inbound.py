@@ -49,8 +49,31 @@ def _keyword(text: str, keywords: Collection[str]) -> tuple[str | None, str]:
     return None, text.strip()
 
 
-def mo_result(row: sqlite3.Row) -> dict[str, Any]:
-    """One inbound message in Infobip's MO shape (no nulls)."""
+def mo_result(row: sqlite3.Row, pulled: bool = False) -> dict[str, Any]:
+    """One inbound message in Infobip's MO shape (no nulls): SMS, or MMS (forwarded with its
+    segments; pulled with its text as ``message``)."""
+    price = {"pricePerMessage": round(row["price"], 6), "currency": "EUR"}
+    if row["channel"] == "mms":
+        common = {"messageId": row["message_id"], "from": row["sender"], "to": row["receiver"]}
+        if pulled:
+            return {
+                **common,
+                "message": row["text"],
+                "receivedAt": wire_time(row["received_at"]),
+                "mmsCount": 1,
+                "price": price,
+            }
+        return {
+            **common,
+            "receivedAt": wire_time(row["received_at"]),
+            "message": json.loads(row["segments"]),
+            "price": price,
+        }
+    return _sms_shape(row)
+
+
+def _sms_shape(row: sqlite3.Row) -> dict[str, Any]:
+    """Infobip's SMS MO shape (also how the admin API lists MMS, with their segments beside)."""
     result: dict[str, Any] = {
         "messageId": row["message_id"],
         "from": row["sender"],
@@ -74,6 +97,7 @@ def store_inbound(
     text: str,
     received_at: int,
     reply_to: str | None = None,
+    segments: list[dict[str, str]] | None = None,
 ) -> int:
     """Store one handset message (inside the caller's transaction) and queue its push; its row id."""
     row = conn.execute("SELECT value FROM meta WHERE key = ?", (SEQUENCE,)).fetchone()
@@ -88,13 +112,13 @@ def store_inbound(
     keywords = json.loads(number["keywords"]) if number else []
     keyword, clean = _keyword(text, keywords)
     region = read_destination(sender).region
-    parts = sms_count(text)
+    parts = 1 if segments else sms_count(text)
     price = settings.region_prices.get(region or "", settings.price_per_part) * parts
     url = number["forward_url"] if number else None
     cursor = conn.execute(
         "INSERT INTO inbound (message_id, account_id, number_id, sender, receiver, text, clean_text, "
-        "keyword, received_at, sms_count, price, reply_to, pull) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "keyword, received_at, sms_count, price, reply_to, pull, channel, segments) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             message_id,
             number["account_id"] if number else None,
@@ -109,6 +133,8 @@ def store_inbound(
             price,
             reply_to,
             PULL_READY if number and url is None else PULL_NONE,
+            "mms" if segments else "sms",
+            json.dumps(segments, ensure_ascii=False) if segments else None,
         ),
     )
     row_id = int(cursor.lastrowid or 0)
@@ -183,38 +209,38 @@ class InboundService:
     # --- messages ---------------------------------------------------------------------------------
 
     def receive(self, body: Mapping[str, Any]) -> dict[str, Any]:
-        """A handset sends ``text`` from ``from`` to ``to`` (now, or at ``at``)."""
+        """A handset sends ``text`` (an SMS) or ``segments`` (an MMS) from ``from`` to ``to`` (now,
+        or at ``at``)."""
         sender = _digits(body["from"], "from")
         receiver = _digits(body["to"], "to")
+        segments = body.get("segments")
+        text = body.get("text") or "\n".join(s["value"] for s in segments or [] if "value" in s)
         with self._store.write() as conn:
             at = parse_time(body["at"], "at") if "at" in body else self._clock.now_ms()
-            row_id = store_inbound(conn, self._random, self._settings, sender, receiver, body["text"], at)
+            row_id = store_inbound(
+                conn, self._random, self._settings, sender, receiver, text, at, None, segments
+            )
             row = conn.execute("SELECT * FROM inbound WHERE id = ?", (row_id,)).fetchone()
         return self._describe(row)
 
-    def pull(self, account: Account, query: Mapping[str, str]) -> dict[str, Any]:
-        """Inbound messages not forwarded, oldest first, each once. The fake's numbers belong to no
-        application, entity or campaign: a filter by one of them matches nothing."""
-        if any(query.get(name) for name in ("applicationId", "entityId", "campaignReferenceId")):
-            return {"results": [], "messageCount": 0, "pendingMessageCount": 0}
+    def pull(self, account: Account, query: Mapping[str, str], channel: str = "sms") -> dict[str, Any]:
+        """Inbound messages of ``channel`` not forwarded, oldest first, each once. The fake's numbers
+        belong to no application, entity or campaign: a filter by one of them matches nothing."""
         limit = int(query.get("limit") or DEFAULT_LIMIT)
-        now = self._clock.now_ms()
-        where = "account_id = ? AND pull = ? AND received_at <= ?"
+        if any(query.get(name) for name in ("applicationId", "entityId", "campaignReferenceId")):
+            limit = 0
+        where = "account_id = ? AND channel = ? AND pull = ? AND received_at <= ?"
+        params = (account.id, channel, PULL_READY, self._clock.now_ms())
         with self._store.write() as conn:
             rows = conn.execute(
-                f"SELECT * FROM inbound WHERE {where} ORDER BY received_at, id LIMIT ?",
-                (account.id, PULL_READY, now, limit),
+                f"SELECT * FROM inbound WHERE {where} ORDER BY received_at, id LIMIT ?", (*params, limit)
             ).fetchall()
             conn.executemany("UPDATE inbound SET pull = ? WHERE id = ?", [(PULL_DONE, r["id"]) for r in rows])
-            pending = conn.execute(
-                f"SELECT count(*) FROM inbound WHERE {where}", (account.id, PULL_READY, now)
-            )
-            left = int(pending.fetchone()[0])
-        return {
-            "results": [mo_result(r) for r in rows],
-            "messageCount": len(rows),
-            "pendingMessageCount": left,
-        }
+            left = int(conn.execute(f"SELECT count(*) FROM inbound WHERE {where}", params).fetchone()[0])
+        results = [mo_result(r, pulled=True) for r in rows]
+        if channel == "mms":
+            return {"results": results}
+        return {"results": results, "messageCount": len(rows), "pendingMessageCount": left if limit else 0}
 
     def listing(self, query: Mapping[str, str]) -> list[dict[str, Any]]:
         """Every inbound message, newest first (admin API, dashboard)."""
@@ -235,7 +261,9 @@ class InboundService:
     def _describe(self, row: sqlite3.Row) -> dict[str, Any]:
         now = self._clock.now_ms()
         return {
-            **mo_result(row),
+            **_sms_shape(row),
+            "channel": row["channel"],
+            **({"segments": json.loads(row["segments"])} if row["segments"] else {}),
             **({"account": row["account_id"]} if row["account_id"] is not None else {}),
             "owned": row["account_id"] is not None,
             "arrived": row["received_at"] <= now,

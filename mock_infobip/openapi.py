@@ -65,7 +65,10 @@ def _rewrite(node: Any, base: str) -> Any:
     return node
 
 
-WEBHOOK_SUMMARY = {"sms.inbound": "Inbound messages forwarded by the fake"}
+WEBHOOK_SUMMARY = {
+    "sms.inbound": "Inbound SMS forwarded by the fake",
+    "mms.inbound": "Inbound MMS forwarded by the fake",
+}
 
 
 def _content(ref: str, media: str = "application/json") -> dict[str, Any]:

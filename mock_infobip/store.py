@@ -110,7 +110,9 @@ CREATE TABLE IF NOT EXISTS messages (
     mcc_mnc TEXT,
     converted_at INTEGER,
     process_key TEXT,
-    reply_text TEXT
+    reply_text TEXT,
+    channel TEXT NOT NULL DEFAULT 'sms',
+    mms_content TEXT
 );
 CREATE INDEX IF NOT EXISTS messages_by_account ON messages(account_id, sent_at);
 CREATE INDEX IF NOT EXISTS messages_by_message_id ON messages(account_id, message_id);
@@ -158,7 +160,9 @@ CREATE TABLE IF NOT EXISTS inbound (
     sms_count INTEGER NOT NULL,
     price REAL NOT NULL,
     reply_to TEXT,
-    pull INTEGER NOT NULL DEFAULT 0
+    pull INTEGER NOT NULL DEFAULT 0,
+    channel TEXT NOT NULL DEFAULT 'sms',
+    segments TEXT
 );
 CREATE INDEX IF NOT EXISTS inbound_pullable ON inbound(account_id, pull, received_at);
 CREATE TABLE IF NOT EXISTS oauth_tokens (
@@ -238,9 +242,12 @@ ADDED_COLUMNS = {
         "converted_at": "INTEGER",
         "process_key": "TEXT",
         "reply_text": "TEXT",
+        "channel": "TEXT NOT NULL DEFAULT 'sms'",
+        "mms_content": "TEXT",
     },
     "deliveries": {"xml": "INTEGER NOT NULL DEFAULT 0", "kind": "TEXT NOT NULL DEFAULT 'report'"},
     "status_events": {"done_at": "INTEGER", "held": "INTEGER NOT NULL DEFAULT 0"},
+    "inbound": {"channel": "TEXT NOT NULL DEFAULT 'sms'", "segments": "TEXT"},
     "outcome_rules": {"report_delay_ms": "INTEGER NOT NULL DEFAULT 0", "reply": "TEXT"},
 }
 

@@ -44,7 +44,13 @@ def test_every_operation_is_documented_with_its_responses():
         "sentSince",
         "destination",
     }
-    assert set(doc["webhooks"]) == {"sms.callback.v2", "sms.callback.v3", "sms.inbound"}
+    assert set(doc["webhooks"]) == {
+        "sms.callback.v2",
+        "sms.callback.v3",
+        "sms.inbound",
+        "mms.callback",
+        "mms.inbound",
+    }
 
 
 def test_schemas_are_referenced_not_copied_and_every_reference_resolves():

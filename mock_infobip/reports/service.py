@@ -47,11 +47,18 @@ class ReportsService:
         self._clock = clock
         self._catalog = catalog
 
-    def pull(self, account: Account, version: int, query: Mapping[str, str]) -> list[dict[str, Any]]:
-        """Final reports not pushed (no callback URL, or retries exhausted) that arrived in the
-        last 48 h, oldest first, once."""
-        clauses = ["account_id = ?", "pull = ?", "coalesce(reported_at, done_at, sent_at) >= ?"]
-        params: list[Any] = [account.id, PULL_READY, self._clock.now_ms() - WINDOW_MS]
+    def pull(
+        self, account: Account, version: int, query: Mapping[str, str], channel: str = "sms"
+    ) -> list[dict[str, Any]]:
+        """Final reports of ``channel`` not pushed (no callback URL, or retries exhausted) that
+        arrived in the last 48 h, oldest first, once."""
+        clauses = [
+            "account_id = ?",
+            "channel = ?",
+            "pull = ?",
+            "coalesce(reported_at, done_at, sent_at) >= ?",
+        ]
+        params: list[Any] = [account.id, channel, PULL_READY, self._clock.now_ms() - WINDOW_MS]
         for name, column in (
             ("bulkId", "bulk_id"),
             ("messageId", "message_id"),
@@ -74,12 +81,12 @@ class ReportsService:
         return [report(shape, r, r["status"], r["error"], r["done_at"], self._catalog) for r in rows]
 
     def logs(
-        self, account: Account, version: int, query: Mapping[str, str]
+        self, account: Account, version: int, query: Mapping[str, str], channel: str = "sms"
     ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
-        """Messages of the last 48 h with their current status, newest first; with ``useCursor``
-        (v3) a page and the cursor of the next one."""
-        clauses = ["account_id = ?", "sent_at >= ?"]
-        params: list[Any] = [account.id, self._clock.now_ms() - WINDOW_MS]
+        """Messages of ``channel`` of the last 48 h with their current status, newest first; with
+        ``useCursor`` (v3) a page and the cursor of the next one."""
+        clauses = ["account_id = ?", "channel = ?", "sent_at >= ?"]
+        params: list[Any] = [account.id, channel, self._clock.now_ms() - WINDOW_MS]
         sender, destination = ("from", "to") if version == 1 else ("sender", "destination")
         for name, column in (
             (sender, "sender"),
@@ -170,6 +177,7 @@ class ReportsService:
             "bulkId": row["bulk_id"],
             "accountId": row["account_id"],
             "api": f"v{row['version']}",
+            "channel": row["channel"],
             "to": row["destination"],
             "region": row["region"],
             "sender": row["sender"],

@@ -73,6 +73,15 @@ def report(
     }
 
 
+def _content(row: sqlite3.Row) -> dict[str, Any]:
+    """A v3 log's content: text, binary, or an MMS's title and segments."""
+    for column in ("mms_content", "binary"):
+        if row[column]:
+            found: dict[str, Any] = json.loads(row[column])
+            return found
+    return {"text": row["text"]}
+
+
 def log(version: int, row: sqlite3.Row, catalog: Catalog) -> dict[str, Any]:
     """A message's log entry with its current status."""
     done = {"doneAt": wire_time(row["done_at"])} if row["done_at"] is not None else {}
@@ -111,6 +120,6 @@ def log(version: int, row: sqlite3.Row, catalog: Catalog) -> dict[str, Any]:
         "status": status_wire,
         "error": error_wire,
         **_platform(row),
-        "content": json.loads(row["binary"]) if row["binary"] else {"text": row["text"]},
+        "content": _content(row),
         **_optional(row, campaignReferenceId="campaign_reference_id", mccMnc="mcc_mnc"),
     }

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -83,6 +83,7 @@ class Outgoing:
     notify_xml: bool = False  # callbacks as application/xml
     binary: Binary | None = None  # binary content instead of text
     window: Window | None = None  # held until the delivery time window opens
+    mms: dict[str, Any] | None = None  # MMS content ({title?, messageSegments}): an MMS, not an SMS
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,7 @@ class SendRequest:
     include_count: bool
     messages: list[Outgoing]
     speed: tuple[int, int] | None = None  # (messages, per milliseconds): the bulk's sending speed limit
+    channel: str = "sms"  # sms | mms
 
 
 def is_loopback(host: str) -> bool:
@@ -205,6 +207,31 @@ def from_v2(body: Mapping[str, Any], allowed_hosts: Collection[str], now: int) -
         messages,
         _speed(body.get("sendingSpeedLimit")),
     )
+
+
+def from_mms(body: Mapping[str, Any], allowed_hosts: Collection[str], now: int) -> SendRequest:
+    """``POST /mms/2/messages``: the v3 reader with MMS content (title and segments; media URLs are
+    recorded, never fetched); the text of an MMS is its TEXT segments."""
+    converted = {
+        **body,
+        "messages": [
+            {
+                **message,
+                "content": {
+                    "text": "\n".join(
+                        segment["text"]
+                        for segment in message["content"]["messageSegments"]
+                        if segment["type"] == "TEXT"
+                    )
+                },
+            }
+            for message in body["messages"]
+        ],
+    }
+    request = from_v3(converted, allowed_hosts, now)
+    contents = [message["content"] for message in body["messages"] for _ in message["destinations"]]
+    messages = [replace(m, mms=dict(content)) for m, content in zip(request.messages, contents, strict=True)]
+    return replace(request, messages=messages, channel="mms")
 
 
 def from_v3(body: Mapping[str, Any], allowed_hosts: Collection[str], now: int) -> SendRequest:

@@ -1,6 +1,6 @@
-"""SMS endpoints: send (v2 text and binary, v3, over query parameters), preview, scheduled bulks,
-conversion tracking, pull reports and logs. Thin: the pipeline in ``mock_infobip.web`` has
-authenticated, rate-limited and validated the request already."""
+"""SMS and MMS endpoints: send (SMS v2 text and binary, v3, over query parameters; MMS), preview,
+scheduled bulks, conversion tracking, pull reports, logs and inbound messages. Thin: the pipeline in
+``mock_infobip.web`` has authenticated, rate-limited and validated the request already."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 from flask import Response
 
 from mock_infobip.sms.preview import preview
-from mock_infobip.sms.requests import SendRequest, from_query, from_v2, from_v3
+from mock_infobip.sms.requests import SendRequest, from_mms, from_query, from_v2, from_v3
 from mock_infobip.sms.service import SendResult
 from mock_infobip.web import Call, Handler, json_response
 
@@ -63,6 +63,24 @@ def send_v2(call: Call) -> Response:
 
 def send_v3(call: Call) -> Response:
     return _v3(call, call.body)
+
+
+def send_mms(call: Call) -> Response:
+    request = from_mms(call.body, call.runtime.callback_hosts, call.runtime.clock.now_ms())
+    return _answer_v3(_send(call, request))
+
+
+def reports_mms(call: Call) -> Response:
+    return json_response({"results": call.runtime.reports.pull(call.account, 3, call.query, "mms")})
+
+
+def logs_mms(call: Call) -> Response:
+    results, cursor = call.runtime.reports.logs(call.account, 3, call.query, "mms")
+    return json_response({"results": results, **({"cursor": cursor} if cursor is not None else {})})
+
+
+def inbox_mms(call: Call) -> Response:
+    return json_response(call.runtime.inbound.pull(call.account, call.query, "mms"))
 
 
 def query_v1(call: Call) -> Response:
@@ -144,4 +162,8 @@ HANDLERS: dict[str, Handler] = {
     "sms.inbox.v1": inbox_v1,
     "sms.logs.v1": logs_v1,
     "sms.logs.v3": logs_v3,
+    "mms.send": send_mms,
+    "mms.reports": reports_mms,
+    "mms.logs": logs_mms,
+    "mms.inbox": inbox_mms,
 }

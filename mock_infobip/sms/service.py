@@ -105,7 +105,7 @@ class Messaging:
                     self._send_one(
                         conn,
                         account,
-                        request.version,
+                        request,
                         bulk_id,
                         message,
                         first + offset,
@@ -137,7 +137,7 @@ class Messaging:
         self,
         conn: sqlite3.Connection,
         account: Account,
-        version: int,
+        request: SendRequest,
         bulk_id: str,
         message: Outgoing,
         sequence: int,
@@ -157,7 +157,12 @@ class Messaging:
         )
         seen.add(message_id)
         no_reports = destination.region in self.no_dlr
-        parts = sms_count(message.text) if message.binary is None else binary_count(message.binary.size)
+        if message.mms is not None:
+            parts = 1  # an MMS is one message
+        elif message.binary is not None:
+            parts = binary_count(message.binary.size)
+        else:
+            parts = sms_count(message.text)
         plan = self._plan(
             destination,
             message,
@@ -173,13 +178,13 @@ class Messaging:
             "INSERT INTO messages (account_id, message_id, bulk_id, version, destination, region, sender, "
             "text, sms_count, price, callback_url, callback_data, intermediate, entity_id, application_id, "
             "campaign_reference_id, sent_at, validity_ms, no_reports, status, error, done_at, pull, "
-            "notify_xml, binary, mcc_mnc, reply_text) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?)",
+            "notify_xml, binary, mcc_mnc, reply_text, channel, mms_content) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?)",
             (
                 account.id,
                 message_id,
                 bulk_id,
-                version,
+                request.version,
                 destination.to,
                 destination.region,
                 message.sender,
@@ -204,6 +209,8 @@ class Messaging:
                 if destination.rejection
                 else self._catalog.mcc_mnc(destination.region, destination.digits),
                 plan.reply,
+                request.channel,
+                None if message.mms is None else json.dumps(message.mms, ensure_ascii=False),
             ),
         )
         row_id = int(cursor.lastrowid or 0)
