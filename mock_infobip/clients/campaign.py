@@ -27,9 +27,28 @@ class CampaignResult:
 
 
 def _body(
-    version: int, sender: str, text: str, url: str | None, numbers: Sequence[str], callback_data: str | None
+    version: int,
+    sender: str,
+    text: str,
+    url: str | None,
+    numbers: Sequence[str],
+    callback_data: str | None,
+    media: Sequence[tuple[str, str]] = (),
+    title: str | None = None,
 ) -> dict[str, Any]:
     destinations = [{"to": n} for n in numbers]
+    if media or title is not None:  # an MMS: the text and the media (content type, URL) as segments
+        segments: list[dict[str, str]] = [{"type": "TEXT", "text": text}] if text else []
+        segments += [
+            {"type": "LINK", "contentId": f"media{i}", "contentType": kind, "contentUrl": link}
+            for i, (kind, link) in enumerate(media)
+        ]
+        mms_webhooks: dict[str, Any] = {"delivery": {"url": url}} if url else {}
+        if callback_data:
+            mms_webhooks["callbackData"] = callback_data
+        content: dict[str, Any] = {"messageSegments": segments, **({"title": title} if title else {})}
+        mms: dict[str, Any] = {"sender": sender, "destinations": destinations, "content": content}
+        return {"messages": [{**mms, **({"webhooks": mms_webhooks} if mms_webhooks else {})}]}
     if version == 2:
         message: dict[str, Any] = {"from": sender, "text": text, "destinations": destinations}
         if url:
@@ -66,14 +85,20 @@ def send_campaign(
     callback_data: str | None = None,
     session: requests.Session | None = None,
     timeout: float = 30,
+    media: Sequence[tuple[str, str]] = (),
+    title: str | None = None,
 ) -> CampaignResult:
+    """Send ``text`` to ``numbers``; with ``media`` ((content type, URL) pairs) or a ``title``, as
+    MMS through ``/mms/2/messages`` (its answer reads as the v3 one)."""
     http = session or requests.Session()
-    path = "/sms/2/text/advanced" if version == 2 else "/sms/3/messages"
+    mms = bool(media) or title is not None
+    path = "/mms/2/messages" if mms else "/sms/2/text/advanced" if version == 2 else "/sms/3/messages"
+    version = 3 if mms else version
     headers = {"Authorization": f"App {api_key}", "Content-Type": "application/json"}
     result = CampaignResult()
     for start in range(0, len(numbers), batch_size):
         batch = list(numbers[start : start + batch_size])
-        body = _body(version, sender, text, callback_url, batch, callback_data)
+        body = _body(version, sender, text, callback_url, batch, callback_data, media, title)
         try:
             response = http.post(base_url.rstrip("/") + path, json=body, headers=headers, timeout=timeout)
             answer = response.json() if 200 <= response.status_code < 300 else None
@@ -110,4 +135,59 @@ def _sent(message: dict[str, Any], version: int, http_status: int, result: Campa
         number_of_message_parts=parts,
         error=status.get("name"),
         comment=status.get("description"),
+    )
+
+
+def ask_to_confirm(
+    base_url: str,
+    api_key: str,
+    *,
+    numbers: Sequence[str],
+    sender: str,
+    events: EventStore,
+    closes_at: str,
+    keyword: str = "YES",
+    text: str | None = None,
+    callback_url: str | None = None,
+    session: requests.Session | None = None,
+) -> CampaignResult:
+    """Double opt-in: ask ``numbers`` to reply ``keyword`` to ``sender`` (a number the platform
+    receives on) by ``closes_at`` (Infobip's wire time); the receiver subscribes those who do."""
+    events.ask_to_confirm(list(numbers), keyword, closes_at)
+    words = text or f"Reply {keyword} to subscribe, STOP to opt out"
+    return send_campaign(
+        base_url,
+        api_key,
+        text=words,
+        numbers=numbers,
+        callback_url=callback_url,
+        events=events,
+        sender=sender,
+        session=session,
+    )
+
+
+def ask_for_score(
+    base_url: str,
+    api_key: str,
+    *,
+    numbers: Sequence[str],
+    sender: str,
+    events: EventStore,
+    campaign: str,
+    text: str = "How likely are you to recommend us? Reply 0-10",
+    callback_url: str | None = None,
+    session: requests.Session | None = None,
+) -> CampaignResult:
+    """NPS by SMS reply: a 0-10 answer from one of ``numbers`` becomes an ``nps_response`` event."""
+    events.ask_for_score(list(numbers), campaign)
+    return send_campaign(
+        base_url,
+        api_key,
+        text=text,
+        numbers=numbers,
+        callback_url=callback_url,
+        events=events,
+        sender=sender,
+        session=session,
     )

@@ -6,6 +6,11 @@ event (``delivered``, ``failed``, ``rejected``); intermediate reports make none;
 than 4 days after sending is acknowledged but not tracked; a report delivered twice gives one event.
 A malformed body gets a 400 and stores nothing. ``GET /events`` lists the events, oldest first
 (``?format=jsonl`` for JSON lines).
+
+``POST /inbound`` takes Infobip's inbound SMS and MMS bodies (``{"results": [...], "messageCount",
+"pendingMessageCount"}``): each message becomes one ``inbound``-phase event (double opt-in, STOP and
+NPS answers as ``mock_infobip.clients.events`` says); a message forwarded twice gives one event.
+``GET /subscriptions`` lists the subscription state of every number asked to confirm.
 """
 
 from __future__ import annotations
@@ -64,6 +69,18 @@ def event_of(result: Any) -> Event | None:
     )
 
 
+def inbound_of(result: Any) -> tuple[str, str, str, datetime]:
+    """(messageId, from, text, receivedAt) of one inbound SMS or MMS (the text of its segments)."""
+    if not isinstance(result, dict) or not all(isinstance(result.get(k), str) for k in ("messageId", "from")):
+        raise Malformed("each result needs a messageId and a from")
+    message = result.get("message")
+    if isinstance(message, list):  # an MMS: its text segments
+        text = " ".join(str(s.get("value", "")) for s in message if isinstance(s, dict) and "value" in s)
+    else:
+        text = str(result.get("text", message or ""))
+    return result["messageId"], result["from"], text, _time(result, "receivedAt")
+
+
 def create_receiver_app(db_path: str) -> Flask:
     store = EventStore(db_path)
     app = Flask("mock_infobip_receiver")
@@ -80,6 +97,22 @@ def create_receiver_app(db_path: str) -> Flask:
             return jsonify({"error": str(exc)}), 400
         stored = store.add([e for e in events if e is not None])
         return jsonify({"received": len(events), "stored": stored}), 200
+
+    @app.post("/inbound")
+    def inbound() -> tuple[Response, int]:
+        body = request.get_json(silent=True)
+        try:
+            if not isinstance(body, dict) or not isinstance(body.get("results"), list):
+                raise Malformed('the body must be {"results": [...]}')
+            messages = [inbound_of(result) for result in body["results"]]
+        except Malformed as exc:
+            return jsonify({"error": str(exc)}), 400
+        stored = [store.take_inbound(*message) for message in messages]
+        return jsonify({"received": len(messages), "stored": sum(e is not None for e in stored)}), 200
+
+    @app.get("/subscriptions")
+    def subscriptions() -> Response:
+        return jsonify(store.subscriptions())
 
     @app.get("/events")
     def events() -> Response:
