@@ -274,6 +274,40 @@ class Checker:
         )
         self.probe("inbound SMS: bad credentials", "sms.inbox.v1", 401, key="mock-infobip-check-wrong-key")
         self.probe(
+            "inbound MMS",
+            "mms.inbox",
+            200,
+            query={"applicationId": NO_SUCH_MESSAGE, "limit": "1"},
+            expect=lambda a: None if a.get("results") == [] else "inbound messages of another application",
+        )
+        self.probe("MMS send: no messages", "mms.send", 400, body={"messages": []})
+        self.probe(
+            "MMS send: no segment",
+            "mms.send",
+            400,
+            body={"messages": [{"destinations": [{"to": TEST_NUMBER}], "content": {"messageSegments": []}}]},
+            expect=lambda a: (
+                None
+                if "messages[0].content.messageSegments"
+                in [v.get("property") for v in a.get("violations", [])]
+                else "the violation does not name messages[0].content.messageSegments"
+            ),
+        )
+        self.probe(
+            "MMS send: unknown segment type",
+            "mms.send",
+            400,
+            body={
+                "messages": [
+                    {
+                        "destinations": [{"to": TEST_NUMBER}],
+                        "content": {"messageSegments": [{"type": "HOLOGRAM"}]},
+                    }
+                ]
+            },
+        )
+        self.probe("MMS reports", "mms.reports", 200, query={"messageId": NO_SUCH_MESSAGE, "limit": "1"})
+        self.probe(
             "OAuth token: bad credentials",
             "auth.token",
             401,

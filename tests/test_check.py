@@ -25,13 +25,13 @@ def test_the_fake_passes_every_probe_and_nothing_is_consumed():
         infobip.clock.advance(1)
         probes = Checker(infobip.base_url, infobip.api_key, sleep=infobip.clock.sleep).run()
         assert [p.problems for p in probes if not p.ok] == []
-        assert len(probes) == 25
+        assert len(probes) == 30
         assert [entry["name"] for entry in infobip.lists()] == [LIST_NAME]
         assert infobip.members(infobip.lists()[0]["listId"]) == []  # tagged, then untagged
         pulled = requests.get(infobip.base_url + "/sms/1/reports", headers=infobip.headers).json()["results"]
         assert len(pulled) == 1  # the check pulled nothing of the account's reports
         again = Checker(infobip.base_url, infobip.api_key, sleep=infobip.clock.sleep, send_sms=True).run()
-        assert all(p.ok for p in again) and len(again) == 27
+        assert all(p.ok for p in again) and len(again) == 32
         assert len(infobip.lists()) == 1  # the same list, reused
         assert {m["to"] for m in infobip.messages()} == {"41793026727"}  # only the documented test number
 
@@ -90,4 +90,4 @@ def test_check_command_against_a_sped_up_fake(tmp_path):
     finally:
         fake_server.stop()
     assert result.returncode == 0, result.stdout
-    assert result.stdout.strip().splitlines()[-1] == "25 passed, 0 failed"
+    assert result.stdout.strip().splitlines()[-1] == "30 passed, 0 failed"
