@@ -140,7 +140,7 @@ def seed(db: str, accounts: int, lists_: int, members: int, messages: int, seed:
         runtime.close()
     click.echo(
         f"added {summary.accounts} accounts, {summary.lists} lists with {summary.members} members, "
-        f"{summary.messages} messages to {db}"
+        f"{summary.messages} messages, {summary.replies} handsets that answer, to {db}"
     )
 
 

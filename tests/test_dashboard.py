@@ -37,6 +37,22 @@ def seeded():
         yield infobip
 
 
+def test_the_inbound_page_shows_numbers_replies_and_mms(seeded):
+    seeded.handset("41793026727", "447491163443", "hello from a handset")
+    seeded.runtime.inbound.receive(
+        {
+            "from": "41793026727",
+            "to": "447491163443",
+            "segments": [{"contentType": "text/plain", "value": "pic"}],
+        }
+    )
+    page = requests.get(seeded.base_url + "/dashboard/inbound?number=447491163443").text
+    assert "hello from a handset" in page and ">MMS<" in page
+    assert page.count("/dashboard/messages/") >= 1  # replies link to the message they answer
+    overview = requests.get(seeded.base_url + "/").text
+    assert re.search(r'id="inbound-count">(\d+)<', overview).group(1) != "0"
+
+
 @pytest.mark.parametrize(
     "path",
     [
@@ -48,6 +64,8 @@ def seeded():
         "/dashboard/messages?noreports=1&page=2",
         "/dashboard/callbacks",
         "/dashboard/refusals",
+        "/dashboard/inbound",
+        "/dashboard/inbound?number=447491163443&page=1",
         "/dashboard/messages?page=x",
     ],
 )

@@ -89,6 +89,15 @@ def message(message_id: str) -> str:
     return render_template("message.html", message=found)
 
 
+@blueprint.get(PREFIX + "/inbound")
+def inbound() -> str:
+    number = request.args.get("number", "")
+    q = queries()
+    return render_template(
+        "inbound.html", number=number, numbers=q.numbers(), page=q.inbound(number, page_number())
+    )
+
+
 @blueprint.get(PREFIX + "/callbacks")
 def callbacks() -> str:
     return render_template("callbacks.html", page=queries().callbacks(page_number()))

@@ -43,6 +43,8 @@ class DashboardQueries:
                 "lists": conn.execute("SELECT count(*) FROM lists").fetchone()[0],
                 "people": conn.execute("SELECT count(*) FROM people").fetchone()[0],
                 "messages": conn.execute("SELECT count(*) FROM messages").fetchone()[0],
+                "mms": conn.execute("SELECT count(*) FROM messages WHERE channel = 'mms'").fetchone()[0],
+                "inbound": conn.execute("SELECT count(*) FROM inbound").fetchone()[0],
                 "refusals": conn.execute("SELECT count(*) FROM journal WHERE status = 429").fetchone()[0],
                 "pending_callbacks": conn.execute(
                     "SELECT count(*) FROM deliveries WHERE state = 'pending'"
@@ -149,6 +151,44 @@ class DashboardQueries:
     def message(self, message_id: str) -> dict[str, Any] | None:
         found = self.runtime.reports.outbox({"messageId": message_id, "limit": "1"})
         return found[0] if found else None
+
+    def numbers(self) -> list[dict[str, Any]]:
+        """Every number with its account and inbound counts, and the messages to nobody's number."""
+        with self.store.read() as conn:
+            rows = conn.execute(
+                "SELECT n.number, n.forward_url, n.keywords, a.name AS account, "
+                "(SELECT count(*) FROM inbound i WHERE i.receiver = n.number AND i.channel = 'sms') AS sms, "
+                "(SELECT count(*) FROM inbound i WHERE i.receiver = n.number AND i.channel = 'mms') AS mms "
+                "FROM numbers n JOIN accounts a ON a.id = n.account_id ORDER BY n.number"
+            ).fetchall()
+            unowned = conn.execute("SELECT count(*) FROM inbound WHERE account_id IS NULL").fetchone()[0]
+        return [dict(r) for r in rows] + (
+            [
+                {
+                    "number": "(nobody's)",
+                    "forward_url": None,
+                    "keywords": "[]",
+                    "account": "",
+                    "sms": unowned,
+                    "mms": 0,
+                }
+            ]
+            if unowned
+            else []
+        )
+
+    def inbound(self, number: str, page: int) -> Page:
+        clauses, params = ["1 = 1"], []
+        if number:
+            clauses.append("receiver = ?")
+            params.append(number)
+        where = " AND ".join(clauses)
+        return self._page(
+            f"SELECT * FROM inbound WHERE {where} ORDER BY received_at DESC, id DESC",
+            f"SELECT count(*) FROM inbound WHERE {where}",
+            tuple(params),
+            page,
+        )
 
     def callbacks(self, page: int) -> Page:
         return self._page(

@@ -4,6 +4,7 @@ of outcomes whose reports are already done or still to come. Running it again ad
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -56,6 +57,8 @@ COMMON_REGIONS = [
     "KE",
 ]
 DEAD_CALLBACK = "http://127.0.0.1:9/dlr"  # nothing listens there: the retry cycle shows
+DEMO_SHOP = "447491163443"  # the demo account's number: handsets answer it (pulled, YES and STOP)
+ANSWERS = ["YES", "Yes please", "STOP", "stop", *[str(score) for score in range(11)]]
 
 
 @dataclass
@@ -64,6 +67,7 @@ class SeedSummary:
     lists: int = 0
     members: int = 0
     messages: int = 0
+    replies: int = 0
 
 
 def demo_numbers(regions: list[str]) -> dict[str, str]:
@@ -85,6 +89,7 @@ def seed(
     lists: int = 6,
     members: int = 300,
     messages: int = 3000,
+    replies: int = 20,
     seed: int | None = None,
     progress: Callable[[int], object] | None = None,
 ) -> SeedSummary:
@@ -119,9 +124,10 @@ def seed(
     common = [r for r in COMMON_REGIONS if r in numbers]
     silent = sorted(set(numbers) - set(common))  # the countries without delivery reports
     now = runtime.clock.now_ms()
+    replies = min(replies, messages, 500)  # part of the messages asked for
     sent = 0
-    while sent < messages:
-        size = min(messages - sent, rng.randint(20, 120))
+    while sent < messages - replies:
+        size = min(messages - replies - sent, rng.randint(20, 120))
         at = now - rng.randint(0, 4 * DAY_MS)
         later = now + rng.randint(0, 30 * 60_000) if rng.random() < 0.1 else None  # scheduled: a live demo
         recent = now - at < 12 * 3_600_000  # its retries are not all over yet: the cycle shows
@@ -147,6 +153,49 @@ def seed(
         runtime.messaging.send(rng.choice(owners), request, now_ms=now if later else at)
         sent += size
         step(size)
-    summary.messages = sent
+    summary.replies = _two_way(runtime, rng, numbers[common[0]], now, replies)
+    summary.messages = sent + summary.replies
     runtime.scheduler.run_due(now)  # what is due by now is done; the rest comes as the clock runs
     return summary
+
+
+def _two_way(runtime: Runtime, rng: random.Random, base: str, now: int, count: int) -> int:
+    """A confirmation and NPS campaign from the demo shop's number whose handsets answer (YES,
+    STOP, scores): outcome rules with replies for these handsets only, sent hours ago."""
+    if count <= 0:
+        return 0
+    account = runtime.default_account
+    if not any(n["number"] == DEMO_SHOP for n in runtime.inbound.numbers()):
+        runtime.inbound.add_number({"number": DEMO_SHOP, "keywords": ["YES", "STOP"]}, account.id, ())
+    chosen: set[str] = set()
+    while len(chosen) < count:
+        chosen.add(base[:-3] + f"{rng.randint(0, 999):03d}")
+    handsets = sorted(chosen)
+    for handset in handsets:
+        reply = {"text": rng.choice(ANSWERS), "delaySeconds": rng.randint(10, 3600)}
+        runtime.outcomes.add(
+            {
+                "match": {"to": handset},
+                "status": "DELIVERED_TO_HANDSET",
+                "delaySeconds": rng.randint(5, 120),
+                "reply": reply,
+            }
+        )
+    batch = [
+        Outgoing(
+            handset,
+            None,
+            DEMO_SHOP,
+            "Reply YES to subscribe, or 0-10: how did we do?",
+            None,
+            None,
+            False,
+            MAX_VALIDITY_MS,
+            None,
+        )
+        for handset in handsets
+    ]
+    runtime.messaging.send(
+        account, SendRequest(2, None, False, batch), now_ms=now - rng.randint(2, 20) * 3_600_000
+    )
+    return len(handsets)
