@@ -347,9 +347,17 @@ class Handle:
         found = rt.inbound.add_number(body, account or rt.default_account.id, rt.callback_hosts)
         return found
 
-    def handset(self, sender: str, to: str, text: str) -> dict[str, Any]:
-        """A handset texts ``to`` now (forwarded or pullable as the number says)."""
-        message = self.runtime.inbound.receive({"from": sender, "to": to, "text": text})
+    def handset(
+        self, sender: str, to: str, text: str = "", segments: list[dict[str, str]] | None = None
+    ) -> dict[str, Any]:
+        """A handset texts ``to`` now (forwarded or pullable as the number says); with ``segments``
+        (``{"contentType", "value" | "url"}``) it sends an MMS."""
+        body: dict[str, Any] = {"from": sender, "to": to, "text": text}
+        if segments:
+            body = {"from": sender, "to": to, "segments": segments}
+        message = self.runtime.inbound.receive(
+            self._checked("admin/admin.schema.json#/$defs/inboundRequest", body)
+        )
         self.runtime.kick()
         return message
 

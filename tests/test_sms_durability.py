@@ -93,3 +93,33 @@ def test_a_real_clock_pushes_in_the_background(tmp_path):
         server.stop()
     finally:
         receiver.close()
+
+
+def test_inbound_messages_and_their_retries_survive_kill_9(tmp_path):
+    db = str(tmp_path / "fake.db")
+    receiver = Receiver()
+    try:
+        server = start(db)
+        number = {"number": "447491163443", "forwardUrl": receiver.url}
+        assert requests.post(server.base_url + "/__admin/numbers", json=number, timeout=10).status_code == 201
+        receiver.status = 503
+        handset = {"from": CH, "to": "447491163443", "text": "YES"}
+        assert (
+            requests.post(server.base_url + "/__admin/inbound", json=handset, timeout=10).status_code == 201
+        )
+        wait_for(lambda: attempts(server) == [(0, 503)])
+        server.stop(signal.SIGKILL)
+
+        receiver.status = 200
+        again = start(db)
+        advance(again, 60)  # the first retry
+        assert [r["text"] for r in receiver.results if "text" in r] == ["YES", "YES"]  # the refused one, then
+        again.stop(signal.SIGKILL)
+
+        third = start(db)
+        advance(third, 86400)
+        assert len(receiver.results) == 2  # never pushed again after its 2xx
+        assert sorted(attempts(third)) == [(0, 503), (1, 200)]
+        third.stop()
+    finally:
+        receiver.close()

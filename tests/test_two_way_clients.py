@@ -135,8 +135,5 @@ def test_an_mms_campaign(infobip, platform):
 
 
 def test_an_inbound_mms_reaches_the_receiver(infobip, platform):
-    infobip.runtime.inbound.receive(
-        {"from": ANNA, "to": SHOP, "segments": [{"contentType": "text/plain", "value": "STOP"}]}
-    )
-    infobip.runtime.kick()
+    infobip.handset(ANNA, SHOP, segments=[{"contentType": "text/plain", "value": "STOP"}])
     assert [e["status"] for e in events(platform)] == ["unsubscribed"]
