@@ -11,11 +11,12 @@ process on the same database file sees a manual clock advanced by the first.
 
 from __future__ import annotations
 
+import threading
 import time
 from datetime import UTC, datetime
 from typing import Protocol
 
-from mock_infobip.errors import Conflict
+from mock_infobip.errors import Conflict, InvalidRequest
 from mock_infobip.store import Store
 
 
@@ -33,6 +34,10 @@ class SystemWall:
 
     def sleep(self, seconds: float) -> None:
         time.sleep(seconds)
+
+
+# The last instant the wire format (four-digit years) and Python's datetime can hold.
+LAST_INSTANT_MS = 253_402_300_799_999
 
 
 def to_ms(moment: datetime) -> int:
@@ -111,12 +116,24 @@ class Clock:
         self._anchor_virtual = int(row[0])
         return self._anchor_virtual
 
+    def ensure_reachable(self, ms: int) -> None:
+        """Refuse an instant past the last one the wire format and the store can hold."""
+        if ms > LAST_INSTANT_MS:
+            raise InvalidRequest(
+                {
+                    "seconds": [
+                        "would move the clock past 9999-12-31T23:59:59.999+0000, the last instant it can show"
+                    ]
+                }
+            )
+
     def advance(self, seconds: float) -> int:
         """Move a manual clock forward by ``seconds`` (millisecond precision); returns the new time."""
         if self.mode != "manual":
             raise Conflict(f"the clock is {self.mode}: only a manual clock can be advanced")
         if seconds < 0:
             raise Conflict("the clock never moves backwards")
+        self.ensure_reachable(self.now_ms() + round(seconds * 1000))
         with self._store.write() as conn:
             conn.execute(
                 "UPDATE clock SET anchor_virtual = anchor_virtual + ? WHERE id = 1",
@@ -126,9 +143,14 @@ class Clock:
         self._anchor_virtual = int(row[0])
         return self._anchor_virtual
 
-    def real_sleep(self, seconds: float) -> None:
-        """Wait ``seconds`` of real time, whatever the mode (latency of a fault)."""
-        if seconds > 0:
+    def real_sleep(self, seconds: float, release: threading.Event | None = None) -> None:
+        """Wait ``seconds`` of real time, whatever the mode (latency of a fault); a ``release``
+        set meanwhile ends the wait at once."""
+        if seconds <= 0:
+            return
+        if release is not None and isinstance(self._wall, SystemWall):
+            release.wait(seconds)
+        else:
             self._wall.sleep(seconds)
 
     def wall_sleep(self, seconds: float) -> None:

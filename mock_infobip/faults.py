@@ -5,11 +5,12 @@ for the next N matches, or with a probability drawn from the seeded source."""
 from __future__ import annotations
 
 import fnmatch
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from mock_infobip.errors import NotFound
+from mock_infobip.errors import InvalidRequest, NotFound
 from mock_infobip.randomness import Randomness
 from mock_infobip.store import Store
 
@@ -56,11 +57,22 @@ class Fault:
 
 
 class FaultRules:
-    def __init__(self, store: Store, random: Randomness) -> None:
+    def __init__(self, store: Store, random: Randomness, max_latency_ms: int = 60_000) -> None:
         self._store = store
         self._random = random
+        self._max_latency_ms = max_latency_ms
+        self._release = threading.Event()  # set (and replaced) when rules are deleted
+
+    @property
+    def release(self) -> threading.Event:
+        """What a request held by a fault's latency waits on: deleting rules sets it."""
+        return self._release
 
     def add(self, body: Mapping[str, Any]) -> Fault:
+        if int(body.get("latencyMs", 0)) > self._max_latency_ms:
+            raise InvalidRequest(
+                {"latencyMs": [f"must be at most {self._max_latency_ms} (setting fault_max_latency_ms)"]}
+            )
         method = str(body.get("method", "*")).upper()
         values = (
             method,
@@ -88,6 +100,8 @@ class FaultRules:
 
     def delete(self, fault_id: int | None = None) -> int:
         deleted = self._store.delete_rows("faults", fault_id)
+        released, self._release = self._release, threading.Event()
+        released.set()  # requests waiting out a latency answer now
         if fault_id is not None and deleted == 0:
             raise NotFound("fault", fault_id)
         return deleted

@@ -63,7 +63,7 @@ class Runtime:
             self.store, self.clock, settings, self.catalog, transport or HttpTransport(), self.random
         )
         self.worker = Worker(self.scheduler, self.clock)
-        self.faults = FaultRules(self.store, self.random)
+        self.faults = FaultRules(self.store, self.random, settings.fault_max_latency_ms)
         # Unexpected exceptions raised while serving (the pytest plugin reports them in the test)
         self.errors: list[BaseException] = []
         # Hosts callbacks may go to besides loopback (the setting, plus in-process receivers)
@@ -112,6 +112,7 @@ class Runtime:
         target = self.clock.now_ms() + round(seconds * 1000)
         if seconds < 0:
             return self.clock.advance(seconds)  # raises
+        self.clock.ensure_reachable(target)
         self.scheduler.run_due(target, step_clock=True)
         return self.clock.now_ms()
 

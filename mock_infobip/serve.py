@@ -12,12 +12,12 @@ import waitress
 from waitress import wasyncore
 from waitress.channel import HTTPChannel
 from waitress.server import BaseWSGIServer, MultiSocketServer
-from waitress.task import WSGITask
+from waitress.task import Task, ThreadedTaskDispatcher, WSGITask
 
 from mock_infobip.app import create_app
 from mock_infobip.runtime import Runtime
 from mock_infobip.settings import Settings, SettingsError
-from mock_infobip.web import DropConnection
+from mock_infobip.web import DropConnection, infobip_path
 
 
 def is_loopback(host: str) -> bool:
@@ -50,6 +50,30 @@ class FaultChannel(HTTPChannel):
     task_class = FaultTask
 
 
+class LaneDispatcher(ThreadedTaskDispatcher):
+    """Two lanes of worker threads: the Infobip API in the main one; the admin API, health, the
+    dashboard and OpenAPI in a lane of their own, so requests held by a fault's latency (or any
+    slow Infobip request) never keep the controls from answering."""
+
+    def __init__(self, threads: int, control_threads: int) -> None:
+        super().__init__()
+        self.set_thread_count(threads)
+        self.control = ThreadedTaskDispatcher()
+        self.control.set_thread_count(control_threads)
+
+    def add_task(self, task: Task) -> None:
+        path = str(getattr(getattr(task, "request", None), "path", "") or "")
+        if path and not infobip_path(path):
+            self.control.add_task(task)
+        else:
+            super().add_task(task)
+
+    def shutdown(self, cancel_pending: bool = True, timeout: int = 5) -> bool:
+        self.control.shutdown(cancel_pending, timeout)
+        done: bool = super().shutdown(cancel_pending, timeout)
+        return done
+
+
 def create_server(runtime: Runtime) -> BaseWSGIServer | MultiSocketServer:
     settings = runtime.settings
     server: BaseWSGIServer | MultiSocketServer = waitress.create_server(  # type: ignore[attr-defined]
@@ -57,8 +81,12 @@ def create_server(runtime: Runtime) -> BaseWSGIServer | MultiSocketServer:
         host=settings.host,
         port=settings.port,
         threads=settings.threads,
+        connection_limit=settings.connection_limit,
+        channel_timeout=settings.channel_timeout,
+        cleanup_interval=settings.cleanup_interval,
         ident="mock-infobip",
         clear_untrusted_proxy_headers=True,
+        _dispatcher=LaneDispatcher(settings.threads, settings.control_threads),
     )
     listeners: list[object] = (
         [server] if isinstance(server, BaseWSGIServer) else list((server.map or {}).values())

@@ -35,6 +35,13 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8080
     threads: int = 4
+    # waitress: worker threads of the admin API, health and dashboard (a lane apart from the
+    # Infobip API's), open connections at most, seconds an idle or dripping connection is kept,
+    # and seconds between the checks for such connections
+    control_threads: int = 2
+    connection_limit: int = 1000
+    channel_timeout: int = 30
+    cleanup_interval: int = 10
     admin_token: str | None = None
     # Accounts: keys of the default account; with none, one is generated (or the stored one reused)
     api_keys: tuple[str, ...] = ()
@@ -82,6 +89,8 @@ class Settings:
     dispatch: str = "background"
     # OAuth 2.0 access tokens: seconds they stay valid on the fake's clock
     oauth_token_ttl: int = 7200
+    # Faults: the longest latency a rule may ask (milliseconds)
+    fault_max_latency_ms: int = 60_000
     # Requests
     max_body_bytes: int = 16 * 1024 * 1024
     journal_size: int = 1000
@@ -266,6 +275,10 @@ PARSERS: dict[str, Callable[[Any], Any]] = {
     "host": _parse_str,
     "port": _port,
     "threads": _at_least(_parse_int, 1),
+    "control_threads": _at_least(_parse_int, 1),
+    "connection_limit": _at_least(_parse_int, 1),
+    "channel_timeout": _at_least(_parse_int, 1),
+    "cleanup_interval": _at_least(_parse_int, 1),
     "admin_token": _parse_optional_str,
     "api_keys": _parse_keys,
     "default_identifier": _choice(IDENTIFIER_KINDS),
@@ -299,6 +312,7 @@ PARSERS: dict[str, Callable[[Any], Any]] = {
     "callback_hosts": _host_list,
     "dispatch": _choice(DISPATCH_MODES),
     "oauth_token_ttl": _at_least(_parse_int, 1),
+    "fault_max_latency_ms": _at_least(_parse_int, 0),
     "max_body_bytes": _at_least(_parse_int, 1),
     "journal_size": _at_least(_parse_int, 0),
     "journal_body_chars": _at_least(_parse_int, 0),

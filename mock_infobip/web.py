@@ -41,6 +41,7 @@ log = logging.getLogger("mock_infobip")
 CONTENT_TYPE = "application/json;charset=UTF-8"
 ADMIN_PREFIX = "/__admin"
 DASHBOARD_PREFIX = "/dashboard"
+OPENAPI_PATH = "/openapi.json"
 NOT_AN_OBJECT = "must be a JSON object"
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89abcdefABCDEF][0-9a-fA-F]{2}")
 
@@ -241,8 +242,11 @@ class DropConnection(BaseException):
 
 
 def infobip_path(path: str) -> bool:
-    """A path of the Infobip API surface (journaled, open to faults): not the admin API or the dashboard."""
-    return not (path.startswith(ADMIN_PREFIX) or path == "/" or path.startswith(DASHBOARD_PREFIX))
+    """A path of the Infobip API surface (journaled, open to faults): not the admin API, the
+    dashboard or the OpenAPI document."""
+    return not (
+        path.startswith(ADMIN_PREFIX) or path in ("/", OPENAPI_PATH) or path.startswith(DASHBOARD_PREFIX)
+    )
 
 
 def _apply_fault() -> Response | None:
@@ -253,7 +257,7 @@ def _apply_fault() -> Response | None:
     if fault is None:
         return None
     g.fault = fault
-    rt.clock.real_sleep(fault.latency_ms / 1000)
+    rt.clock.real_sleep(fault.latency_ms / 1000, rt.faults.release)
     if fault.drop:
         rt.journal.record(_entry(0, ""))
         raise DropConnection()

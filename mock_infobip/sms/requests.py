@@ -13,6 +13,9 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+from urllib3.exceptions import LocationParseError
+from urllib3.util import parse_url
+
 from mock_infobip.clock import to_ms
 from mock_infobip.errors import InvalidRequest
 
@@ -106,10 +109,23 @@ def is_loopback(host: str) -> bool:
 
 
 def check_callback_url(url: str, field: str, allowed_hosts: Collection[str]) -> None:
-    parts = urlsplit(url)
-    host = (parts.hostname or "").lower()
-    if parts.scheme not in ("http", "https") or not host:
-        raise InvalidRequest({field: ["must be an http or https URL"]})
+    """A callback (or forward) URL: http(s), on loopback or a host of ``callback_hosts``. Parsed
+    with urllib3's parser, the one the push uses, so the check and the push see the same host;
+    spellings parsers disagree on (backslashes, whitespace, control characters) are refused."""
+    refused = InvalidRequest({field: ["must be an http or https URL"]})
+    if any(c in url for c in "\\ ") or any(ord(c) < 33 or ord(c) == 127 for c in url):
+        raise refused
+    try:
+        parts = parse_url(url)
+        port = parts.port
+        same = (urlsplit(url).hostname or "").lower()
+    except (LocationParseError, ValueError):
+        raise refused from None
+    host = (parts.host or "").lower().strip("[]")
+    if parts.scheme not in ("http", "https") or not host or same.strip("[]") != host:
+        raise refused
+    if port is not None and not 0 < port < 65536:
+        raise refused
     if not (is_loopback(host) or host in allowed_hosts):
         raise InvalidRequest(
             {field: [f"callbacks to host {host!r} are not allowed (setting callback_hosts)"]}

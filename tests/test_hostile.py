@@ -1,0 +1,93 @@
+"""Never stuck: a fault's latency holds Infobip requests without keeping the controls from answering;
+deleting the faults releases them; latencies over the cap are refused; bad URLs are 400s."""
+
+from __future__ import annotations
+
+import threading
+
+import requests
+
+from mock_infobip import fake
+from tests.servers import serve
+
+
+def test_held_requests_leave_the_controls_answering_and_deleting_faults_releases_them(tmp_path):
+    server = serve("--db", str(tmp_path / "fake.db"), "--api-key", "k", "--threads", "4")
+    try:
+        rule = {"path": "/saas/*", "latencyMs": 60_000}
+        assert requests.post(server.base_url + "/__admin/faults", json=rule, timeout=10).status_code == 201
+        answers: list[int] = []
+        lock = threading.Lock()
+
+        def held() -> None:
+            response = requests.post(
+                server.base_url + "/saas/amplitude/1/lists",
+                json={"name": "x"},
+                headers={"Authorization": "App k"},
+                timeout=120,
+            )
+            with lock:
+                answers.append(response.status_code)
+
+        threads = [threading.Thread(target=held) for _ in range(8)]  # twice the worker threads
+        for thread in threads:
+            thread.start()
+        for path in ("/__admin/health", "/__admin/clock", "/", "/openapi.json"):
+            assert requests.get(server.base_url + path, timeout=10).status_code == 200
+        with lock:
+            assert answers == []  # all still held
+        assert requests.delete(server.base_url + "/__admin/faults", timeout=10).status_code == 200
+        for thread in threads:
+            thread.join(timeout=30)  # far less than the 60 s latency
+        assert sorted(answers) == [200] + [429] * 7  # released, then the create rate limit
+    finally:
+        server.stop()
+
+
+def test_a_latency_over_the_cap_is_refused():
+    with fake(fault_max_latency_ms=5000) as infobip:
+        response = requests.post(infobip.base_url + "/__admin/faults", json={"latencyMs": 5001})
+        assert response.status_code == 400
+        assert "latencyMs" in response.json()["fields"]
+        assert requests.get(infobip.base_url + "/__admin/faults").json()["faults"] == []
+        ok = requests.post(infobip.base_url + "/__admin/faults", json={"latencyMs": 5000, "times": 1})
+        assert ok.status_code == 201
+
+
+def test_a_malformed_callback_url_is_a_400_naming_it():
+    with fake() as infobip:
+        hostile = (
+            "http://[::1",
+            "http://",
+            "ftp://127.0.0.1/x",
+            "http://127.0.0.1:99999/x",
+            "http://0x7f000002:8080\\@127.0.0.1:9/dlr",  # parsers disagree on the backslash
+            "http://127.0.0.1 /x",
+            "http://127.0.0.1\t/x",
+            "http://127.0.0.1.evil.example/x",
+            "http://2130706433/x",
+            "http://evil.example#@127.0.0.1/x",
+            "//127.0.0.1/x",
+        )
+        for url in hostile:
+            response = requests.post(
+                infobip.base_url + "/sms/2/text/advanced",
+                headers=infobip.headers,
+                json={"messages": [{"destinations": [{"to": "41793026727"}], "notifyUrl": url}]},
+            )
+            assert response.status_code == 400, url
+            assert (
+                "messages[0].notifyUrl"
+                in response.json()["requestError"]["serviceException"]["validationErrors"]
+            )
+        assert infobip.messages() == []
+
+
+def test_the_clock_stops_at_the_last_instant_it_can_show():
+    with fake(clock="manual", start="9999-12-31T00:00:00Z") as infobip:
+        response = requests.post(infobip.base_url + "/__admin/clock/advance", json={"seconds": 86400})
+        assert response.status_code == 400 and "seconds" in response.json()["fields"]
+        assert requests.get(infobip.base_url + "/__admin/clock").json()["now"] == "9999-12-31T00:00:00.000+0000"
+        ok = requests.post(infobip.base_url + "/__admin/clock/advance", json={"seconds": 86399.999})
+        assert ok.json()["now"] == "9999-12-31T23:59:59.999+0000"
+        assert requests.get(infobip.base_url + "/").status_code == 200
