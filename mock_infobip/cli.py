@@ -13,7 +13,9 @@ from typing import Any
 import click
 
 from mock_infobip import __version__
+from mock_infobip.clients.events import UnusableEventStore
 from mock_infobip.settings import SettingsError, from_sources
+from mock_infobip.store import UnusableDatabase
 
 PROG = "mock-infobip"
 
@@ -265,7 +267,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     except click.ClickException as exc:
         print(f"{PROG}: error: {exc.format_message()}", file=sys.stderr)
         sys.exit(2 if isinstance(exc, click.UsageError) else exc.exit_code)
-    except SettingsError as exc:
+    except (SettingsError, UnusableDatabase, UnusableEventStore) as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         sys.exit(2)
     except OSError as exc:

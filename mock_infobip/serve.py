@@ -115,12 +115,14 @@ def _stop(signum: int, frame: FrameType | None) -> None:
 
 
 def run_until_stopped(server: BaseWSGIServer | MultiSocketServer) -> None:
-    """Serve in this thread until Ctrl-C or SIGTERM, then close the server."""
-    previous = signal.signal(signal.SIGTERM, _stop)
+    """Serve in this thread until SIGINT (Ctrl-C) or SIGTERM, then close the server. Both are
+    handled whatever the process inherited (a shell starts ``serve &`` with SIGINT ignored)."""
+    previous = {sig: signal.signal(sig, _stop) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         server.run()
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
         server.close()
 
 

@@ -271,10 +271,20 @@ RESET_TABLES = (
 )
 
 
+class UnusableDatabase(ValueError):
+    """The database file cannot be opened or set up (a directory, a missing folder, not SQLite)."""
+
+
 class Store:
     """A SQLite database shared by the services of one process (and other processes on the file)."""
 
     def __init__(self, path: str = ":memory:", *, synchronous: str = "NORMAL") -> None:
+        try:
+            self._open(path, synchronous)
+        except sqlite3.Error as exc:
+            raise UnusableDatabase(f"database {path!r} cannot be used: {exc}") from None
+
+    def _open(self, path: str, synchronous: str) -> None:
         self.path = path
         self.in_memory = path == ":memory:" or path.startswith("file::memory:")
         self._lock = threading.RLock()

@@ -32,20 +32,28 @@ class ServeProcess:
         return requests.get(self.base_url + path, timeout=30)
 
     def stop(self, sig: int = signal.SIGTERM) -> str:
-        """Stop with ``sig``; the rest of its output."""
+        """Stop with ``sig``; the rest of its output. A process that does not stop within 30 s
+        is killed (and the test fails): the helper never leaks what it started."""
         if self.process.poll() is None:
             self.process.send_signal(sig)
-        out, _ = self.process.communicate(timeout=30)
+        try:
+            out, _ = self.process.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.communicate(timeout=30)
+            raise AssertionError(f"serve did not stop on signal {sig}: killed") from None
         return out
 
 
-def serve(*args: str, env: dict[str, str] | None = None) -> ServeProcess:
+def serve(*args: str, env: dict[str, str] | None = None, ignore_sigint: bool = False) -> ServeProcess:
+    """``mock-infobip serve``; ``ignore_sigint`` starts it as a shell starts ``serve &``."""
     process = subprocess.Popen(
         [*command(), "serve", "--port", "0", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
         env={**os.environ, **(env or {})},
+        preexec_fn=(lambda: signal.signal(signal.SIGINT, signal.SIG_IGN)) if ignore_sigint else None,
     )
     assert process.stdout is not None
     lines: list[str] = []

@@ -3,12 +3,14 @@ deleting the faults releases them; latencies over the cap are refused; bad URLs 
 
 from __future__ import annotations
 
+import signal
 import threading
 
+import pytest
 import requests
 
 from mock_infobip import fake
-from tests.servers import serve
+from tests.servers import run_cli, serve
 
 
 def test_held_requests_leave_the_controls_answering_and_deleting_faults_releases_them(tmp_path):
@@ -87,7 +89,25 @@ def test_the_clock_stops_at_the_last_instant_it_can_show():
     with fake(clock="manual", start="9999-12-31T00:00:00Z") as infobip:
         response = requests.post(infobip.base_url + "/__admin/clock/advance", json={"seconds": 86400})
         assert response.status_code == 400 and "seconds" in response.json()["fields"]
-        assert requests.get(infobip.base_url + "/__admin/clock").json()["now"] == "9999-12-31T00:00:00.000+0000"
+        assert (
+            requests.get(infobip.base_url + "/__admin/clock").json()["now"] == "9999-12-31T00:00:00.000+0000"
+        )
         ok = requests.post(infobip.base_url + "/__admin/clock/advance", json={"seconds": 86399.999})
         assert ok.json()["now"] == "9999-12-31T23:59:59.999+0000"
         assert requests.get(infobip.base_url + "/").status_code == 200
+
+
+def test_serve_started_in_the_background_stops_on_ctrl_c(tmp_path):
+    server = serve("--db", str(tmp_path / "fake.db"), ignore_sigint=True)
+    out = server.stop(signal.SIGINT)
+    assert server.process.returncode == 0
+    assert "mock-infobip stopped" in out
+
+
+@pytest.mark.parametrize("command", ["serve", "seed", "receiver"])
+def test_an_unusable_db_path_is_one_line_and_exit_2(tmp_path, command):
+    for path in (str(tmp_path), str(tmp_path / "missing" / "x.db")):
+        result = run_cli(command, "--db", path, *(["--port", "0"] if command != "seed" else []))
+        assert result.returncode == 2
+        assert result.stderr.count("\n") == 1 and repr(path) in result.stderr, result.stderr
+        assert "Traceback" not in result.stderr

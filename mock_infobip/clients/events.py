@@ -97,13 +97,20 @@ class Event:
         return body
 
 
+class UnusableEventStore(ValueError):
+    """The events file cannot be opened or set up."""
+
+
 class EventStore:
     def __init__(self, path: str) -> None:
         self._lock = threading.Lock()
-        self._conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
-        if path != ":memory:":
-            self._conn.execute("PRAGMA journal_mode = WAL")
-        self._conn.executescript(SCHEMA)
+        try:
+            self._conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
+            if path != ":memory:":
+                self._conn.execute("PRAGMA journal_mode = WAL")
+            self._conn.executescript(SCHEMA)
+        except sqlite3.Error as exc:
+            raise UnusableEventStore(f"events database {path!r} cannot be used: {exc}") from None
         columns = {row[1] for row in self._conn.execute("PRAGMA table_info(events)")}
         if "score" not in columns:  # files from before the two-way events
             self._conn.execute("ALTER TABLE events ADD COLUMN score INTEGER")
