@@ -14,6 +14,11 @@ from mock_infobip.store import Store
 DEFAULT_ACCOUNT = "default"
 
 
+def mask_key(key: str) -> str:
+    """An API key as lists show it: the first and last four characters (two of a short key)."""
+    return f"{key[:4]}…{key[-4:]}" if len(key) > 12 else f"{key[:2]}…"
+
+
 @dataclass(frozen=True)
 class Account:
     id: int
@@ -129,7 +134,9 @@ class AccountsService:
             if cursor.rowcount == 0:
                 raise NotFound("API key", key)
 
-    def describe_all(self) -> list[dict[str, object]]:
+    def describe_all(self, reveal: bool = False) -> list[dict[str, object]]:
+        """Every account with its keys, masked (``abcd…wxyz``) unless ``reveal``."""
+        shown = (lambda key: key) if reveal else mask_key
         with self._store.read() as conn:
             accounts = conn.execute("SELECT * FROM accounts ORDER BY id").fetchall()
             keys = conn.execute("SELECT key, account_id, revoked FROM api_keys ORDER BY rowid").fetchall()
@@ -138,8 +145,8 @@ class AccountsService:
                 "id": a["id"],
                 "name": a["name"],
                 "identifier": a["identifier"],
-                "apiKeys": [k["key"] for k in keys if k["account_id"] == a["id"] and not k["revoked"]],
-                "revokedKeys": [k["key"] for k in keys if k["account_id"] == a["id"] and k["revoked"]],
+                "apiKeys": [shown(k["key"]) for k in keys if k["account_id"] == a["id"] and not k["revoked"]],
+                "revokedKeys": [shown(k["key"]) for k in keys if k["account_id"] == a["id"] and k["revoked"]],
                 **({"username": a["username"]} if a["username"] else {}),
             }
             for a in accounts

@@ -249,13 +249,15 @@ def receiver(host: str, port: int, db: str) -> None:
     import waitress
 
     from mock_infobip.clients.receiver import create_receiver_app
-    from mock_infobip.serve import base_url, run_until_stopped
+    from mock_infobip.serve import base_url, run_until_stopped, stop_signals
 
-    app = create_receiver_app(db)
-    server = waitress.create_server(app, host=host, port=port, ident="mock-infobip-receiver")  # type: ignore[attr-defined]
-    port = getattr(server, "effective_port", port)
-    click.echo(f"receiver listening on {base_url(host, port)} (POST /dlr, GET /events), events in {db}")
-    run_until_stopped(server)
+    with stop_signals():
+        app = create_receiver_app(db)
+        server = waitress.create_server(app, host=host, port=port, ident="mock-infobip-receiver")  # type: ignore[attr-defined]
+        port = getattr(server, "effective_port", port)
+        where = f"{base_url(host, port)} (POST /dlr, POST /inbound, GET /events)"
+        click.echo(f"receiver listening on {where}, events in {db}")
+        run_until_stopped(server)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

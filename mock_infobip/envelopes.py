@@ -67,6 +67,8 @@ ALWAYS_LEGACY = frozenset({404, 405, 413})
 ADMIN_MESSAGES: dict[int, str] = {
     400: "bad request",
     401: "admin token missing or wrong",
+    403: "refused: a cross-site request, or a Host name this fake does not answer (setting allowed_hosts)",
+    415: "send the admin API JSON (Content-Type: application/json)",
     404: "not found",
     405: "method not allowed",
     409: "conflict",

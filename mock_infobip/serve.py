@@ -5,6 +5,8 @@ from __future__ import annotations
 import ipaddress
 import signal
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from types import FrameType
 from typing import TextIO
 
@@ -114,30 +116,44 @@ def _stop(signum: int, frame: FrameType | None) -> None:
     raise SystemExit(0)
 
 
-def run_until_stopped(server: BaseWSGIServer | MultiSocketServer) -> None:
-    """Serve in this thread until SIGINT (Ctrl-C) or SIGTERM, then close the server. Both are
-    handled whatever the process inherited (a shell starts ``serve &`` with SIGINT ignored)."""
+@contextmanager
+def stop_signals() -> Iterator[None]:
+    """SIGINT (Ctrl-C) and SIGTERM end the process cleanly, whatever it inherited (a shell starts
+    ``serve &`` with SIGINT ignored). Entered before the banner says the server is listening."""
     previous = {sig: signal.signal(sig, _stop) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
-        server.run()
+        yield
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-        server.close()
+
+
+def run_until_stopped(server: BaseWSGIServer | MultiSocketServer) -> None:
+    """Serve in this thread until a stop signal (see :func:`stop_signals`), then close the server."""
+    with stop_signals():
+        try:
+            server.run()
+        finally:
+            server.close()
 
 
 def run(settings: Settings, out: TextIO = sys.stdout) -> None:
     """Serve until Ctrl-C or SIGTERM; everything acknowledged is in the store by then."""
     check_exposure(settings)
+    with stop_signals():
+        _serve(settings, out)
+    print("mock-infobip stopped", file=out, flush=True)
+
+
+def _serve(settings: Settings, out: TextIO) -> None:
     runtime = Runtime(settings)
     try:
         server = create_server(runtime)
+        runtime.start_worker()
         port = getattr(server, "effective_port", settings.port)
         print(f"mock-infobip {runtime.version} listening on {base_url(settings.host, port)}", file=out)
         print(f"API key: {runtime.api_key}", file=out)
         print(f"clock: {runtime.clock.mode}, database: {settings.db}", file=out, flush=True)
-        runtime.start_worker()
         run_until_stopped(server)
     finally:
         runtime.close()
-    print("mock-infobip stopped", file=out, flush=True)

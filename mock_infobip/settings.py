@@ -43,6 +43,8 @@ class Settings:
     channel_timeout: int = 30
     cleanup_interval: int = 10
     admin_token: str | None = None
+    # Host names the admin API and dashboard answer besides loopback and --host (DNS rebinding)
+    allowed_hosts: tuple[str, ...] = ()
     # Accounts: keys of the default account; with none, one is generated (or the stored one reused)
     api_keys: tuple[str, ...] = ()
     default_identifier: str = "email"
@@ -280,6 +282,7 @@ PARSERS: dict[str, Callable[[Any], Any]] = {
     "channel_timeout": _at_least(_parse_int, 1),
     "cleanup_interval": _at_least(_parse_int, 1),
     "admin_token": _parse_optional_str,
+    "allowed_hosts": _host_list,
     "api_keys": _parse_keys,
     "default_identifier": _choice(IDENTIFIER_KINDS),
     "db": _parse_str,

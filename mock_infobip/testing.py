@@ -40,6 +40,7 @@ from mock_infobip.settings import Settings
 from mock_infobip.web import DropConnection
 
 INFOBIP_BASE_URL = "https://api.infobip.com"
+IN_PROCESS = "mock_infobip.in_process"
 DEFAULTS: dict[str, Any] = {"db": ":memory:", "clock": "manual", "dispatch": "inline", "seed": 0}
 WsgiApp = Callable[..., Iterable[bytes]]
 F = TypeVar("F", bound=Callable[..., Any])
@@ -152,6 +153,7 @@ def _environ(request: requests.PreparedRequest, body: bytes) -> dict[str, Any]:
         "wsgi.multithread": True,
         "wsgi.multiprocess": False,
         "wsgi.run_once": False,
+        IN_PROCESS: True,  # no socket: no DNS rebinding to guard against
     }
     for name, value in request.headers.items():
         key = name.upper().replace("-", "_")

@@ -16,6 +16,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask, Response, current_app, g, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
@@ -35,12 +36,14 @@ from mock_infobip.errors import (
 )
 from mock_infobip.journal import Entry
 from mock_infobip.runtime import Runtime
+from mock_infobip.sms.requests import is_loopback
 from mock_infobip.validation import ROOT_FIELD, Operation
 
 log = logging.getLogger("mock_infobip")
 CONTENT_TYPE = "application/json;charset=UTF-8"
 ADMIN_PREFIX = "/__admin"
 DASHBOARD_PREFIX = "/dashboard"
+LOGIN_PATH = DASHBOARD_PREFIX + "/login"
 OPENAPI_PATH = "/openapi.json"
 NOT_AN_OBJECT = "must be a JSON object"
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89abcdefABCDEF][0-9a-fA-F]{2}")
@@ -227,12 +230,60 @@ def _unexpected(exc: Exception) -> Response:
 # --- hooks --------------------------------------------------------------------------------------
 
 
-def _check_admin_token() -> Response | None:
-    token = runtime().settings.admin_token
-    if token and request.path.startswith(ADMIN_PREFIX):
-        given = request.headers.get("Authorization", "")
-        if not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
-            return error_response(401)
+STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+ADMIN_COOKIE = "mock_infobip_admin"
+IN_PROCESS = "mock_infobip.in_process"
+
+
+def _host_allowed(rt: Runtime) -> bool:
+    """The Host of a request to the controls: loopback, the bound host, or a configured name."""
+    if request.environ.get(IN_PROCESS):
+        return True
+    host = request.host.lower()
+    name = host[1 : host.index("]")] if host.startswith("[") and "]" in host else host.rsplit(":", 1)[0]
+    settings = rt.settings
+    return is_loopback(name) or name == settings.host.lower().strip("[]") or name in settings.allowed_hosts
+
+
+def _cross_site() -> bool:
+    """A browser says the request comes from another site (or the Origin is not this host)."""
+    if request.headers.get("Sec-Fetch-Site", "same-origin") not in ("same-origin", "none"):
+        return True
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return False
+    return origin == "null" or urlsplit(origin).netloc.lower() != request.host.lower()
+
+
+def admin_token_presented(rt: Runtime) -> bool:
+    token = rt.settings.admin_token
+    if not token:
+        return True
+    given = request.headers.get("Authorization", "")
+    cookie = request.cookies.get(ADMIN_COOKIE, "")
+    return hmac.compare_digest(given.encode(), f"Bearer {token}".encode()) or hmac.compare_digest(
+        cookie.encode(), token.encode()
+    )
+
+
+def _guard_controls() -> Response | None:
+    """The admin API and the dashboard: known Host names only (DNS rebinding); state changes
+    never from another site, the admin API's in JSON; with ``--admin-token``, the admin API and
+    every dashboard action need the token (header, or the cookie the dashboard's sign-in sets)."""
+    if infobip_path(request.path):
+        return None
+    rt = runtime()
+    if not _host_allowed(rt):
+        return error_response(403)
+    changing = request.method in STATE_CHANGING
+    if changing and _cross_site():
+        return error_response(403)
+    admin = request.path.startswith(ADMIN_PREFIX)
+    kind = request.mimetype
+    if admin and changing and kind and kind != "application/json":
+        return error_response(415)
+    if (admin or changing) and request.path != LOGIN_PATH and not admin_token_presented(rt):
+        return error_response(401)
     return None
 
 
@@ -308,7 +359,7 @@ def install(app: Flask) -> None:
     app.register_error_handler(DomainError, _domain_error)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected)
-    app.before_request(_check_admin_token)
+    app.before_request(_guard_controls)
     app.before_request(_apply_fault)
     app.after_request(_truncate)  # after-request hooks run last-registered first: journal, then truncate
     app.after_request(_journal)

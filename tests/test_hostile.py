@@ -111,3 +111,89 @@ def test_an_unusable_db_path_is_one_line_and_exit_2(tmp_path, command):
         assert result.returncode == 2
         assert result.stderr.count("\n") == 1 and repr(path) in result.stderr, result.stderr
         assert "Traceback" not in result.stderr
+
+
+def test_with_an_admin_token_every_control_and_dashboard_action_needs_it(tmp_path):
+    server = serve(
+        "--db",
+        str(tmp_path / "fake.db"),
+        "--admin-token",
+        "s3cret",
+        "--clock",
+        "manual",
+        "--start",
+        "2026-11-22T10:00:00Z",
+    )
+    base = server.base_url
+    try:
+        assert requests.post(base + "/__admin/reset", timeout=10).status_code == 401
+        assert (
+            requests.post(base + "/dashboard/advance", data={"seconds": "60"}, timeout=10).status_code == 401
+        )
+        assert "sign in" in requests.get(base + "/", timeout=10).text
+        assert (
+            requests.post(base + "/dashboard/login", data={"token": "wrong"}, timeout=10).status_code == 401
+        )
+        session = requests.Session()
+        signed = session.post(base + "/dashboard/login", data={"token": "s3cret"}, allow_redirects=False)
+        assert signed.status_code == 302
+        cookie = signed.headers["Set-Cookie"]
+        assert "HttpOnly" in cookie and "SameSite=Strict" in cookie
+        assert (
+            session.post(
+                base + "/dashboard/advance", data={"seconds": "60"}, allow_redirects=False
+            ).status_code
+            == 302
+        )
+        bearer = {"Authorization": "Bearer s3cret"}
+        assert (
+            requests.get(base + "/__admin/clock", headers=bearer, timeout=10)
+            .json()["now"]
+            .endswith(":01:00.000+0000")
+        )
+    finally:
+        server.stop()
+
+
+def test_keys_are_masked_unless_revealed():
+    with fake(api_keys="0123456789abcdefghij") as infobip:
+        listed = requests.get(infobip.base_url + "/__admin/accounts").json()["accounts"][0]["apiKeys"]
+        assert listed == ["0123…ghij"]
+        revealed = requests.get(infobip.base_url + "/__admin/accounts?reveal=true").json()["accounts"][0]
+        assert revealed["apiKeys"] == ["0123456789abcdefghij"]
+        infobip.fault(status=429)  # a refusal the dashboard lists
+        requests.get(infobip.base_url + "/sms/1/logs", headers=infobip.headers)
+        page = requests.get(infobip.base_url + "/dashboard/refusals").text
+        assert "0123456789abcdefghij" not in page
+
+
+def test_the_controls_refuse_other_sites_and_unknown_hosts(tmp_path):
+    server = serve("--db", str(tmp_path / "fake.db"))
+    base = server.base_url
+    try:
+        foreign = {"Origin": "http://evil.example", "Content-Type": "text/plain"}
+        assert requests.post(base + "/__admin/reset", headers=foreign, timeout=10).status_code == 403
+        assert (
+            requests.post(
+                base + "/__admin/faults", data="{}", headers={"Content-Type": "text/plain"}
+            ).status_code
+            == 415
+        )
+        fetch = {"Sec-Fetch-Site": "cross-site"}
+        assert (
+            requests.post(base + "/dashboard/advance", data={"seconds": "1"}, headers=fetch).status_code
+            == 403
+        )
+        assert (
+            requests.get(base + "/__admin/accounts", headers={"Host": "evil.example"}, timeout=10).status_code
+            == 403
+        )
+        assert (
+            requests.get(base + "/__admin/health", headers={"Host": "localhost"}, timeout=10).status_code
+            == 200
+        )
+        same = {"Origin": base, "Content-Type": "application/json"}
+        assert requests.post(base + "/__admin/reset", headers=same, timeout=10).status_code == 200
+        assert requests.post(base + "/__admin/reset", timeout=10).status_code == 200  # a script, no browser
+    finally:
+        server.stop()

@@ -20,7 +20,9 @@ def reset(call: Call) -> Response:
 
 
 def list_accounts(call: Call) -> Response:
-    return json_response({"accounts": call.runtime.accounts.describe_all()})
+    """Keys masked unless ``?reveal=true`` (behind the admin token when one is set)."""
+    reveal = call.query.get("reveal") == "true"
+    return json_response({"accounts": call.runtime.accounts.describe_all(reveal)})
 
 
 def create_account(call: Call) -> Response:

@@ -3,13 +3,16 @@ refreshing itself. Thin routes over :class:`DashboardQueries`."""
 
 from __future__ import annotations
 
+import hmac
+
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 
+from mock_infobip.accounts import mask_key
 from mock_infobip.clock import wire_time
 from mock_infobip.demo.charts import COLOURS, country_bars, stacked_bars
 from mock_infobip.demo.queries import GROUPS, DashboardQueries
 from mock_infobip.errors import Conflict
-from mock_infobip.web import runtime
+from mock_infobip.web import ADMIN_COOKIE, LOGIN_PATH, admin_token_presented, runtime
 
 blueprint = Blueprint("dashboard", __name__, template_folder="templates")
 PREFIX = "/dashboard"
@@ -29,6 +32,11 @@ def wire(ms: int | None) -> str:
     return "" if ms is None else wire_time(int(ms))
 
 
+@blueprint.app_template_filter("masked")
+def masked(key: str | None) -> str:
+    return "" if not key else mask_key(key)
+
+
 @blueprint.app_template_filter("status_name")
 def status_name(key: str) -> str:
     return key.split("/", 1)[-1]
@@ -41,7 +49,29 @@ def group(key: str) -> str:
 
 @blueprint.context_processor
 def common() -> dict[str, object]:
-    return {"colours": COLOURS, "groups": GROUPS, "refresh": request.args.get("refresh", "5")}
+    return {
+        "colours": COLOURS,
+        "groups": GROUPS,
+        "refresh": request.args.get("refresh", "5"),
+        "locked": not admin_token_presented(runtime()),
+    }
+
+
+@blueprint.get(LOGIN_PATH)
+def login_form() -> str:
+    return render_template("login.html", failed=False)
+
+
+@blueprint.post(LOGIN_PATH)
+def login() -> Response | tuple[str, int]:
+    """The admin token once; the dashboard keeps it in a same-site, HTTP-only cookie."""
+    token = runtime().settings.admin_token
+    given = request.form.get("token", "")
+    if not token or not hmac.compare_digest(given.encode(), token.encode()):
+        return render_template("login.html", failed=True), 401
+    response: Response = redirect(url_for("dashboard.overview"))  # type: ignore[assignment]
+    response.set_cookie(ADMIN_COOKIE, token, httponly=True, samesite="Strict", path="/")
+    return response
 
 
 @blueprint.get("/")

@@ -326,8 +326,9 @@ class Worker:
         return self._thread is not None and self._thread.is_alive()
 
     def start(self) -> None:
-        self._thread = threading.Thread(target=self._loop, name="mock-infobip-scheduler", daemon=True)
-        self._thread.start()
+        thread = threading.Thread(target=self._loop, name="mock-infobip-scheduler", daemon=True)
+        thread.start()
+        self._thread = thread
 
     def kick(self) -> None:
         self._wake.set()
@@ -335,7 +336,7 @@ class Worker:
     def stop(self) -> None:
         self._stopping = True
         self._wake.set()
-        if self._thread is not None:
+        if self._thread is not None and self._thread.is_alive():
             self._thread.join(timeout=60)
 
     def _loop(self) -> None:
