@@ -191,7 +191,8 @@ CREATE TABLE IF NOT EXISTS deliveries (
     claimed_until INTEGER NOT NULL DEFAULT 0,
     final INTEGER NOT NULL,
     xml INTEGER NOT NULL DEFAULT 0,
-    kind TEXT NOT NULL DEFAULT 'report'
+    kind TEXT NOT NULL DEFAULT 'report',
+    claim TEXT
 );
 CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries(state, due_at);
 CREATE TABLE IF NOT EXISTS callback_attempts (
@@ -245,7 +246,11 @@ ADDED_COLUMNS = {
         "channel": "TEXT NOT NULL DEFAULT 'sms'",
         "mms_content": "TEXT",
     },
-    "deliveries": {"xml": "INTEGER NOT NULL DEFAULT 0", "kind": "TEXT NOT NULL DEFAULT 'report'"},
+    "deliveries": {
+        "xml": "INTEGER NOT NULL DEFAULT 0",
+        "kind": "TEXT NOT NULL DEFAULT 'report'",
+        "claim": "TEXT",
+    },
     "status_events": {"done_at": "INTEGER", "held": "INTEGER NOT NULL DEFAULT 0"},
     "inbound": {"channel": "TEXT NOT NULL DEFAULT 'sms'", "segments": "TEXT"},
     "outcome_rules": {"report_delay_ms": "INTEGER NOT NULL DEFAULT 0", "reply": "TEXT"},

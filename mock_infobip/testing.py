@@ -35,6 +35,7 @@ from urllib3.exceptions import ProtocolError
 from mock_infobip.app import create_app
 from mock_infobip.clock import from_ms
 from mock_infobip.errors import InvalidRequest
+from mock_infobip.reports.callbacks import Answer, HttpTransport, Transport
 from mock_infobip.runtime import Runtime
 from mock_infobip.settings import Settings
 from mock_infobip.web import DropConnection
@@ -163,6 +164,24 @@ def _environ(request: requests.PreparedRequest, body: bytes) -> dict[str, Any]:
             environ["HTTP_" + key] = value
     environ.setdefault("HTTP_HOST", url.netloc)
     return environ
+
+
+class RoutedTransport:
+    """Callbacks to receivers registered in this process (:meth:`Handle.add_receiver`) are served
+    by their WSGI app without a socket; every other URL goes over HTTP."""
+
+    def __init__(self, http: Transport | None = None) -> None:
+        self._http = http or HttpTransport()
+
+    def post(self, url: str, body: bytes, timeout: float, content_type: str = "application/json") -> Answer:
+        app = ROUTER.find(url)
+        if app is None:
+            return self._http.post(url, body, timeout, content_type)
+        prepared = requests.Request("POST", url, data=body, headers={"Content-Type": content_type}).prepare()
+        try:
+            return Answer(_serve(HTTPAdapter(), app, prepared).status_code)
+        except requests.RequestException as exc:
+            return Answer(None, f"{type(exc).__name__}: {exc}"[:500])
 
 
 def _serve(adapter: HTTPAdapter, app: WsgiApp, request: requests.PreparedRequest) -> requests.Response:
@@ -459,7 +478,7 @@ class Fake:
         self.handle: Handle | None = None
 
     def __enter__(self) -> Handle:
-        runtime = Runtime(self.settings)
+        runtime = Runtime(self.settings, transport=RoutedTransport())
         self.handle = Handle(runtime, self.base_urls[0].rstrip("/"), create_app(runtime), self.base_urls)
         self.handle.activate()
         return self.handle
@@ -485,7 +504,7 @@ class Server:
     def __enter__(self) -> Handle:
         from mock_infobip.serve import base_url, create_server
 
-        runtime = Runtime(self.settings)
+        runtime = Runtime(self.settings, transport=RoutedTransport())
         runtime.start_worker()
         self._server = create_server(runtime)
         self._thread = threading.Thread(target=self._server.run, name="mock-infobip-server", daemon=True)

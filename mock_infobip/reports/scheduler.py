@@ -9,8 +9,10 @@ failed attempt number n (0 = the first), the next comes ``1 min + 1 min × n²``
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -30,6 +32,7 @@ from mock_infobip.store import Store
 
 log = logging.getLogger("mock_infobip.scheduler")
 EVENT_BATCH = 2000
+LEASE_MARGIN_MS = 30_000  # a claimed push's lease: the callback timeout and this
 MINUTE_MS = 60_000
 
 
@@ -53,6 +56,7 @@ class _Batch:
     finals: list[int]  # rows of the final reports (or the inbound messages) in it
     body: bytes
     content_type: str
+    claim: str  # the claim its rows carry while this push owns them
 
 
 class Scheduler:
@@ -75,6 +79,7 @@ class Scheduler:
         self._pool: ThreadPoolExecutor | None = None
         self._inflight: set[Future[None]] = set()
         self._inflight_lock = threading.Lock()
+        self._claims = itertools.count(1)
 
     def run_due(self, until: int | None = None, *, step_clock: bool = False, wait: bool = True) -> None:
         """Carry out everything due up to ``until`` (default now), in time order. With
@@ -179,10 +184,14 @@ class Scheduler:
             ).fetchone()[0]
         return None if found is None else int(found)
 
+    def _lease(self) -> int:
+        return self._clock.wall_ms() + round(self._settings.callback_timeout * 1000) + LEASE_MARGIN_MS
+
     def _claim(self, at: int) -> list[_Batch]:
         size = self._settings.callback_batch_size
         limit = size * self._settings.callback_concurrency * 4
-        lease = self._clock.wall_ms() + round(self._settings.callback_timeout * 1000) + 30_000
+        lease = self._lease()
+        claim = f"{os.getpid()}:{next(self._claims)}"
         with self._store.write() as conn:
             rows = conn.execute(
                 "SELECT d.id, d.message, d.url, d.body, d.retry, d.final, d.xml, d.kind, m.version "
@@ -191,20 +200,23 @@ class Scheduler:
                 (at, self._clock.wall_ms(), limit),
             ).fetchall()
             conn.executemany(
-                "UPDATE deliveries SET claimed_until = ? WHERE id = ?", [(lease, r["id"]) for r in rows]
+                "UPDATE deliveries SET claimed_until = ?, claim = ? WHERE id = ?",
+                [(lease, claim, r["id"]) for r in rows],
             )
         groups: dict[tuple[str, int, str, int, int | None], list[sqlite3.Row]] = {}
         for row in rows:
             key = (row["url"], row["retry"], row["kind"], row["xml"], row["version"])
             groups.setdefault(key, []).append(row)
         return [
-            self._batch(url, retry, kind, chunk, version if xml else None)
+            self._batch(url, retry, kind, chunk, version if xml else None, claim)
             for (url, retry, kind, xml, version), members in groups.items()
             for chunk in _chunks(members, size)
         ]
 
     @staticmethod
-    def _batch(url: str, retry: int, kind: str, rows: list[sqlite3.Row], xml_version: int | None) -> _Batch:
+    def _batch(
+        url: str, retry: int, kind: str, rows: list[sqlite3.Row], xml_version: int | None, claim: str
+    ) -> _Batch:
         """One callback: JSON, or XML in the shape of ``xml_version`` when the messages asked."""
         results = [json.loads(r["body"]) for r in rows]
         listed = ",".join(r["body"] for r in rows)
@@ -226,6 +238,7 @@ class Scheduler:
             [r["message"] for r in rows if r["final"]],
             body,
             content_type,
+            claim,
         )
 
     def _push(self, at: int, wait: bool) -> None:
@@ -249,8 +262,29 @@ class Scheduler:
         for future in pending:
             future.exception()
 
+    def _still_ours(self, batch: _Batch) -> bool:
+        """Right before the POST: every row is still pending and claimed by this push (a row
+        delivered meanwhile, or claimed again after a lease ran out, is never posted again); the
+        lease starts over for the attempt."""
+        marks = ",".join("?" * len(batch.ids))
+        with self._store.write() as conn:
+            cursor = conn.execute(
+                f"UPDATE deliveries SET claimed_until = ? WHERE id IN ({marks}) AND state = 'pending' "
+                "AND claim = ?",
+                (self._lease(), *batch.ids, batch.claim),
+            )
+            if cursor.rowcount == len(batch.ids):
+                return True
+            conn.execute(  # give back what is still ours: the next pass claims it afresh
+                f"UPDATE deliveries SET claimed_until = 0, claim = NULL WHERE id IN ({marks}) AND claim = ?",
+                (*batch.ids, batch.claim),
+            )
+            return False
+
     def _deliver(self, batch: _Batch, at: int) -> None:
         """POST one batch and settle it (on a pool thread)."""
+        if not self._still_ours(batch):
+            return
         try:
             answer = self.transport.post(
                 batch.url, batch.body, self._settings.callback_timeout, batch.content_type
@@ -265,17 +299,20 @@ class Scheduler:
         next_at = None
         if answer.ok:
             conn.executemany(
-                "UPDATE deliveries SET state = 'delivered' WHERE id = ?", [(i,) for i in batch.ids]
+                "UPDATE deliveries SET state = 'delivered' WHERE id = ? AND claim = ?",
+                [(i, batch.claim) for i in batch.ids],
             )
         elif batch.retry < self._settings.callback_max_retries:
             next_at = at + retry_delay_ms(batch.retry)
             conn.executemany(
-                "UPDATE deliveries SET due_at = ?, retry = retry + 1, claimed_until = 0 WHERE id = ?",
-                [(next_at, i) for i in batch.ids],
+                "UPDATE deliveries SET due_at = ?, retry = retry + 1, claimed_until = 0, claim = NULL "
+                "WHERE id = ? AND claim = ?",
+                [(next_at, i, batch.claim) for i in batch.ids],
             )
         else:
             conn.executemany(
-                "UPDATE deliveries SET state = 'exhausted' WHERE id = ?", [(i,) for i in batch.ids]
+                "UPDATE deliveries SET state = 'exhausted' WHERE id = ? AND claim = ?",
+                [(i, batch.claim) for i in batch.ids],
             )
             conn.executemany(
                 f"UPDATE {PULL_TABLES[batch.kind]} SET pull = ? WHERE id = ? AND pull = ?",
