@@ -3,6 +3,7 @@ deleting the faults releases them; latencies over the cap are refused; bad URLs 
 
 from __future__ import annotations
 
+import re
 import signal
 import threading
 
@@ -195,5 +196,99 @@ def test_the_controls_refuse_other_sites_and_unknown_hosts(tmp_path):
         same = {"Origin": base, "Content-Type": "application/json"}
         assert requests.post(base + "/__admin/reset", headers=same, timeout=10).status_code == 200
         assert requests.post(base + "/__admin/reset", timeout=10).status_code == 200  # a script, no browser
+    finally:
+        server.stop()
+
+
+def test_a_huge_send_is_written_in_chunks_that_let_other_writers_in(monkeypatch):
+    from mock_infobip.sms.service import SEND_CHUNK
+
+    with fake() as infobip:
+        store = infobip.runtime.store
+        original = store.write
+        opened: list[int] = []
+
+        def counting():
+            opened.append(1)
+            return original()
+
+        monkeypatch.setattr(store, "write", counting)
+        numbers = [{"to": f"4179{n:07d}"} for n in range(2 * SEND_CHUNK + 500)]
+        response = requests.post(
+            infobip.base_url + "/sms/2/text/advanced",
+            headers=infobip.headers,
+            json={"messages": [{"destinations": numbers, "text": "x"}]},
+        )
+        assert response.status_code == 200 and len(response.json()["messages"]) == len(numbers)
+        assert len(opened) >= 3 + 1  # three chunks after the reservation
+
+
+def _raw(base_url: str, data: bytes, *, half_close: bool = True) -> bytes:
+    import socket
+    from urllib.parse import urlsplit
+
+    where = urlsplit(base_url)
+    with socket.create_connection((where.hostname, where.port), timeout=10) as sock:
+        sock.sendall(data)
+        if half_close:  # else the last request asks Connection: close
+            sock.shutdown(socket.SHUT_WR)
+        chunks = []
+        while chunk := sock.recv(65536):
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+
+LIMITS_OFF = {"MOCK_INFOBIP_RATE_LIMIT_CREATE": "0", "MOCK_INFOBIP_RATE_LIMIT_ADD": "0"}
+
+
+def test_raw_socket_probes_get_no_5xx_and_leave_the_fake_answering(tmp_path):
+    import json as jsonlib
+    import socket
+    from urllib.parse import urlsplit
+
+    server = serve("--db", str(tmp_path / "fake.db"), "--api-key", "k", env=LIMITS_OFF)
+    base = server.base_url
+    key = b"Authorization: App k\r\n"
+    try:
+        deep = b"[" * 100_000 + b"]" * 100_000
+        huge = jsonlib.dumps({"userIds": ["a@b.co"] * 200_000}).encode()
+        probes = [
+            b"GARBAGE\r\n\r\n",
+            b"GET /sms/1/logs HTTP/1.1\r\nHost: x\r\n" + key + b"Connection: close\r\n\r\n",
+            b"POST /saas/amplitude/1/lists HTTP/1.1\r\nHost: x\r\n"
+            + key
+            + b"Content-Type: application/json\r\nContent-Length: 4\r\nConnection: close\r\n\r\n"
+            + b"\xff\xfe\xfd\xfc",
+            b"POST /saas/amplitude/1/lists HTTP/1.1\r\nHost: x\r\n"
+            + key
+            + f"Content-Length: {len(deep)}\r\nConnection: close\r\n\r\n".encode()
+            + deep,
+            b"POST /saas/amplitude/1/lists/1/add HTTP/1.1\r\nHost: x\r\n"
+            + key
+            + f"Content-Length: {len(huge)}\r\nConnection: close\r\n\r\n".encode()
+            + huge,
+            # pipelining: two requests in one write, two answers
+            b"GET /__admin/health HTTP/1.1\r\nHost: localhost\r\n\r\n"
+            b"GET /__admin/health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
+        ]
+        # a client that sends half its headers and waits holds only its own connection
+        where = urlsplit(base)
+        slow = socket.create_connection((where.hostname, where.port), timeout=10)
+        slow.sendall(b"GET /sms/1/logs HTTP/1.1\r\nHost: x\r\n")
+        try:
+            for probe in probes:
+                answer = _raw(base, probe, half_close=b"health" not in probe)
+                statuses = [int(code) for code in re.findall(rb"HTTP/1\.1 (\d{3}) ", answer)]
+                assert all(status < 500 for status in statuses), answer[:300]
+                if probe.startswith(b"POST"):
+                    body = answer.split(b"\r\n\r\n", 1)[1]
+                    assert (
+                        jsonlib.loads(body)["requestError"]["serviceException"]["messageId"] == "BAD_REQUEST"
+                    )
+                if b"health" in probe:
+                    assert statuses == [200, 200], answer
+                assert requests.get(base + "/__admin/health", timeout=5).status_code == 200
+        finally:
+            slow.close()
     finally:
         server.stop()

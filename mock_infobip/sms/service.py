@@ -43,6 +43,7 @@ NO_DLR_FINAL = {
     "expire": ("EXPIRED/EXPIRED_DLR_UNKNOWN", NO_ERROR),
 }
 SEQUENCE = "message_seq"
+SEND_CHUNK = 1000  # messages a write transaction of one send
 
 
 @dataclass(frozen=True)
@@ -88,35 +89,32 @@ class Messaging:
         self.no_dlr = frozenset(settings.no_dlr_countries or catalog.countries_without_reports)
 
     def send(self, account: Account, request: SendRequest, *, now_ms: int | None = None) -> SendResult:
-        """Send ``request``; ``now_ms`` backdates it (demo data only: the API always sends now)."""
+        """Send ``request``; ``now_ms`` backdates it (demo data only: the API always sends now).
+        Written in transactions of ``SEND_CHUNK`` messages, so a send of 100,000 destinations lets
+        other writers in between (nothing is acknowledged before all of it is written)."""
         rules = self._rules.all()
         with self._store.write() as conn:
             now = self._clock.now_ms() if now_ms is None else now_ms
             first = self._reserve(conn, len(request.messages) + 1)
-            bulk_id = request.bulk_id or self._bulk_id(first)
-            seen: set[str] = set()
-            sent = []
-            later = None
-            for offset, message in enumerate(request.messages, start=1):
-                start = self._start_at(message, offset - 1, now, request.speed)
-                if start > now:
-                    later = start if later is None else min(later, start)
-                sent.append(
-                    self._send_one(
-                        conn,
-                        account,
-                        request,
-                        bulk_id,
-                        message,
-                        first + offset,
-                        now,
-                        start,
-                        rules,
-                        seen,
+        bulk_id = request.bulk_id or self._bulk_id(first)
+        seen: set[str] = set()
+        sent = []
+        later = None
+        for chunk in range(0, len(request.messages), SEND_CHUNK):
+            with self._store.write() as conn:
+                for offset in range(chunk + 1, min(len(request.messages), chunk + SEND_CHUNK) + 1):
+                    message = request.messages[offset - 1]
+                    start = self._start_at(message, offset - 1, now, request.speed)
+                    if start > now:
+                        later = start if later is None else min(later, start)
+                    sent.append(
+                        self._send_one(
+                            conn, account, request, bulk_id, message, first + offset, now, start, rules, seen
+                        )
                     )
-                )
-            if later is not None:  # some messages go out later: a bulk that can be paused, moved, canceled
-                first_at = min((m.send_at for m in request.messages if m.send_at is not None), default=now)
+        if later is not None:  # some messages go out later: a bulk that can be paused, moved, canceled
+            first_at = min((m.send_at for m in request.messages if m.send_at is not None), default=now)
+            with self._store.write() as conn:
                 record_bulk(conn, account.id, bulk_id, max(now, first_at))
         return SendResult(bulk_id, sent)
 
