@@ -51,7 +51,9 @@ class Receiver(CountingReceiver):
         return [b""]
 
 
-def writers(server: Server, receiver: Receiver, acked: dict[str, set[str]], stop: threading.Event, rng: random.Random):
+def writers(
+    server: Server, receiver: Receiver, acked: dict[str, set[str]], stop: threading.Event, rng: random.Random
+):
     headers = {"Authorization": f"App {server.api_key}"}
     list_id = acked["list"]
 
@@ -60,8 +62,12 @@ def writers(server: Server, receiver: Receiver, acked: dict[str, set[str]], stop
         while not stop.is_set():
             ids = [f"p{rng.randrange(10**9)}@crash.test" for _ in range(20)]
             try:
-                r = session.post(f"{server.base_url}/saas/amplitude/1/lists/{next(iter(list_id))}/add",
-                                 json={"userIds": ids}, headers=headers, timeout=5)
+                r = session.post(
+                    f"{server.base_url}/saas/amplitude/1/lists/{next(iter(list_id))}/add",
+                    json={"userIds": ids},
+                    headers=headers,
+                    timeout=5,
+                )
             except requests.RequestException:
                 return
             if r.status_code == 200:
@@ -73,7 +79,9 @@ def writers(server: Server, receiver: Receiver, acked: dict[str, set[str]], stop
             numbers = [{"to": f"4179{rng.randrange(10**7):07d}"} for _ in range(10)]
             body = {"messages": [{"destinations": numbers, "text": "x", "notifyUrl": receiver.url}]}
             try:
-                r = session.post(server.base_url + "/sms/2/text/advanced", json=body, headers=headers, timeout=5)
+                r = session.post(
+                    server.base_url + "/sms/2/text/advanced", json=body, headers=headers, timeout=5
+                )
             except requests.RequestException:
                 return
             if r.status_code == 200:
@@ -94,7 +102,9 @@ def writers(server: Server, receiver: Receiver, acked: dict[str, set[str]], stop
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--kills", type=int, default=20)
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
@@ -103,13 +113,17 @@ def main() -> None:
     acked: dict[str, set[str]] = {"members": set(), "messages": set(), "inbound": set(), "list": set()}
     with tempfile.TemporaryDirectory() as tmp:
         db = str(Path(tmp) / "crash.db")
-        settings = {"speed": "600", "rate_limit_add": "0", "callback_hosts": ""}
+        settings = {"speed": "600", "rate_limit_add": "0"}
         first = start_fake(db, **settings)
         session = requests.Session()
         headers = {"Authorization": f"App {first.api_key}"}
-        created = session.post(first.base_url + "/saas/amplitude/1/lists", json={"name": "crash"}, headers=headers)
+        created = session.post(
+            first.base_url + "/saas/amplitude/1/lists", json={"name": "crash"}, headers=headers
+        )
         acked["list"].add(str(created.json()["listId"]))
-        session.post(first.base_url + "/__admin/outcomes", json={"status": "DELIVERED_TO_HANDSET", "delaySeconds": 60})
+        session.post(
+            first.base_url + "/__admin/outcomes", json={"status": "DELIVERED_TO_HANDSET", "delaySeconds": 60}
+        )
         session.post(first.base_url + "/__admin/numbers", json={"number": SHOP, "forwardUrl": receiver.url})
         server = first
         for _ in range(args.kills):
@@ -125,23 +139,40 @@ def main() -> None:
                 thread.join(10)
             server = start_fake(db, **settings)
         time.sleep(3)  # the final server pushes what fell due (60 s at 600× = 0.1 s) and retries
-        stored_members = set(session.get(f"{server.base_url}/__admin/lists/{next(iter(acked['list']))}").json()["members"])
-        messages = {m["messageId"] for m in session.get(server.base_url + "/__admin/messages?limit=1000000").json()["messages"]}
-        inbound = {m["messageId"] for m in session.get(server.base_url + "/__admin/inbound?limit=1000000").json()["messages"]}
+        stored_members = set(
+            session.get(f"{server.base_url}/__admin/lists/{next(iter(acked['list']))}").json()["members"]
+        )
+        messages = {
+            m["messageId"]
+            for m in session.get(server.base_url + "/__admin/messages?limit=1000000").json()["messages"]
+        }
+        inbound = {
+            m["messageId"]
+            for m in session.get(server.base_url + "/__admin/inbound?limit=1000000").json()["messages"]
+        }
         attempts = session.get(server.base_url + "/__admin/callbacks?limit=1000000").json()["callbacks"]
         server.stop()
-    recorded = Counter(mid for a in attempts if a["status"] and 200 <= a["status"] < 300 for mid in a["messageIds"])
-    lost = len(acked["members"] - stored_members) + len(acked["messages"] - messages) + len(acked["inbound"] - inbound)
+    recorded = Counter(
+        mid for a in attempts if a["status"] and 200 <= a["status"] < 300 for mid in a["messageIds"]
+    )
+    lost = (
+        len(acked["members"] - stored_members)
+        + len(acked["messages"] - messages)
+        + len(acked["inbound"] - inbound)
+    )
     duplicates = sum(1 for count in recorded.values() if count > 1)
     twice_seen = sum(1 for count in receiver.seen.values() if count > 1)
     print("| measure | value |")
     print("| --- | ---: |")
     print(f"| kill -9 | {args.kills} |")
-    print(f"| acknowledged list members / messages / inbound messages checked | {len(acked['members']):,} / {len(acked['messages']):,} / {len(acked['inbound']):,} |")
+    counts = " / ".join(f"{len(acked[k]):,}" for k in ("members", "messages", "inbound"))
+    print(f"| acknowledged list members / messages / inbound messages checked | {counts} |")
     print(f"| lost | **{lost}** |")
     print(f"| pushed again after a recorded 2xx | **{duplicates}** |")
     print(f"| pushes recorded 2xx | {sum(recorded.values()):,} |")
-    print(f"| seen twice by the receiver (the fake died between its 200 and the record: at least once) | {twice_seen} |")
+    print(
+        f"| seen twice by the receiver (died between its 200 and the record: at least once) | {twice_seen} |"
+    )
     assert lost == 0 and duplicates == 0
 
 
