@@ -90,13 +90,21 @@ class Clock:
         self.mode, self.speed = mode, speed
         self._anchor_virtual, self._anchor_wall = virtual, wall
 
+    def _shared(self) -> None:
+        """On a database file the clock is one record shared by every process on it (mode, speed
+        and anchors): read it, so a second ``serve --start`` or an advance elsewhere is seen here."""
+        if self._store.in_memory:  # no other process shares this clock: ours is current
+            return
+        with self._store.read() as conn:
+            row = conn.execute("SELECT * FROM clock WHERE id = 1").fetchone()
+        if row is not None:
+            self.mode, self.speed = row["mode"], row["speed"]
+            self._anchor_virtual, self._anchor_wall = int(row["anchor_virtual"]), int(row["anchor_wall"])
+
     def now_ms(self) -> int:
+        self._shared()
         if self.mode == "manual":
-            if self._store.in_memory:  # no other process shares this clock: our anchor is current
-                return self._anchor_virtual
-            with self._store.read() as conn:
-                row = conn.execute("SELECT anchor_virtual FROM clock WHERE id = 1").fetchone()
-            return int(row[0])
+            return self._anchor_virtual
         return self._anchor_virtual + round((self._wall_ms() - self._anchor_wall) * self.speed)
 
     def now(self) -> datetime:

@@ -292,3 +292,32 @@ def test_raw_socket_probes_get_no_5xx_and_leave_the_fake_answering(tmp_path):
             slow.close()
     finally:
         server.stop()
+
+
+def test_processes_on_one_file_share_one_clock(tmp_path):
+    db = str(tmp_path / "fake.db")
+    first = serve("--db", db, "--api-key", "k", "--clock", "manual", "--start", "2026-11-22T10:00:00Z")
+    second = serve("--db", db, "--api-key", "k", "--clock", "manual", "--start", "2026-12-01T08:00:00Z")
+    try:
+        for server in (first, second):  # the later start is the one record both read
+            assert server.get("/__admin/clock").json()["now"] == "2026-12-01T08:00:00.000+0000"
+        requests.post(second.base_url + "/__admin/clock/advance", json={"seconds": 90}, timeout=10)
+        assert first.get("/__admin/clock").json()["now"] == "2026-12-01T08:01:30.000+0000"
+        create = {"name": "one"}
+        answers = [s.post("/saas/amplitude/1/lists", create, key="k").status_code for s in (first, second)]
+        assert answers == [200, 429]  # one rate-limit window, one clock
+    finally:
+        first.stop()
+        second.stop()
+
+
+def test_running_clocks_on_one_file_are_one_record(tmp_path):
+    db = str(tmp_path / "fake.db")
+    first = serve("--db", db, "--api-key", "k", "--start", "2026-11-22T10:00:00Z")
+    second = serve("--db", db, "--api-key", "k", "--start", "2026-12-01T08:00:00Z")
+    try:
+        for server in (first, second):
+            assert server.get("/__admin/clock").json()["now"].startswith("2026-12-01T08:0")
+    finally:
+        first.stop()
+        second.stop()
