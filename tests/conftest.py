@@ -57,3 +57,11 @@ def receiver() -> Iterator[Receiver]:
     found = Receiver()
     yield found
     found.close()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--hostile-long",
+        action="store_true",
+        help="the hostile-input campaign with 100,000 requests instead of CI's few thousand",
+    )
