@@ -160,6 +160,19 @@ class Checker:
 
     # --- the probes -------------------------------------------------------------------------------
 
+    def reachable(self) -> str | None:
+        """Why the target cannot be reached at all (one line), or None when it answers."""
+        try:
+            self.session.get(self.base_url + "/", timeout=self.timeout)
+        except requests.ConnectionError as exc:
+            reason = "connection refused" if "refused" in str(exc).lower() else type(exc).__name__
+            return f"{self.base_url} is unreachable: {reason}"
+        except requests.Timeout:
+            return f"{self.base_url} is unreachable: no answer in {self.timeout:g} s"
+        except requests.RequestException as exc:
+            return f"{self.base_url} is unreachable: {type(exc).__name__}"
+        return None
+
     def run(self) -> list[Probe]:
         created = self.probe("create list", "lists.create", 200, body={"name": LIST_NAME})
         list_id = str(created.get("listId")) if isinstance(created, dict) else "0"

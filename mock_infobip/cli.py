@@ -95,7 +95,12 @@ def check(
     paced to the documented rate limits; exits 1 on any drift."""
     from mock_infobip.check import Checker, junit, summary
 
-    probes = Checker(base_url, api_key, send_sms=send_sms, speed=speed).run()
+    checker = Checker(base_url, api_key, send_sms=send_sms, speed=speed)
+    unreachable = checker.reachable()
+    if unreachable is not None:
+        click.echo(f"mock-infobip: error: {unreachable}", err=True)
+        ctx.exit(2)
+    probes = checker.run()
     click.echo(summary(probes))
     if junit_file:
         with open(junit_file, "wb") as out:
@@ -141,8 +146,9 @@ def seed(db: str, accounts: int, lists_: int, members: int, messages: int, seed:
     finally:
         runtime.close()
     click.echo(
-        f"added {summary.accounts} accounts, {summary.lists} lists with {summary.members} members, "
-        f"{summary.messages} messages, {summary.replies} handsets that answer, to {db}"
+        f"{plural(accounts, 'account')} ({summary.accounts} new), added {plural(summary.lists, 'list')} with "
+        f"{plural(summary.members, 'member')}, "
+        f"{plural(summary.messages, 'message')}, {plural(summary.replies, 'handset')} that answer, to {db}"
     )
 
 
@@ -258,6 +264,10 @@ def receiver(host: str, port: int, db: str) -> None:
         where = f"{base_url(host, port)} (POST /dlr, POST /inbound, GET /events)"
         click.echo(f"receiver listening on {where}, events in {db}")
         run_until_stopped(server)
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
 
 
 def main(argv: Sequence[str] | None = None) -> None:

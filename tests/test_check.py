@@ -91,3 +91,10 @@ def test_check_command_against_a_sped_up_fake(tmp_path):
         fake_server.stop()
     assert result.returncode == 0, result.stdout
     assert result.stdout.strip().splitlines()[-1] == "30 passed, 0 failed"
+
+
+def test_an_unreachable_target_is_one_line_and_exit_2():
+    result = run_cli("check", "--base-url", "http://127.0.0.1:9", "--api-key", "k")
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr == "mock-infobip: error: http://127.0.0.1:9 is unreachable: connection refused\n"

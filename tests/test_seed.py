@@ -60,3 +60,12 @@ def _time(text: str):
     from datetime import datetime
 
     return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%f%z")
+
+
+def test_seed_counts_with_plurals(tmp_path):
+    result = run_cli(
+        "seed", "--db", str(tmp_path / "d.db"), "--accounts", "2", "--lists", "1", "--messages", "21"
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("2 accounts (1 new), added 1 list with ")
+    assert "21 messages, 20 handsets that answer" in result.stdout
