@@ -325,3 +325,13 @@ def test_price_per_part_and_region(client, runtime):
         for m in client2.get("/sms/1/logs", headers=KEY).json["results"]
     }
     assert prices == {CH: 0.1, DE: 0.04, "999": 0.0}
+
+
+def test_the_default_profiles_rejections_are_spread_over_infobips_refusals():
+    import random
+
+    from mock_infobip.sms.outcomes import PROFILE_REJECTIONS, draw_default
+
+    settings = make_settings(profile_delivered=0, profile_failed=0, profile_expired=0, profile_rejected=1)
+    drawn = {draw_default(settings, random.Random(n)).status for n in range(300)}
+    assert drawn == set(PROFILE_REJECTIONS)

@@ -40,6 +40,16 @@ PROFILE = {
     "rejected": ("REJECTED/REJECTED_NETWORK", (NO_ERROR,)),
 }
 EXPIRED_STATUS, EXPIRED_ERROR = PROFILE["expired"][0], PROFILE["expired"][1][0]
+# The default profile's rejections (decision): Infobip-side refusals of a valid number, spread evenly
+PROFILE_REJECTIONS = (
+    "REJECTED/REJECTED_NETWORK",
+    "REJECTED/REJECTED_NOT_ENOUGH_CREDITS",
+    "REJECTED/REJECTED_FLOODING_FILTER",
+    "REJECTED/REJECTED_ROUTE_NOT_AVAILABLE",
+    "REJECTED/REJECTED_DND",
+    "REJECTED/REJECTED_DESTINATION_BLOCKLISTED",
+    "REJECTED/REJECTED_SENDER",
+)
 
 
 @dataclass(frozen=True)
@@ -190,7 +200,7 @@ def draw_default(settings: Settings, rng: random.Random, region: str | None = No
     status, errors = PROFILE[kind]
     error = rng.choice(errors)
     if kind == "rejected":
-        return Outcome(status, error, 0)
+        return Outcome(rng.choice(PROFILE_REJECTIONS), error, 0)
     if kind == "expired":
         return Outcome(status, error, None)
     median = max(settings.profile_median_delay, 0.001)
