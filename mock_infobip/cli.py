@@ -14,7 +14,7 @@ import click
 
 from mock_infobip import __version__
 from mock_infobip.clients.events import UnusableEventStore
-from mock_infobip.settings import SettingsError, from_sources
+from mock_infobip.settings import ENV_PREFIX, SettingsError, describe_settings, from_sources
 from mock_infobip.store import UnusableDatabase
 
 PROG = "mock-infobip"
@@ -26,30 +26,49 @@ def cli() -> None:
     """A local fake of Infobip's lists (Amplitude cohort sync) and SMS delivery-report APIs."""
 
 
+# flag -> (setting, metavar, help): every flag of serve is a setting (see `mock-infobip settings`)
+SERVE_FLAGS = [
+    ("--host", "host", "ADDRESS", "Address to listen on (default 127.0.0.1)."),
+    ("--port", "port", "INTEGER", "Port (default 8080; 0 picks a free port and prints it)."),
+    ("--db", "db", "PATH", "SQLite database file (default ./mock-infobip.db, or :memory:)."),
+    ("--clock", "clock", "real|manual", "real (default) or manual."),
+    ("--start", "start", "ISO-8601", "Instant the clock starts at (manual, or a running offset)."),
+    ("--speed", "speed", "FLOAT", "How many times faster than real time a real clock runs (default 1)."),
+    ("--seed", "seed", "INTEGER", "Seed of the one random source (default: stored on first start)."),
+    (
+        "--admin-token",
+        "admin_token",
+        "TOKEN",
+        "Token the admin API and dashboard actions need (needed off loopback).",
+    ),
+    ("--threads", "threads", "INTEGER", "Waitress worker threads of the Infobip API (default 4)."),
+]
+
+
 def _settings_options(func: Callable[..., Any]) -> Callable[..., Any]:
     options = [
-        click.option("--host", help="Address to listen on (default 127.0.0.1)."),
-        click.option("--port", help="Port (default 8080; 0 picks a free port and prints it)."),
+        click.option(flag, name, metavar=metavar, help=f"{text} [env: {ENV_PREFIX}{name.upper()}]")
+        for flag, name, metavar, text in SERVE_FLAGS
+    ]
+    options.insert(
+        2,
         click.option(
             "--api-key",
             "api_keys",
             multiple=True,
-            help="API key of the default account (repeatable). With none, one is generated.",
+            metavar="KEY",
+            help=f"API key of the default account (repeatable; none: one is generated). "
+            f"[env: {ENV_PREFIX}API_KEY]",
         ),
-        click.option("--db", help="SQLite database file (default ./mock-infobip.db, or :memory:)."),
-        click.option("--clock", help="real (default) or manual."),
-        click.option("--start", help="ISO-8601 instant the clock starts at (manual, or a running offset)."),
-        click.option("--speed", help="How many times faster than real time a real clock runs."),
-        click.option("--seed", help="Seed of the one random source."),
-        click.option("--admin-token", help="Bearer token required by the admin API (needed off loopback)."),
-        click.option("--threads", help="Waitress worker threads (default 4)."),
+    )
+    options.append(
         click.option(
             "--config",
             "config_file",
             type=click.Path(dir_okay=False),
-            help="TOML file with any setting (MOCK_INFOBIP_CONFIG).",
-        ),
-    ]
+            help="TOML file with any setting by name. [env: MOCK_INFOBIP_CONFIG]",
+        )
+    )
     for option in reversed(options):
         func = option(func)
     return func
@@ -69,6 +88,26 @@ def serve(**flags: Any) -> None:
     from mock_infobip.serve import run
 
     run(load_settings(flags))
+
+
+@cli.command("settings")
+@click.option(
+    "--config", "config_file", type=click.Path(dir_okay=False), help="TOML file, as serve reads it."
+)
+def settings_command(config_file: str | None) -> None:
+    """Every setting: type, default, flag, environment variable and TOML name, and the value serve
+    would use here (from the environment and the config file)."""
+    current = load_settings({"config_file": config_file})
+    flags = {name: flag for flag, name, _, _ in SERVE_FLAGS} | {"api_keys": "--api-key"}
+    rows: list[tuple[str, ...]] = [("setting (TOML)", "type", "default", "flag", "environment", "value")]
+    for found in describe_settings(current):
+        name = found["name"]
+        rows.append(
+            (name, found["type"], found["default"], flags.get(name, ""), found["env"], found["value"])
+        )
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        click.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
 
 
 @cli.command()

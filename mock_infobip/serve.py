@@ -17,6 +17,7 @@ from waitress.server import BaseWSGIServer, MultiSocketServer
 from waitress.task import Task, ThreadedTaskDispatcher, WSGITask
 
 from mock_infobip.app import create_app
+from mock_infobip.clock import wire_time
 from mock_infobip.runtime import Runtime
 from mock_infobip.settings import Settings, SettingsError
 from mock_infobip.web import DropConnection, infobip_path
@@ -112,6 +113,26 @@ def base_url(host: str, port: int) -> str:
     return f"http://{shown}:{port}"
 
 
+def banner(runtime: Runtime, url: str) -> str:
+    """What ``serve`` prints when it listens (the first two lines are read by scripts and tests)."""
+    clock = runtime.clock
+    now = wire_time(clock.now_ms())
+    moving = (
+        "stopped (advance it through the admin API)" if clock.mode == "manual" else f"speed {clock.speed:g}"
+    )
+    lines = [
+        f"mock-infobip {runtime.version} listening on {url}",
+        f"API key: {runtime.api_key}",
+        f"clock: {clock.mode}, {moving}, now {now}",
+        f"database: {runtime.settings.db}",
+        f"dashboard: {url}/   admin API: {url}/__admin   OpenAPI: {url}/openapi.json",
+        "try:",
+        f"  curl -s -X POST -H 'Authorization: App {runtime.api_key}' -H 'Content-Type: application/json' \\",
+        f'       -d \'{{"name":"[Amplitude] Churn risk: 8812"}}\' {url}/saas/amplitude/1/lists',
+    ]
+    return "\n".join(lines)
+
+
 def _stop(signum: int, frame: FrameType | None) -> None:
     raise SystemExit(0)
 
@@ -151,9 +172,8 @@ def _serve(settings: Settings, out: TextIO) -> None:
         server = create_server(runtime)
         runtime.start_worker()
         port = getattr(server, "effective_port", settings.port)
-        print(f"mock-infobip {runtime.version} listening on {base_url(settings.host, port)}", file=out)
-        print(f"API key: {runtime.api_key}", file=out)
-        print(f"clock: {runtime.clock.mode}, database: {settings.db}", file=out, flush=True)
+        url = base_url(settings.host, port)
+        print(banner(runtime, url), file=out, flush=True)
         run_until_stopped(server)
     finally:
         runtime.close()

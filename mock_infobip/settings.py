@@ -400,3 +400,31 @@ def from_sources(
             "profile_delivered, _failed, _expired and _rejected: at least one must be above 0"
         )
     return settings
+
+
+def _shown(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, tuple):
+        return " ".join(map(str, value)) or "-"
+    if isinstance(value, Mapping):
+        return " ".join(f"{k}={v}" for k, v in value.items()) or "-"
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def describe_settings(current: Settings) -> list[dict[str, str]]:
+    """Every setting with its type, default, environment variable and ``current`` value."""
+    defaults = Settings()
+    types = {f.name: str(f.type) for f in dataclasses.fields(Settings)}
+    return [
+        {
+            "name": name,
+            "type": types[name].replace("tuple[str, ...]", "list").replace("Mapping[str, float]", "table"),
+            "default": _shown(getattr(defaults, name)),
+            "env": ENV_PREFIX + name.upper(),
+            "value": _shown(getattr(current, name)),
+        }
+        for name in NAMES
+    ]

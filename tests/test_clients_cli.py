@@ -77,3 +77,41 @@ def test_receiver_command(tmp_path):
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=30)
     assert process.returncode == 0
+
+
+def test_settings_lists_every_setting_with_its_names_and_value():
+    from mock_infobip.settings import NAMES
+
+    result = run_cli("settings", env={"MOCK_INFOBIP_PORT": "9001"})
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].split() == ["setting", "(TOML)", "type", "default", "flag", "environment", "value"]
+    rows = {line.split()[0]: line.split() for line in lines[1:]}
+    assert set(rows) == set(NAMES)
+    assert rows["port"] == ["port", "int", "8080", "--port", "MOCK_INFOBIP_PORT", "9001"]
+    assert rows["callback_timeout"][-2:] == ["MOCK_INFOBIP_CALLBACK_TIMEOUT", "10.0"]
+
+
+def test_serve_help_types_every_option_and_names_its_variable():
+    result = run_cli("serve", "--help")
+    assert "--port INTEGER" in result.stdout and "[env: MOCK_INFOBIP_PORT]" in result.stdout
+    assert "TEXT" not in result.stdout
+
+
+def test_the_banner_has_the_addresses_and_a_curl_that_works(tmp_path):
+    import subprocess
+
+    from tests.servers import serve
+
+    server = serve("--db", str(tmp_path / "fake.db"), "--api-key", "banner-key", "--clock", "manual")
+    try:
+        while len(server.lines) < 8:
+            server.lines.append(server.process.stdout.readline())
+        text = "".join(server.lines)
+        assert f"dashboard: {server.base_url}/" in text and f"OpenAPI: {server.base_url}/openapi.json" in text
+        assert "clock: manual, stopped" in text and f"database: {tmp_path / 'fake.db'}" in text
+        curl = "".join(server.lines[-2:]).replace("\\\n", " ")
+        answer = subprocess.run(["bash", "-c", curl], capture_output=True, text=True, timeout=30)
+        assert answer.stdout == '{"listId":1}'
+    finally:
+        server.stop()
