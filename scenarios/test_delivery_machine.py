@@ -6,11 +6,8 @@ countries without reports, none twice), and callback attempts follow 1 min + 1 m
 from __future__ import annotations
 
 import itertools
-import tempfile
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,9 +16,8 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 from mock_infobip.clients.campaign import send_campaign
 from mock_infobip.clients.events import REPORT
-from mock_infobip.clients.receiver import create_receiver_app
 from mock_infobip.sms.catalog import catalog
-from mock_infobip.testing import Fake
+from scenarios.platform import Platform
 from scenarios.strategies import STATUS_CLASSES, clock_steps, numbers, outcome_rules, unreadable_numbers
 
 WIRE = "%Y-%m-%dT%H:%M:%S.%f%z"
@@ -34,27 +30,13 @@ def wire(text: str) -> datetime:
 class Delivery(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
-        self.fake = Fake()
-        self.infobip = self.fake.__enter__()
-        self.folder = tempfile.TemporaryDirectory()
-        self.receiver = create_receiver_app(str(Path(self.folder.name) / "events.db"))
-        self.events = self.receiver.extensions["events"]
-        self.down = False
-        self.url = self.infobip.add_receiver(self.outage(self.receiver), "http://crm.test") + "/dlr"
-
-    def outage(self, app: Callable[..., Iterable[bytes]]) -> Callable[..., Iterable[bytes]]:
-        def wsgi(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-            if self.down:
-                start_response("503 Service Unavailable", [("Content-Length", "0")])
-                return [b""]
-            return app(environ, start_response)
-
-        return wsgi
+        self.platform = Platform()
+        self.infobip = self.platform.infobip
+        self.events = self.platform.events
+        self.url = self.platform.url + "/dlr"
 
     def teardown(self) -> None:
-        self.fake.__exit__(None, None, None)
-        self.events.close()
-        self.folder.cleanup()
+        self.platform.close()
 
     def messages(self) -> dict[str, dict[str, Any]]:
         return {m["messageId"]: m for m in self.infobip.messages()}
@@ -77,7 +59,7 @@ class Delivery(RuleBasedStateMachine):
             events=self.events,
             version=version,
         )
-        if not self.down:  # this campaign's rejections are reported at once
+        if not self.platform.down:  # this campaign's rejections are reported at once
             reported = {(e.message_id, e.status) for e in self.events.events() if e.phase == REPORT}
             rejected = {s.name for s in catalog().statuses if s.group_name == "REJECTED"}
             for message in self.messages().values():
@@ -87,11 +69,11 @@ class Delivery(RuleBasedStateMachine):
 
     @rule()
     def receiver_down(self) -> None:
-        self.down = True
+        self.platform.down = True
 
     @rule()
     def receiver_up(self) -> None:
-        self.down = False
+        self.platform.down = False
 
     @rule(seconds=clock_steps)
     def advance(self, seconds: float) -> None:

@@ -7,12 +7,8 @@ event."""
 
 from __future__ import annotations
 
-import tempfile
 from collections import Counter
-from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
-from pathlib import Path
-from typing import Any
 
 import pytest
 from hypothesis import strategies as st
@@ -20,8 +16,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 from mock_infobip.clients.campaign import ask_for_score, ask_to_confirm
 from mock_infobip.clients.events import INBOUND
-from mock_infobip.clients.receiver import create_receiver_app
-from mock_infobip.testing import Fake
+from scenarios.platform import Platform
 from scenarios.strategies import clock_steps
 
 SHOP = "447491163443"
@@ -37,32 +32,17 @@ def wire(text: str) -> datetime:
 class TwoWay(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
-        self.fake = Fake(start="2026-11-22T10:00:00Z")
-        self.infobip = self.fake.__enter__()
-        self.folder = tempfile.TemporaryDirectory()
-        self.receiver = create_receiver_app(str(Path(self.folder.name) / "events.db"))
-        self.events = self.receiver.extensions["events"]
-        self.down = False
-        url = self.infobip.add_receiver(self.outage(self.receiver), "http://crm.test")
-        self.infobip.number(SHOP, forward_url=f"{url}/inbound", keywords=["YES", "STOP"])
+        self.platform = Platform(start="2026-11-22T10:00:00Z")
+        self.infobip = self.platform.infobip
+        self.events = self.platform.events
+        self.infobip.number(SHOP, forward_url=f"{self.platform.url}/inbound", keywords=["YES", "STOP"])
         # the model: subscription per number, replayed from the deliveries the fake logged
         self.model: dict[str, tuple[str, str]] = {}  # number -> (state, closes_at)
         self.replayed = 0  # attempts of the delivery log already replayed
         self.answered: set[str] = set()
 
-    def outage(self, app: Callable[..., Iterable[bytes]]) -> Callable[..., Iterable[bytes]]:
-        def wsgi(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-            if self.down:
-                start_response("503 Service Unavailable", [("Content-Length", "0")])
-                return [b""]
-            return app(environ, start_response)
-
-        return wsgi
-
     def teardown(self) -> None:
-        self.fake.__exit__(None, None, None)
-        self.events.close()
-        self.folder.cleanup()
+        self.platform.close()
 
     # --- the model --------------------------------------------------------------------------------
 
@@ -126,11 +106,11 @@ class TwoWay(RuleBasedStateMachine):
 
     @rule()
     def receiver_down(self) -> None:
-        self.down = True
+        self.platform.down = True
 
     @rule()
     def receiver_up(self) -> None:
-        self.down = False
+        self.platform.down = False
 
     @rule(seconds=clock_steps)
     def advance(self, seconds: float) -> None:

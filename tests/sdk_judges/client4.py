@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import inspect
-from datetime import datetime, timedelta
+from datetime import timedelta
 
-from common import API_KEY, BASE_URL, Judge, Receiver, admin, advance
+from common import API_KEY, BASE_URL, Judge, Receiver, admin, advance, fake_now, offered_calls
 from infobip_api_client import ApiClient, Configuration
 from infobip_api_client.api.sms_api import SmsApi
 from infobip_api_client.models import (
@@ -35,17 +34,12 @@ config = Configuration(
     host=BASE_URL, api_key={"APIKeyHeader": API_KEY}, api_key_prefix={"APIKeyHeader": "App"}
 )
 api = SmsApi(ApiClient(config))
-offered = [
-    name
-    for name, _ in inspect.getmembers(SmsApi, inspect.isfunction)
-    if not name.startswith("_") and not name.endswith(("_with_http_info", "_without_preload_content"))
-]
-judge = Judge(offered)
+judge = Judge(offered_calls(SmsApi))
 receiver = Receiver()
 admin("POST", "/__admin/outcomes", {"status": "DELIVERED_TO_HANDSET", "delaySeconds": 5})
 admin("POST", "/__admin/numbers", {"number": SHOP})
 admin("POST", "/__admin/numbers", {"number": FORWARDED, "forwardUrl": receiver.url, "keywords": ["STOP"]})
-now = datetime.fromisoformat(admin("GET", "/__admin/clock")["now"].replace("+0000", "+00:00"))
+now = fake_now()
 
 window = SmsDeliveryTimeWindow(
     days=[SmsDeliveryDay.SUNDAY, SmsDeliveryDay.MONDAY],

@@ -13,6 +13,7 @@ import sys
 import threading
 import urllib.request
 from collections.abc import Callable
+from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -57,6 +58,21 @@ class Receiver:
     def take(self) -> list[bytes]:
         found, self.bodies = self.bodies, []
         return found
+
+
+def offered_calls(api: type) -> list[str]:
+    """The public calls of a generated SDK API class (not its *_with_http_info twins)."""
+    import inspect
+
+    return [
+        name
+        for name, _ in inspect.getmembers(api, inspect.isfunction)
+        if not name.startswith("_") and not name.endswith(("_with_http_info", "_without_preload_content"))
+    ]
+
+
+def fake_now() -> datetime:
+    return datetime.fromisoformat(admin("GET", "/__admin/clock")["now"].replace("+0000", "+00:00"))
 
 
 class Judge:

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import inspect
 import json
-from datetime import datetime, timedelta
+from datetime import timedelta
 
-from common import API_KEY, BASE_URL, Judge, Receiver, admin, advance
+from common import API_KEY, BASE_URL, Judge, Receiver, admin, advance, fake_now
 from infobip_channels.sms.channel import SMSChannel
 
 CH, GB, SHOP, FORWARDED = "41793026727", "447400123456", "447491163443", "447491163444"
@@ -26,7 +26,7 @@ admin("POST", "/__admin/outcomes", {"status": "DELIVERED_TO_HANDSET", "delaySeco
 admin("POST", "/__admin/numbers", {"number": SHOP})
 admin("POST", "/__admin/numbers", {"number": FORWARDED, "forwardUrl": receiver.url})
 account = admin("POST", "/__admin/accounts", {"name": "Query", "username": "judge", "password": "s3cret"})
-now = datetime.fromisoformat(admin("GET", "/__admin/clock")["now"].replace("+0000", "+00:00"))
+now = fake_now()
 
 
 def ok(response: object, what: str) -> object:
