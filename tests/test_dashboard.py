@@ -164,3 +164,41 @@ def test_a_browser_sees_a_delivery_report_arrive():
             finally:
                 browser.close()
     assert (ARTIFACTS / "dashboard.png").stat().st_size > 10_000
+
+
+def test_a_message_page_lists_its_attempts_and_replies_and_attempts_link_to_it():
+    with fake(clock="manual") as infobip:
+        infobip.number("447491163443")
+        infobip.outcome("DELIVERED_TO_HANDSET", delay_seconds=1, reply="YES", reply_delay_seconds=5)
+        sent = requests.post(
+            infobip.base_url + "/sms/2/text/advanced",
+            headers=infobip.headers,
+            json={
+                "messages": [
+                    {
+                        "from": "447491163443",
+                        "destinations": [{"to": "41793026727"}],
+                        "notifyUrl": "http://127.0.0.1:9/nothing-listens",
+                    }
+                ]
+            },
+        ).json()
+        message_id = sent["messages"][0]["messageId"]
+        infobip.clock.advance(10)
+        page = requests.get(f"{infobip.base_url}/dashboard/messages/{message_id}").text
+        attempts = page.split('id="attempts"')[1].split("</table>")[0]
+        assert "connection refused" in attempts
+        replies = page.split('id="replies"')[1].split("</table>")[0]
+        assert "41793026727" in replies and "YES" in replies
+        callbacks = requests.get(infobip.base_url + "/dashboard/callbacks").text
+        assert f'href="/dashboard/messages/{message_id}"' in callbacks
+
+
+def test_lists_show_their_names_and_account_names(seeded):
+    (first, *_) = seeded.lists()
+    page = requests.get(f"{seeded.base_url}/dashboard/lists/{first['listId']}").text
+    assert first["name"].replace('"', "&#34;") in page or first["name"] in page
+    listing = requests.get(seeded.base_url + "/dashboard/lists").text
+    names = [a["name"] for a in seeded.runtime.accounts.describe_all()]
+    assert any(f"<td>{name}</td>" in listing for name in names)
+    assert requests.get(seeded.base_url + "/dashboard/lists/999999").status_code == 404

@@ -4,6 +4,7 @@ refreshing itself. Thin routes over :class:`DashboardQueries`."""
 from __future__ import annotations
 
 import hmac
+import json
 
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 
@@ -35,6 +36,13 @@ def wire(ms: int | None) -> str:
 @blueprint.app_template_filter("masked")
 def masked(key: str | None) -> str:
     return "" if not key else mask_key(key)
+
+
+@blueprint.app_template_filter("ids")
+def ids(message_ids: str) -> list[str]:
+    """The message ids of a callback attempt (stored as a JSON list)."""
+    found: list[str] = json.loads(message_ids)
+    return found
 
 
 @blueprint.app_template_filter("status_name")
@@ -93,8 +101,16 @@ def lists() -> str:
 @blueprint.get(PREFIX + "/lists/<int:list_id>")
 def members(list_id: int) -> str:
     search = request.args.get("q", "")
+    q = queries()
+    heading = q.list_heading(list_id)
+    if heading is None:
+        abort(404)
     return render_template(
-        "members.html", list_id=list_id, search=search, page=queries().members(list_id, search, page_number())
+        "members.html",
+        list_id=list_id,
+        heading=heading,
+        search=search,
+        page=q.members(list_id, search, page_number()),
     )
 
 

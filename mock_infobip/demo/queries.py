@@ -103,13 +103,23 @@ class DashboardQueries:
 
     def lists(self, page: int) -> Page:
         return self._page(
-            "SELECT l.id, l.name, l.account_id, l.created_at, "
+            "SELECT l.id, l.name, l.account_id, a.name AS account, l.created_at, "
             "(SELECT count(*) FROM memberships m WHERE m.list_id = l.id) AS members "
-            "FROM lists l ORDER BY l.id DESC",
+            "FROM lists l JOIN accounts a ON a.id = l.account_id ORDER BY l.id DESC",
             "SELECT count(*) FROM lists",
             (),
             page,
         )
+
+    def list_heading(self, list_id: int) -> dict[str, Any] | None:
+        """A list's name and its account's name."""
+        with self.store.read() as conn:
+            row = conn.execute(
+                "SELECT l.name, a.name AS account FROM lists l JOIN accounts a ON a.id = l.account_id "
+                "WHERE l.id = ?",
+                (list_id,),
+            ).fetchone()
+        return None if row is None else dict(row)
 
     def members(self, list_id: int, search: str, page: int) -> Page:
         like = f"%{search.lower()}%"
@@ -149,8 +159,19 @@ class DashboardQueries:
         return Page([dict(r) for r in rows], ids.page, ids.total)
 
     def message(self, message_id: str) -> dict[str, Any] | None:
+        """A message with its history, its callback attempts and the handset's replies."""
         found = self.runtime.reports.outbox({"messageId": message_id, "limit": "1"})
-        return found[0] if found else None
+        if not found:
+            return None
+        with self.store.read() as conn:
+            attempts = conn.execute(
+                "SELECT * FROM callback_attempts WHERE message_ids LIKE ? ORDER BY id",
+                ('%"' + message_id.replace("%", "").replace("_", "") + '"%',),
+            ).fetchall()
+            replies = conn.execute(
+                "SELECT * FROM inbound WHERE reply_to = ? ORDER BY received_at, id", (message_id,)
+            ).fetchall()
+        return {**found[0], "attempts": [dict(a) for a in attempts], "replies": [dict(r) for r in replies]}
 
     def numbers(self) -> list[dict[str, Any]]:
         """Every number with its account and inbound counts, and the messages to nobody's number."""
