@@ -274,6 +274,9 @@ def sync(
         auth=auth,
         on_list_deleted=on_list_deleted,
         progress=progress,
+        on_retry=lambda operation, number, problem, wait: click.echo(
+            f"sync: {operation} failed ({problem}); retry {number} of 8 in {wait:.1f} s", err=True
+        ),
     )
     try:
         report = client.sync(cohort_id, cohort_name, members)
@@ -281,6 +284,12 @@ def sync(
         if bar is not None:
             bar.__exit__(None, None, None)
     click.echo(json.dumps(report.to_json(), indent=2))
+    counts = (
+        f"{report.added:,} added, {report.removed:,} removed, {plural(report.requests, 'request')}, "
+        f"{report.retries:,} {'retry' if report.retries == 1 else 'retries'}, "
+        f"waited {report.waited_seconds:.1f} s"
+    )
+    click.echo(f"sync: {report.status}: {counts}" + (f"; {report.error}" if report.error else ""), err=True)
     if report.status != "succeeded":
         ctx.exit(1)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import signal
 import subprocess
 
@@ -113,5 +114,37 @@ def test_the_banner_has_the_addresses_and_a_curl_that_works(tmp_path):
         curl = "".join(server.lines[-2:]).replace("\\\n", " ")
         answer = subprocess.run(["bash", "-c", curl], capture_output=True, text=True, timeout=30)
         assert answer.stdout == '{"listId":1}'
+    finally:
+        server.stop()
+
+
+def test_sync_says_each_retry_and_sums_up_on_stderr(tmp_path):
+    server = serve("--db", str(tmp_path / "f.db"), "--api-key", "k")
+    try:
+        fault = {"path": "/saas/amplitude/1/lists", "status": 503, "times": 1}
+        assert server.post("/__admin/faults", fault).status_code == 201
+        members = tmp_path / "members.txt"
+        members.write_text("ann@example.com\n")
+        result = run_cli(
+            "sync",
+            "--base-url",
+            server.base_url,
+            "--api-key",
+            "k",
+            "--cohort-id",
+            "1",
+            "--cohort-name",
+            "A",
+            "--members",
+            str(members),
+            "--state",
+            str(tmp_path / "state.json"),
+        )
+        assert result.returncode == 0, result.stderr
+        lines = result.stderr.strip().splitlines()
+        assert re.fullmatch(r"sync: create failed \(HTTP 503\); retry 1 of 8 in 1\.\d s", lines[0]), lines
+        assert re.fullmatch(
+            r"sync: succeeded: 1 added, 0 removed, 3 requests, 1 retry, waited \d+\.\d s", lines[-1]
+        ), lines
     finally:
         server.stop()

@@ -73,6 +73,7 @@ class CohortSyncClient:
         rate_limits: dict[str, float] | None = None,
         session: requests.Session | None = None,
         progress: Callable[[int, int], object] | None = None,
+        on_retry: Callable[[str, int, str, float], object] | None = None,
     ) -> None:
         if not 1 <= batch_size <= MAX_BATCH:
             raise ValueError(f"batch_size must be between 1 and {MAX_BATCH}")
@@ -92,6 +93,7 @@ class CohortSyncClient:
         self.rate_limits = {**RATE_LIMITS, **(rate_limits or {})}
         self._session = session or requests.Session()
         self._progress = progress
+        self._on_retry = on_retry  # (operation, retry number, what failed, seconds to wait)
         token = api_key if auth == "app" else base64.b64encode(f"{api_key}:".encode()).decode()
         self._headers = {
             "Authorization": f"{'App' if auth == 'app' else 'Basic'} {token}",
@@ -201,7 +203,10 @@ class CohortSyncClient:
                 raise SyncFailed(f"{operation} failed after {self.max_retries} retries: {problem}")
             self._report.retries += 1
             delay = self.backoff * 2**attempt
-            self._wait(delay + self._random.uniform(0, delay / 4))
+            wait = delay + self._random.uniform(0, delay / 4)
+            if self._on_retry is not None:
+                self._on_retry(operation, attempt + 1, problem, wait)
+            self._wait(wait)
         raise AssertionError("unreachable")
 
     def _fail_for_good(self, status: int, body: Any) -> None:
