@@ -42,6 +42,7 @@ SERVE_FLAGS = [
         "Token the admin API and dashboard actions need (needed off loopback).",
     ),
     ("--threads", "threads", "INTEGER", "Waitress worker threads of the Infobip API (default 4)."),
+    ("--access-log", "access_log", "off|combined|json", "A line per request on stderr (default off)."),
 ]
 
 

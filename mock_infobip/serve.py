@@ -8,7 +8,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
-from typing import TextIO
+from typing import Any, TextIO
 
 import waitress
 from waitress import wasyncore
@@ -16,6 +16,7 @@ from waitress.channel import HTTPChannel
 from waitress.server import BaseWSGIServer, MultiSocketServer
 from waitress.task import Task, ThreadedTaskDispatcher, WSGITask
 
+from mock_infobip.accesslog import AccessLog
 from mock_infobip.app import create_app
 from mock_infobip.clock import wire_time
 from mock_infobip.runtime import Runtime
@@ -79,8 +80,11 @@ class LaneDispatcher(ThreadedTaskDispatcher):
 
 def create_server(runtime: Runtime) -> BaseWSGIServer | MultiSocketServer:
     settings = runtime.settings
+    app: Any = create_app(runtime)
+    if settings.access_log != "off":
+        app = AccessLog(app, settings.access_log)
     server: BaseWSGIServer | MultiSocketServer = waitress.create_server(  # type: ignore[attr-defined]
-        create_app(runtime),
+        app,
         host=settings.host,
         port=settings.port,
         threads=settings.threads,

@@ -38,6 +38,8 @@ class Settings:
     # waitress: worker threads of the admin API, health and dashboard (a lane apart from the
     # Infobip API's), open connections at most, seconds an idle or dripping connection is kept,
     # and seconds between the checks for such connections
+    # one line per request on stderr: off, combined (Apache's format) or json (JSON lines)
+    access_log: str = "off"
     control_threads: int = 2
     connection_limit: int = 1000
     channel_timeout: int = 30
@@ -277,6 +279,7 @@ PARSERS: dict[str, Callable[[Any], Any]] = {
     "host": _parse_str,
     "port": _port,
     "threads": _at_least(_parse_int, 1),
+    "access_log": _choice(("off", "combined", "json")),
     "control_threads": _at_least(_parse_int, 1),
     "connection_limit": _at_least(_parse_int, 1),
     "channel_timeout": _at_least(_parse_int, 1),

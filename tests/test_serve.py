@@ -153,3 +153,21 @@ def test_two_processes_share_one_database_and_one_rate_limit(db):
     assert len(lists) == 1
     first.stop()
     second.stop()
+
+
+def test_an_access_log_in_combined_format_or_json_lines(tmp_path):
+    import json
+    import re
+
+    for style in ("combined", "json"):
+        server = serve("--db", str(tmp_path / f"{style}.db"), "--api-key", "k", "--access-log", style)
+        requests.get(server.base_url + "/sms/1/logs?limit=1", headers={"Authorization": "App k"}, timeout=10)
+        out = server.stop()
+        (line,) = [line for line in out.splitlines() if "/sms/1/logs" in line]
+        if style == "json":
+            entry = json.loads(line)
+            assert (entry["method"], entry["path"], entry["status"]) == ("GET", "/sms/1/logs?limit=1", 200)
+        else:
+            assert re.fullmatch(
+                r'127\.0\.0\.1 - - \[.+\] "GET /sms/1/logs\?limit=1 HTTP/1\.1" 200 \d+ "-" ".+"', line
+            )
