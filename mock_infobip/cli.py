@@ -117,6 +117,7 @@ def settings_command(config_file: str | None) -> None:
 @click.option(
     "--junit", "junit_file", type=click.Path(dir_okay=False), help="Write the results as JUnit XML."
 )
+@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON instead of text.")
 @click.option(
     "--send-sms", is_flag=True, help="Also send one SMS (v2 and v3) to Infobip's documented test number."
 )
@@ -129,7 +130,13 @@ def settings_command(config_file: str | None) -> None:
 )
 @click.pass_context
 def check(
-    ctx: click.Context, base_url: str, api_key: str, junit_file: str | None, send_sms: bool, speed: float
+    ctx: click.Context,
+    base_url: str,
+    api_key: str,
+    junit_file: str | None,
+    as_json: bool,
+    send_sms: bool,
+    speed: float,
 ) -> None:
     """Contract probes of every lists operation and documented error, SMS send, reports and logs,
     paced to the documented rate limits; exits 1 on any drift."""
@@ -141,7 +148,10 @@ def check(
         click.echo(f"mock-infobip: error: {unreachable}", err=True)
         ctx.exit(2)
     probes = checker.run()
-    click.echo(summary(probes))
+    if as_json:
+        click.echo(json.dumps({"baseUrl": base_url, "probes": [p.wire() for p in probes]}, indent=2))
+    else:
+        click.echo(summary(probes))
     if junit_file:
         with open(junit_file, "wb") as out:
             out.write(junit(probes, base_url))

@@ -90,7 +90,7 @@ def test_check_command_against_a_sped_up_fake(tmp_path):
     finally:
         fake_server.stop()
     assert result.returncode == 0, result.stdout
-    assert result.stdout.strip().splitlines()[-1] == "30 passed, 0 failed"
+    assert result.stdout.strip().splitlines()[-1] == "30 passed, 0 failed, 0 skipped"
 
 
 def test_an_unreachable_target_is_one_line_and_exit_2():
@@ -98,3 +98,71 @@ def test_an_unreachable_target_is_one_line_and_exit_2():
     assert result.returncode == 2
     assert result.stdout == ""
     assert result.stderr == "mock-infobip: error: http://127.0.0.1:9 is unreachable: connection refused\n"
+
+
+def test_probes_that_need_a_failed_one_are_skipped_with_the_reason():
+    with server() as infobip:
+        infobip.fault(path="/saas/amplitude/1/lists", method="POST", status=503, times=1)
+        probes = Checker(infobip.base_url, infobip.api_key, sleep=infobip.clock.sleep).run()
+        skipped = [p for p in probes if p.skipped]
+        assert [p.name for p in skipped] == ["add people", "add people: no userIds", "remove people"]
+        assert all(p.skipped == "needs 'create list', which failed" for p in skipped)
+        assert all("None" not in p.path for p in probes)
+        xml = ElementTree.fromstring(junit(probes, infobip.base_url))
+        assert len(xml.findall("testcase/skipped")) == 3
+
+
+def test_a_target_whose_clock_does_not_move_is_named_once():
+    with server(clock="manual") as infobip:
+        probes = Checker(infobip.base_url, infobip.api_key, sleep=lambda seconds: None).run()
+        stuck = [p for p in probes for problem in p.problems if "clock does not seem to move" in problem]
+        assert len(stuck) == 1
+
+
+def test_check_json_output(tmp_path):
+    fake_server = serve("--db", str(tmp_path / "f.db"), "--api-key", "k", "--speed", "5")
+    try:
+        result = run_cli(
+            "check", "--base-url", fake_server.base_url, "--api-key", "k", "--speed", "5", "--json"
+        )
+    finally:
+        fake_server.stop()
+    import json
+
+    found = json.loads(result.stdout)
+    assert found["baseUrl"] == fake_server.base_url
+    assert {p["result"] for p in found["probes"]} == {"ok"} and len(found["probes"]) == 30
+    assert found["probes"][0] | {"seconds": 0} == {
+        "name": "create list",
+        "operation": "lists.create",
+        "method": "POST",
+        "path": "/saas/amplitude/1/lists",
+        "expected": 200,
+        "received": 200,
+        "result": "ok",
+        "problems": [],
+        "seconds": 0,
+    }
+
+
+def test_a_drift_line_shows_what_was_received():
+    app = Flask("drift401")
+
+    @app.route("/<path:rest>", methods=["GET", "POST"])
+    def anything(rest):
+        return jsonify(
+            {"requestError": {"serviceException": {"messageId": "UNAUTHORIZED", "text": "Nope"}}}
+        ), 401
+
+    srv = waitress.create_server(app, host="127.0.0.1", port=0)
+    import threading
+
+    threading.Thread(target=srv.run, daemon=True).start()
+    try:
+        probes = Checker(f"http://127.0.0.1:{srv.effective_port}", "k", sleep=lambda s: None).run()
+        wrong_key = next(p for p in probes if p.name == "create list: bad credentials")
+        (problem,) = wrong_key.problems
+        assert '"text": "Nope"' in problem and "expected" in problem
+        assert problem.index("received") < problem.index('"text": "Nope"') < problem.index("expected")
+    finally:
+        srv.close()
