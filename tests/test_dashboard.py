@@ -202,3 +202,55 @@ def test_lists_show_their_names_and_account_names(seeded):
     names = [a["name"] for a in seeded.runtime.accounts.describe_all()]
     assert any(f"<td>{name}</td>" in listing for name in names)
     assert requests.get(seeded.base_url + "/dashboard/lists/999999").status_code == 404
+
+
+def test_a_browser_sees_full_width_charts_with_axes_links_and_local_times():
+    from playwright.sync_api import sync_playwright
+
+    assert Path(CHROMIUM).exists(), "Debian's chromium is needed: run .ci/install-browser"
+    with server(clock="manual") as infobip:
+        seed(infobip.runtime, accounts=2, lists=2, members=20, messages=400, seed=2)
+        requests.post(  # a callback that fails: attempts to see
+            infobip.base_url + "/sms/2/text/advanced",
+            headers=infobip.headers,
+            json={"messages": [{"destinations": [{"to": "41793026727"}], "notifyUrl": "http://127.0.0.1:9/x"}]},
+        )
+        infobip.runtime.advance(3600)
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+            try:
+                page = browser.new_page(viewport={"width": 1400, "height": 900}, timezone_id="Europe/Zagreb")
+                page.goto(infobip.base_url + "/?refresh=600")
+                main_width = page.evaluate("document.querySelector('main').clientWidth")
+                for chart in ("#time-chart", "#country-chart"):
+                    width = page.evaluate(f"document.querySelector('{chart}').getBoundingClientRect().width")
+                    assert width > 0.9 * (main_width - 60), (chart, width, main_width)
+                assert page.locator("#time-chart .y-label").count() >= 3  # counts
+                assert page.locator("#time-chart .x-label").count() >= 4  # times
+                assert page.locator("#time-chart line.grid").count() >= 3
+                assert page.locator("#country-chart .x-label").count() >= 3
+                assert "no delivery reports" in page.inner_text("section:has(#country-chart) .legend")
+                shown = page.inner_text("#clock-now")
+                assert "+0000" not in shown  # the browser's zone; the UTC instant on hover
+                assert page.get_attribute("#clock-now time", "title").endswith("+0000 (UTC)")
+                page.screenshot(path=str(ARTIFACTS / "overview.png"), full_page=True)
+                pages = {
+                    "messages": "/dashboard/messages",
+                    "callbacks": "/dashboard/callbacks",
+                    "inbound": "/dashboard/inbound",
+                    "lists": "/dashboard/lists",
+                    "refusals": "/dashboard/refusals",
+                }
+                for name, path in pages.items():
+                    page.goto(infobip.base_url + path + "?refresh=600")
+                    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+                page.goto(infobip.base_url + "/dashboard/callbacks?refresh=600")
+                page.click("td a[href^='/dashboard/messages/']")  # an attempt links to its message
+                assert page.locator("#attempts tr").count() >= 2
+                page.screenshot(path=str(ARTIFACTS / "message.png"), full_page=True)
+            finally:
+                browser.close()
+    assert all(
+        (ARTIFACTS / f"{name}.png").stat().st_size > 5_000 for name in ("overview", "message", "inbound")
+    )

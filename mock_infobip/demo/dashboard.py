@@ -7,6 +7,7 @@ import hmac
 import json
 
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from markupsafe import Markup
 
 from mock_infobip.accounts import mask_key
 from mock_infobip.clock import wire_time
@@ -29,8 +30,12 @@ def page_number() -> int:
 
 
 @blueprint.app_template_filter("wire")
-def wire(ms: int | None) -> str:
-    return "" if ms is None else wire_time(int(ms))
+def wire(ms: int | None) -> Markup:
+    """An instant as a ``<time>``: the page shows it in the browser's zone, UTC on hover."""
+    if ms is None:
+        return Markup("")
+    text = wire_time(int(ms))
+    return Markup('<time datetime="{0}" title="{0} (UTC)">{0}</time>').format(text)
 
 
 @blueprint.app_template_filter("masked")
