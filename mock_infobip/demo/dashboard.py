@@ -67,6 +67,7 @@ def common() -> dict[str, object]:
         "groups": GROUPS,
         "refresh": request.args.get("refresh", "5"),
         "locked": not admin_token_presented(runtime()),
+        "account_names": {a["id"]: a["name"] for a in runtime().accounts.describe_all()},
     }
 
 
