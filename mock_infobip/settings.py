@@ -10,6 +10,7 @@ message naming the setting.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -337,7 +338,9 @@ def _apply(values: dict[str, Any], source: Mapping[str, Any], label: Callable[[s
     for raw_name, raw in source.items():
         name = _normalise(raw_name)
         if name not in PARSERS:
-            raise SettingsError(f"unknown setting {label(raw_name)}")
+            close = difflib.get_close_matches(name, NAMES, n=1)
+            hint = f" (did you mean {close[0]}?)" if close else ""
+            raise SettingsError(f"unknown setting {label(raw_name).removeprefix('setting ')}{hint}")
         try:
             values[name] = PARSERS[name](raw)
         except ValueError as exc:

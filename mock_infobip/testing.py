@@ -19,6 +19,7 @@ import io
 import sys
 import threading
 import traceback
+import warnings
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from http.client import RemoteDisconnected
@@ -251,6 +252,10 @@ class ClockHandle:
         self._runtime.sleep(seconds)
 
 
+class NoReportsWarning(UserWarning):
+    """An outcome rule for a country without delivery reports: its reports never come."""
+
+
 class Handle:
     """What a test steers and inspects the fake with, in process or on a server."""
 
@@ -319,9 +324,15 @@ class Handle:
             body["intermediate"] = intermediate
         if reply is not None:
             body["reply"] = {"text": reply, "delaySeconds": reply_delay_seconds}
-        return self.runtime.outcomes.add(
-            self._checked("admin/admin.schema.json#/$defs/outcomeRequest", body)
-        ).id
+        rule = self.runtime.outcomes.add(self._checked("admin/admin.schema.json#/$defs/outcomeRequest", body))
+        if rule.reaches_no_reports(self.runtime.messaging.no_dlr) and not status.startswith("REJECTED"):
+            warnings.warn(
+                f"outcome {status} for {match}: a country without delivery reports, where no report of it "
+                "will ever come (only rejections are reported there; setting no_dlr_mode)",
+                NoReportsWarning,
+                stacklevel=2,
+            )
+        return rule.id
 
     def fault(
         self,

@@ -213,7 +213,9 @@ def test_a_browser_sees_full_width_charts_with_axes_links_and_local_times():
         requests.post(  # a callback that fails: attempts to see
             infobip.base_url + "/sms/2/text/advanced",
             headers=infobip.headers,
-            json={"messages": [{"destinations": [{"to": "41793026727"}], "notifyUrl": "http://127.0.0.1:9/x"}]},
+            json={
+                "messages": [{"destinations": [{"to": "41793026727"}], "notifyUrl": "http://127.0.0.1:9/x"}]
+            },
         )
         infobip.runtime.advance(3600)
         ARTIFACTS.mkdir(parents=True, exist_ok=True)

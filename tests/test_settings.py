@@ -72,3 +72,13 @@ def test_replace_checks_like_every_source():
     assert Settings().replace(rate_limit_add=0).rate_limit_add == 0.0
     with pytest.raises(SettingsError):
         Settings().replace(rate_limit_add=-1)
+
+
+def test_an_unknown_setting_name_suggests_the_closest():
+    with pytest.raises(
+        SettingsError, match=r"unknown setting 'rate_limit_creat' \(did you mean rate_limit_create\?\)"
+    ):
+        Settings().replace(rate_limit_creat=1)
+    with pytest.raises(SettingsError) as raised:
+        Settings().replace(zzz=1)
+    assert "did you mean" not in str(raised.value)

@@ -335,3 +335,33 @@ def test_the_default_profiles_rejections_are_spread_over_infobips_refusals():
     settings = make_settings(profile_delivered=0, profile_failed=0, profile_expired=0, profile_rejected=1)
     drawn = {draw_default(settings, random.Random(n)).status for n in range(300)}
     assert drawn == set(PROFILE_REJECTIONS)
+
+
+def test_a_rule_for_a_country_without_reports_says_so(client):
+    answer = client.post(
+        "/__admin/outcomes", json={"match": {"country": "GU"}, "status": "DELIVERED_TO_HANDSET"}
+    )
+    assert answer.json["noReports"] is True
+    by_number = client.post("/__admin/outcomes", json={"match": {"to": GU}, "status": "DELIVERED_TO_HANDSET"})
+    assert by_number.json["noReports"] is True
+    elsewhere = client.post("/__admin/outcomes", json={"match": {"to": CH}, "status": "DELIVERED_TO_HANDSET"})
+    assert "noReports" not in elsewhere.json
+    assert [r.get("noReports", False) for r in client.get("/__admin/outcomes").json["outcomes"]] == [
+        False,
+        True,
+        True,
+    ]
+
+
+def test_the_handle_warns_about_a_rule_whose_reports_never_come():
+    import warnings
+
+    from mock_infobip import fake
+    from mock_infobip.testing import NoReportsWarning
+
+    with fake() as infobip, warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        infobip.outcome("DELIVERED_TO_HANDSET", country="GU")
+        infobip.outcome("REJECTED_NOT_ENOUGH_CREDITS", country="GU")  # rejections are reported there
+        infobip.outcome("DELIVERED_TO_HANDSET", country="CH")
+    assert [type(w.message) for w in caught] == [NoReportsWarning]

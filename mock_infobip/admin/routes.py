@@ -107,12 +107,14 @@ def journal(call: Call) -> Response:
 
 def add_outcome(call: Call) -> Response:
     rule = call.runtime.outcomes.add(call.body)
-    return json_response(rule.describe(call.runtime.catalog), 201)
+    return json_response(rule.describe(call.runtime.catalog, call.runtime.messaging.no_dlr), 201)
 
 
 def list_outcomes(call: Call) -> Response:
-    catalog = call.runtime.catalog
-    return json_response({"outcomes": [rule.describe(catalog) for rule in call.runtime.outcomes.all()]})
+    rt = call.runtime
+    return json_response(
+        {"outcomes": [rule.describe(rt.catalog, rt.messaging.no_dlr) for rule in rt.outcomes.all()]}
+    )
 
 
 def clear_outcomes(call: Call) -> Response:

@@ -17,7 +17,7 @@ from typing import Any
 from mock_infobip.errors import InvalidRequest, NotFound
 from mock_infobip.settings import Settings
 from mock_infobip.sms.catalog import REJECTED, Catalog
-from mock_infobip.sms.destinations import Destination
+from mock_infobip.sms.destinations import Destination, read_destination
 from mock_infobip.store import Store
 
 MAX_DELAY_MS = 4 * 24 * 3600 * 1000  # reports arrive at most 4 days after sending
@@ -80,7 +80,16 @@ class Rule:
             return destination.region == self.value
         return True
 
-    def describe(self, catalog: Catalog) -> dict[str, Any]:
+    def reaches_no_reports(self, no_reports: frozenset[str]) -> bool:
+        """The rule matches destinations in a country without delivery reports (its reports never
+        come there: only a rejection is reported)."""
+        if self.kind == "country":
+            return self.value in no_reports
+        if self.kind == "to":
+            return read_destination(self.value).region in no_reports
+        return False
+
+    def describe(self, catalog: Catalog, no_reports: frozenset[str] = frozenset()) -> dict[str, Any]:
         match = {} if self.kind == "any" else {self.kind: self.value}
         return {
             "id": self.id,
@@ -95,6 +104,7 @@ class Rule:
                 else {}
             ),
             "intermediate": [catalog.status_of(k).name for k in self.outcome.intermediate],
+            **({"noReports": True} if self.reaches_no_reports(no_reports) else {}),
         }
 
 
