@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import sys
 import threading
-import time
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any, TextIO
@@ -15,14 +14,17 @@ WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
 class AccessLog:
-    def __init__(self, app: WsgiApp, style: str, out: TextIO | None = None) -> None:
+    def __init__(
+        self, app: WsgiApp, style: str, wall_ms: Callable[[], int], out: TextIO | None = None
+    ) -> None:
         self._app = app
         self._style = style
+        self._wall_ms = wall_ms  # the real wall clock, from mock_infobip.clock
         self._out = out or sys.stderr
         self._lock = threading.Lock()
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        started = time.perf_counter()
+        started = self._wall_ms()
         seen: dict[str, Any] = {}
 
         def recording(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
@@ -35,13 +37,14 @@ class AccessLog:
                 size += len(chunk)
                 yield chunk
         finally:
-            self._write(environ, seen.get("status", 0), size, time.perf_counter() - started)
+            self._write(environ, seen.get("status", 0), size, started)
 
-    def _write(self, environ: dict[str, Any], status: int, size: int, seconds: float) -> None:
+    def _write(self, environ: dict[str, Any], status: int, size: int, started: int) -> None:
         path = environ.get("PATH_INFO", "")
         query = environ.get("QUERY_STRING", "")
         target = path + (f"?{query}" if query else "")
-        now = datetime.now(UTC)
+        ended = self._wall_ms()
+        now = datetime.fromtimestamp(ended / 1000, tz=UTC)
         if self._style == "json":
             line = json.dumps(
                 {
@@ -51,7 +54,7 @@ class AccessLog:
                     "path": target,
                     "status": status,
                     "bytes": size,
-                    "ms": round(seconds * 1000, 2),
+                    "ms": ended - started,
                     "userAgent": environ.get("HTTP_USER_AGENT", ""),
                 },
                 ensure_ascii=False,

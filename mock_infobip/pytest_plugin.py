@@ -1,8 +1,8 @@
 """pytest plugin (entry point ``pytest11``): fixtures ``infobip`` and ``infobip_server``.
 
 - ``infobip``: the in-process fake (no sockets) serving ``https://api.infobip.com`` while the test
-  runs, reset before it. One fake per distinct settings is kept for the session, so a reset is all
-  a test pays.
+  runs, reset before it, its clock back at its settings' ``start``. One fake per distinct settings
+  is kept for the session, so a reset is all a test pays.
 - ``infobip_server``: one real waitress server per session (per distinct settings), reset before
   each test that uses it.
 
@@ -71,6 +71,7 @@ def _handle(kind: str, request: pytest.FixtureRequest) -> Handle:
 
 def _use(handle: Handle) -> Iterator[Handle]:
     handle.reset()
+    handle.clock.restart()  # every test starts at its settings' start, not where the last one left it
     handle.activate()
     try:
         yield handle

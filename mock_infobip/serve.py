@@ -82,7 +82,7 @@ def create_server(runtime: Runtime) -> BaseWSGIServer | MultiSocketServer:
     settings = runtime.settings
     app: Any = create_app(runtime)
     if settings.access_log != "off":
-        app = AccessLog(app, settings.access_log)
+        app = AccessLog(app, settings.access_log, runtime.clock.wall_ms)
     server: BaseWSGIServer | MultiSocketServer = waitress.create_server(  # type: ignore[attr-defined]
         app,
         host=settings.host,

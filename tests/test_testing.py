@@ -226,3 +226,33 @@ def test_plugin_fixtures_settings_and_errors(pytester):
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=6, errors=1)
     result.stdout.fnmatch_lines(["*test_error_inside_the_fake_fails_this_test*", "*ZeroDivisionError*"])
+
+
+SAME_START = "2026-11-22T10:00:00Z"
+
+
+@pytest.mark.infobip(clock="manual", start=SAME_START)
+def test_each_test_starts_at_its_start_one(infobip):
+    assert infobip.clock.now().isoformat() == "2026-11-22T10:00:00+00:00"
+    infobip.clock.advance(86400)
+
+
+@pytest.mark.infobip(clock="manual", start=SAME_START)
+def test_each_test_starts_at_its_start_two(infobip):
+    assert infobip.clock.now().isoformat() == "2026-11-22T10:00:00+00:00"  # not a day later
+    infobip.clock.advance(3600)
+
+
+def test_clock_set_freeze_and_run():
+    from mock_infobip import fake
+
+    with fake(clock="manual", start=SAME_START) as infobip:
+        assert infobip.clock.set("2026-11-22T12:00:00Z").isoformat() == "2026-11-22T12:00:00+00:00"
+        with pytest.raises(ValueError, match="before the fake's now"):
+            infobip.clock.set("2026-11-22T11:00:00Z")
+        running = infobip.clock.run(speed=1000)
+        infobip.runtime.clock.wall_sleep(50)  # 50 s of the fake's time: 50 ms of real time
+        assert (infobip.clock.now() - running).total_seconds() >= 40
+        frozen = infobip.clock.freeze()
+        assert infobip.clock.now() == frozen
+        assert infobip.runtime.clock.mode == "manual"
