@@ -13,14 +13,14 @@ from typing import Any
 
 import pytest
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
+from hypothesis.stateful import invariant, rule
 
 from mock_infobip.clients.campaign import send_campaign
 from mock_infobip.clients.events import REPORT
 from mock_infobip.sms.catalog import catalog
 from mock_infobip.testing import NoReportsWarning
-from scenarios.platform import Platform
-from scenarios.strategies import STATUS_CLASSES, clock_steps, numbers, outcome_rules, unreadable_numbers
+from scenarios.platform import PlatformMachine
+from scenarios.strategies import STATUS_CLASSES, numbers, outcome_rules, unreadable_numbers
 
 WIRE = "%Y-%m-%dT%H:%M:%S.%f%z"
 
@@ -29,16 +29,10 @@ def wire(text: str) -> datetime:
     return datetime.strptime(text, WIRE)
 
 
-class Delivery(RuleBasedStateMachine):
+class Delivery(PlatformMachine):
     def __init__(self) -> None:
         super().__init__()
-        self.platform = Platform()
-        self.infobip = self.platform.infobip
-        self.events = self.platform.events
         self.url = self.platform.url + "/dlr"
-
-    def teardown(self) -> None:
-        self.platform.close()
 
     def messages(self) -> dict[str, dict[str, Any]]:
         return {m["messageId"]: m for m in self.infobip.messages()}
@@ -70,18 +64,6 @@ class Delivery(RuleBasedStateMachine):
                 if message["bulkId"] in result.bulk_ids and message["status"] in rejected:
                     assert (message["messageId"], "rejected") in reported
         assert len(result.enqueued) + len(result.failed) == len(to)
-
-    @rule()
-    def receiver_down(self) -> None:
-        self.platform.down = True
-
-    @rule()
-    def receiver_up(self) -> None:
-        self.platform.down = False
-
-    @rule(seconds=clock_steps)
-    def advance(self, seconds: float) -> None:
-        self.infobip.clock.advance(seconds)
 
     @invariant()
     def events_are_the_final_reports_pushed(self) -> None:

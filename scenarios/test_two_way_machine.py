@@ -12,12 +12,11 @@ from datetime import datetime, timedelta
 
 import pytest
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
+from hypothesis.stateful import invariant, rule
 
 from mock_infobip.clients.campaign import ask_for_score, ask_to_confirm
 from mock_infobip.clients.events import INBOUND
-from scenarios.platform import Platform
-from scenarios.strategies import clock_steps
+from scenarios.platform import PlatformMachine
 
 SHOP = "447491163443"
 HANDSETS = ("41793026727", "41793026728", "4915123456789")
@@ -29,20 +28,16 @@ def wire(text: str) -> datetime:
     return datetime.strptime(text, WIRE)
 
 
-class TwoWay(RuleBasedStateMachine):
+class TwoWay(PlatformMachine):
+    fake_settings = {"start": "2026-11-22T10:00:00Z"}
+
     def __init__(self) -> None:
         super().__init__()
-        self.platform = Platform(start="2026-11-22T10:00:00Z")
-        self.infobip = self.platform.infobip
-        self.events = self.platform.events
         self.infobip.number(SHOP, forward_url=f"{self.platform.url}/inbound", keywords=["YES", "STOP"])
         # the model: subscription per number, replayed from the deliveries the fake logged
         self.model: dict[str, tuple[str, str]] = {}  # number -> (state, closes_at)
         self.replayed = 0  # attempts of the delivery log already replayed
         self.answered: set[str] = set()
-
-    def teardown(self) -> None:
-        self.platform.close()
 
     # --- the model --------------------------------------------------------------------------------
 
@@ -104,17 +99,7 @@ class TwoWay(RuleBasedStateMachine):
         self.answered.add(number)
         self.replay()
 
-    @rule()
-    def receiver_down(self) -> None:
-        self.platform.down = True
-
-    @rule()
-    def receiver_up(self) -> None:
-        self.platform.down = False
-
-    @rule(seconds=clock_steps)
-    def advance(self, seconds: float) -> None:
-        self.infobip.clock.advance(seconds)
+    def moved(self) -> None:
         self.replay()
 
     # --- invariants -------------------------------------------------------------------------------
