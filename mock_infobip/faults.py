@@ -5,6 +5,7 @@ for the next N matches, or with a probability drawn from the seeded source."""
 from __future__ import annotations
 
 import fnmatch
+import re
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -13,6 +14,12 @@ from typing import Any
 from mock_infobip.errors import InvalidRequest, NotFound
 from mock_infobip.randomness import Randomness
 from mock_infobip.store import Store
+
+
+def path_pattern(path: str) -> str:
+    """A path of a fault rule or an assertion as a glob: ``{listId}``-style templates match one
+    segment (``/saas/amplitude/1/lists/{listId}/add``), ``*`` and ``?`` as in globs."""
+    return re.sub(r"\{\w+\}", "[!/]*", path)
 
 
 @dataclass(frozen=True)
@@ -32,7 +39,7 @@ class Fault:
     def matches(self, method: str, path: str, api_key: str | None) -> bool:
         return (
             self.method in ("*", method.upper())
-            and fnmatch.fnmatchcase(path, self.path)
+            and fnmatch.fnmatchcase(path, path_pattern(self.path))
             and (self.api_key is None or self.api_key == api_key)
         )
 

@@ -13,9 +13,11 @@ callbacks carried out before the request that caused them returns.
 
 from __future__ import annotations
 
+import fnmatch
 import functools
 import inspect
 import io
+import json as json_module
 import sys
 import threading
 import traceback
@@ -36,6 +38,7 @@ from urllib3.exceptions import ProtocolError
 from mock_infobip.app import create_app
 from mock_infobip.clock import from_ms
 from mock_infobip.errors import InvalidRequest
+from mock_infobip.faults import path_pattern
 from mock_infobip.reports.callbacks import Answer, HttpTransport, Transport
 from mock_infobip.runtime import Runtime
 from mock_infobip.settings import Settings
@@ -293,6 +296,16 @@ def _instant(value: datetime | str) -> int:
     return round(value.timestamp() * 1000)
 
 
+_ANY: Any = object()  # assert_requested without a body to compare
+
+
+def _journal_body(entry: Mapping[str, Any]) -> Any:
+    try:
+        return json_module.loads(str(entry["requestBody"]))
+    except ValueError:
+        return None
+
+
 class NoReportsWarning(UserWarning):
     """An outcome rule for a country without delivery reports: its reports never come."""
 
@@ -453,6 +466,41 @@ class Handle:
 
     def callbacks(self) -> list[dict[str, Any]]:
         return self.runtime.reports.attempts({"limit": "100000"})
+
+    def assert_requested(
+        self, method: str, path: str, *, times: int | None = None, json: Any = _ANY
+    ) -> list[dict[str, Any]]:
+        """Assert that the code under test called ``method path`` (a ``{listId}`` template or a
+        glob), ``times`` times when given (else at least once), with this JSON body when given;
+        returns the matching journal entries, oldest first."""
+        pattern = path_pattern(path)
+        seen = list(reversed(self.runtime.journal.entries()))
+        found = [
+            e
+            for e in seen
+            if e["method"] == method.upper()
+            and fnmatch.fnmatchcase(str(e["path"]), pattern)
+            and (json is _ANY or _journal_body(e) == json)
+        ]
+        if (times is None and not found) or (times is not None and len(found) != times):
+            listed = (
+                "\n".join(f"  {e['method']} {e['path']} -> {e['status']}" for e in seen[-20:]) or "  (none)"
+            )
+            wanted = "at least once" if times is None else f"{times} time(s)"
+            body = "" if json is _ANY else " with that JSON body"
+            raise AssertionError(
+                f"expected {method.upper()} {path} {wanted}{body}, found {len(found)}; "
+                f"requests seen:\n{listed}"
+            )
+        return found
+
+    def unmatched(self) -> list[dict[str, Any]]:
+        """Requests that no operation of the fake matched (answered 404 or 405), oldest first."""
+        return [
+            e
+            for e in reversed(self.runtime.journal.entries())
+            if e["operation"] is None and e["status"] in (404, 405)
+        ]
 
     def requests(self, path: str | None = None, api_key: str | None = None) -> list[dict[str, Any]]:
         """The request journal, newest first."""

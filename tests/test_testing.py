@@ -256,3 +256,45 @@ def test_clock_set_freeze_and_run():
         frozen = infobip.clock.freeze()
         assert infobip.clock.now() == frozen
         assert infobip.runtime.clock.mode == "manual"
+
+
+def test_assert_requested_and_unmatched(infobip):
+    import requests as http
+
+    http.post(infobip.base_url + "/saas/amplitude/1/lists", json={"name": "VIP"}, headers=infobip.headers)
+    http.post(
+        infobip.base_url + "/saas/amplitude/1/lists/1/add",
+        json={"userIds": ["a@b.co"]},
+        headers=infobip.headers,
+    )
+    http.get(infobip.base_url + "/sms/9/nothing", headers=infobip.headers)
+    (create,) = infobip.assert_requested("POST", "/saas/amplitude/1/lists", times=1, json={"name": "VIP"})
+    assert create["status"] == 200
+    infobip.assert_requested("post", "/saas/amplitude/1/lists/{listId}/add", json={"userIds": ["a@b.co"]})
+    with pytest.raises(
+        AssertionError, match=r"expected POST /saas/amplitude/1/lists/\{listId\}/remove at least once"
+    ):
+        infobip.assert_requested("POST", "/saas/amplitude/1/lists/{listId}/remove")
+    with pytest.raises(AssertionError, match="2 time"):
+        infobip.assert_requested("POST", "/saas/amplitude/1/lists", times=2)
+    assert [(e["method"], e["path"], e["status"]) for e in infobip.unmatched()] == [
+        ("GET", "/sms/9/nothing", 404)
+    ]
+
+
+def test_faults_accept_path_templates(infobip):
+    import requests as http
+
+    infobip.fault(path="/saas/amplitude/1/lists/{listId}/add", status=503, times=1)
+    answer = http.post(
+        infobip.base_url + "/saas/amplitude/1/lists/7/add",
+        json={"userIds": ["a@b.co"]},
+        headers=infobip.headers,
+    )
+    assert answer.status_code == 503
+    other = http.post(
+        infobip.base_url + "/saas/amplitude/1/lists/7/remove",
+        json={"userIds": ["a@b.co"]},
+        headers=infobip.headers,
+    )
+    assert other.status_code != 503
