@@ -23,6 +23,7 @@ from mock_infobip.clock import Clock, wire_time
 from mock_infobip.errors import InvalidRequest, NotFound
 from mock_infobip.randomness import Randomness
 from mock_infobip.reports.lifecycle import PULL_DONE, PULL_NONE, PULL_READY
+from mock_infobip.reports.shapes import CURRENCY
 from mock_infobip.settings import Settings
 from mock_infobip.sms.destinations import read_destination
 from mock_infobip.sms.parts import sms_count
@@ -52,7 +53,7 @@ def _keyword(text: str, keywords: Collection[str]) -> tuple[str | None, str]:
 def mo_result(row: sqlite3.Row, pulled: bool = False) -> dict[str, Any]:
     """One inbound message in Infobip's MO shape (no nulls): SMS, or MMS (forwarded with its
     segments; pulled with its text as ``message``)."""
-    price = {"pricePerMessage": round(row["price"], 6), "currency": "EUR"}
+    price = _price(row)
     if row["channel"] == "mms":
         common = {"messageId": row["message_id"], "from": row["sender"], "to": row["receiver"]}
         if pulled:
@@ -83,9 +84,13 @@ def _sms_shape(row: sqlite3.Row) -> dict[str, Any]:
         **({"keyword": row["keyword"]} if row["keyword"] else {}),
         "receivedAt": wire_time(row["received_at"]),
         "smsCount": row["sms_count"],
-        "price": {"pricePerMessage": round(row["price"], 6), "currency": "EUR"},
+        "price": _price(row),
     }
     return result
+
+
+def _price(row: sqlite3.Row) -> dict[str, Any]:
+    return {"pricePerMessage": round(row["price"], 6), "currency": CURRENCY}
 
 
 def store_inbound(

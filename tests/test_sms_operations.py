@@ -129,21 +129,16 @@ def test_a_scheduled_bulk_can_be_read_and_moved(client, runtime, receiver):
     assert client.get("/sms/1/bulks/status", query_string=q, headers=KEY).json["status"] == "FINISHED"
 
 
+def _scheduled(client, bulk_id: str, url: str) -> dict[str, str]:
+    """A bulk of one message to CH at 11:00 (an hour after the fake's start); its bulk query."""
+    message = {"destinations": [{"to": CH}], "text": "x", "notifyUrl": url, "sendAt": "2026-11-22T11:00:00Z"}
+    assert client.post(V2, json={"bulkId": bulk_id, "messages": [message]}, headers=KEY).status_code == 200
+    return {"bulkId": bulk_id}
+
+
 def test_a_paused_bulk_waits_and_a_resumed_one_goes(client, runtime, receiver):
     rule(client, status="DELIVERED_TO_HANDSET", delaySeconds=1)
-    body = {
-        "bulkId": "p",
-        "messages": [
-            {
-                "destinations": [{"to": CH}],
-                "text": "x",
-                "notifyUrl": receiver.url,
-                "sendAt": "2026-11-22T11:00:00Z",
-            }
-        ],
-    }
-    client.post(V2, json=body, headers=KEY)
-    q = {"bulkId": "p"}
+    q = _scheduled(client, "p", receiver.url)
     paused = client.put("/sms/1/bulks/status", query_string=q, json={"status": "PAUSED"}, headers=KEY)
     assert paused.json == {"bulkId": "p", "status": "PAUSED"}
     runtime.advance(3 * 86400)
@@ -155,19 +150,7 @@ def test_a_paused_bulk_waits_and_a_resumed_one_goes(client, runtime, receiver):
 
 
 def test_a_canceled_bulk_sends_nothing_and_reports_cancelled(client, runtime, receiver):
-    body = {
-        "bulkId": "c",
-        "messages": [
-            {
-                "destinations": [{"to": CH}],
-                "text": "x",
-                "notifyUrl": receiver.url,
-                "sendAt": "2026-11-22T11:00:00Z",
-            }
-        ],
-    }
-    client.post(V2, json=body, headers=KEY)
-    q = {"bulkId": "c"}
+    q = _scheduled(client, "c", receiver.url)
     answer = client.put("/sms/1/bulks/status", query_string=q, json={"status": "CANCELED"}, headers=KEY)
     assert answer.json["status"] == "CANCELED"
     (report,) = receiver.results
