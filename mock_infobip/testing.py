@@ -1,11 +1,11 @@
 """The fake inside a test process.
 
 - :func:`fake` serves ``https://api.infobip.com`` (and any base URL given) from the Flask app in this
-  process with no sockets: plain ``requests`` calls to those URLs are routed to the app, calls to
-  other hosts go out as usual. Callbacks to receivers registered with :meth:`Handle.add_receiver`
-  are routed the same way.
-- :func:`server` runs the fake on waitress on a free loopback port in a background thread, for
-  clients that do not use ``requests``.
+  process with no sockets, to ``requests``, httpx, aiohttp, ``urllib.request`` and ``http.client``
+  alike (:mod:`mock_infobip.inprocess` says how each is reached). Calls to other hosts go out as
+  usual; calls to the real Infobip fail the test unless ``allow_real_infobip=True``. Callbacks to
+  receivers registered with :meth:`Handle.add_receiver` are served the same way.
+- :func:`server` runs the fake on waitress on a free loopback port in a background thread.
 
 Both give the same :class:`Handle`. Both default to a manual clock, a throw-away database and
 callbacks carried out before the request that caused them returns.
@@ -16,36 +16,28 @@ from __future__ import annotations
 import fnmatch
 import functools
 import inspect
-import io
 import json as json_module
-import sys
 import threading
 import traceback
 import warnings
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
-from http.client import RemoteDisconnected
+from http.client import HTTPException
 from typing import Any, TypeVar
-from urllib.parse import unquote_to_bytes, urlsplit
-
-import requests
-from requests.adapters import HTTPAdapter
-from requests.structures import CaseInsensitiveDict
-from requests.utils import get_encoding_from_headers
-from urllib3 import HTTPHeaderDict, HTTPResponse
-from urllib3.exceptions import ProtocolError
+from urllib.parse import urlsplit
 
 from mock_infobip.app import create_app
 from mock_infobip.clock import from_ms
 from mock_infobip.errors import InvalidRequest
 from mock_infobip.faults import path_pattern
-from mock_infobip.reports.callbacks import Answer, HttpTransport, Transport
+from mock_infobip.inprocess import ROUTER, RealInfobipBlocked
+from mock_infobip.inprocess.router import Route, origin
+from mock_infobip.inprocess.stdlib import memory_connection
+from mock_infobip.reports.callbacks import Answer, HttpTransport, Transport, describe
 from mock_infobip.runtime import Runtime
 from mock_infobip.settings import Settings
-from mock_infobip.web import DropConnection
 
 INFOBIP_BASE_URL = "https://api.infobip.com"
-IN_PROCESS = "mock_infobip.in_process"
 DEFAULTS: dict[str, Any] = {"db": ":memory:", "clock": "manual", "dispatch": "inline", "seed": 0}
 WsgiApp = Callable[..., Iterable[bytes]]
 F = TypeVar("F", bound=Callable[..., Any])
@@ -55,185 +47,33 @@ class FakeError(AssertionError):
     """An unexpected exception was raised inside the fake while it served a request."""
 
 
-# --- routing requests to apps in this process -----------------------------------------------------
-
-
-class _Router:
-    """Patches ``HTTPAdapter.send`` (and skips the environment's proxy settings, which a request
-    that never leaves the process does not use) while any route is registered; the most recent
-    route wins."""
-
-    def __init__(self) -> None:
-        self._routes: list[tuple[str, WsgiApp]] = []
-        self._lock = threading.Lock()
-        self._originals: tuple[Callable[..., Any], Callable[..., Any]] | None = None
-
-    def add(self, base_url: str, app: WsgiApp) -> tuple[str, WsgiApp]:
-        route = (base_url.rstrip("/"), app)
-        with self._lock:
-            self._routes.insert(0, route)
-            if self._originals is None:
-                self._originals = (HTTPAdapter.send, requests.Session.merge_environment_settings)
-                HTTPAdapter.send = _send  # type: ignore[method-assign, assignment]
-                requests.Session.merge_environment_settings = _merge  # type: ignore[method-assign, assignment]
-        return route
-
-    def remove(self, route: tuple[str, WsgiApp]) -> None:
-        with self._lock:
-            if route in self._routes:
-                self._routes.remove(route)
-            if not self._routes and self._originals is not None:
-                send, merge = self._originals
-                HTTPAdapter.send = send  # type: ignore[method-assign]
-                requests.Session.merge_environment_settings = merge  # type: ignore[method-assign]
-                self._originals = None
-
-    def find(self, url: str) -> WsgiApp | None:
-        with self._lock:
-            for base, app in self._routes:
-                if url == base or (url.startswith(base) and url[len(base)] in "/?#"):
-                    return app
-        return None
-
-    def original_send(self) -> Callable[..., requests.Response]:
-        return self._originals[0] if self._originals else HTTPAdapter.send
-
-    def original_merge(self) -> Callable[..., Any]:
-        return self._originals[1] if self._originals else requests.Session.merge_environment_settings
-
-
-ROUTER = _Router()
-
-
-def _send(adapter: HTTPAdapter, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
-    app = ROUTER.find(request.url or "")
-    if app is None:
-        return ROUTER.original_send()(adapter, request, **kwargs)
-    return _serve(adapter, app, request)
-
-
-def _merge(
-    session: requests.Session, url: str, proxies: Any, stream: Any, verify: Any, cert: Any
-) -> dict[str, Any]:
-    if ROUTER.find(url or "") is None:
-        merged: dict[str, Any] = ROUTER.original_merge()(session, url, proxies, stream, verify, cert)
-        return merged
-    return {
-        "proxies": proxies or {},
-        "stream": session.stream if stream is None else stream,
-        "verify": session.verify if verify is None else verify,
-        "cert": session.cert if cert is None else cert,
-    }
-
-
-def _body(request: requests.PreparedRequest) -> bytes:
-    body = request.body
-    if body is None:
-        return b""
-    if isinstance(body, str):
-        return body.encode("utf-8")
-    if isinstance(body, bytes):
-        return body
-    return b"".join(part if isinstance(part, bytes) else str(part).encode() for part in body)
-
-
-def _environ(request: requests.PreparedRequest, body: bytes) -> dict[str, Any]:
-    """The WSGI environ a server would build for ``request``."""
-    url = urlsplit(request.url or "")
-    secure = url.scheme == "https"
-    environ: dict[str, Any] = {
-        "REQUEST_METHOD": request.method or "GET",
-        "SCRIPT_NAME": "",
-        "PATH_INFO": unquote_to_bytes(url.path or "/").decode("latin-1"),
-        "QUERY_STRING": url.query,
-        "SERVER_NAME": url.hostname or "localhost",
-        "SERVER_PORT": str(url.port or (443 if secure else 80)),
-        "SERVER_PROTOCOL": "HTTP/1.1",
-        "REMOTE_ADDR": "127.0.0.1",
-        "CONTENT_LENGTH": str(len(body)),
-        "wsgi.version": (1, 0),
-        "wsgi.url_scheme": url.scheme or "http",
-        "wsgi.input": io.BytesIO(body),
-        "wsgi.errors": sys.stderr,
-        "wsgi.multithread": True,
-        "wsgi.multiprocess": False,
-        "wsgi.run_once": False,
-        IN_PROCESS: True,  # no socket: no DNS rebinding to guard against
-    }
-    for name, value in request.headers.items():
-        key = name.upper().replace("-", "_")
-        if key == "CONTENT_TYPE":
-            environ[key] = value
-        elif key != "CONTENT_LENGTH":
-            environ["HTTP_" + key] = value
-    environ.setdefault("HTTP_HOST", url.netloc)
-    return environ
+# --- callbacks to receivers in this process --------------------------------------------------------
 
 
 class RoutedTransport:
     """Callbacks to receivers registered in this process (:meth:`Handle.add_receiver`) are served
-    by their WSGI app without a socket; every other URL goes over HTTP."""
+    by their WSGI app over a memory socket (same parsing, same errors); every other URL goes over
+    HTTP."""
 
     def __init__(self, http: Transport | None = None) -> None:
         self._http = http or HttpTransport()
 
     def post(self, url: str, body: bytes, timeout: float, content_type: str = "application/json") -> Answer:
-        app = ROUTER.find(url)
-        if app is None:
+        route = ROUTER.route(*origin(url))
+        if route is None:
             return self._http.post(url, body, timeout, content_type)
-        prepared = requests.Request("POST", url, data=body, headers={"Content-Type": content_type}).prepare()
+        parts = urlsplit(url)
+        connection = memory_connection(route)(parts.hostname or route.host, parts.port, timeout=timeout)
+        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         try:
-            return Answer(_serve(HTTPAdapter(), app, prepared).status_code)
-        except requests.RequestException as exc:
-            return Answer(None, f"{type(exc).__name__}: {exc}"[:500])
-
-
-def _serve(adapter: HTTPAdapter, app: WsgiApp, request: requests.PreparedRequest) -> requests.Response:
-    """Answer ``request`` from ``app`` as a server would, including a dropped or truncated answer."""
-    started: list[Any] = []
-
-    def start_response(
-        status: str, headers: list[tuple[str, str]], exc_info: Any = None
-    ) -> Callable[..., None]:
-        started[:] = [status, headers]
-        return lambda data: None
-
-    try:
-        chunks = app(_environ(request, _body(request)), start_response)
-        try:
-            content = b"".join(chunks)
+            connection.request("POST", target, body=body, headers={"Content-Type": content_type})
+            return Answer(connection.getresponse().status)
+        except TimeoutError:
+            return Answer(None, f"timeout after {timeout:g} s")
+        except (OSError, HTTPException) as exc:
+            return Answer(None, describe(exc))
         finally:
-            close = getattr(chunks, "close", None)
-            if close is not None:
-                close()
-    except DropConnection:
-        reason = RemoteDisconnected("Remote end closed connection without response")
-        raise requests.exceptions.ConnectionError(
-            ProtocolError("Connection aborted.", reason), request=request
-        ) from None
-    status, headers = started
-    code, _, reason_text = status.partition(" ")
-    declared = next((v for k, v in headers if k.lower() == "content-length"), None)
-    if declared is not None and int(declared) != len(content):  # a truncated answer: let urllib3 see it
-        raw = HTTPResponse(
-            body=io.BytesIO(content),
-            headers=HTTPHeaderDict(headers),
-            status=int(code),
-            reason=reason_text,
-            preload_content=False,
-            enforce_content_length=True,
-            request_method=request.method,
-        )
-        return adapter.build_response(request, raw)
-    response = requests.Response()
-    response.status_code, response.reason = int(code), reason_text
-    response.headers = CaseInsensitiveDict(dict(headers))
-    response.encoding = get_encoding_from_headers(response.headers)
-    response.raw = io.BytesIO(content)
-    response._content = content
-    response._content_consumed = True  # type: ignore[attr-defined]
-    response.url, response.request, response.connection = request.url or "", request, adapter
-    return response
+            connection.close()
 
 
 # --- the handle -----------------------------------------------------------------------------------
@@ -314,20 +154,31 @@ class Handle:
     """What a test steers and inspects the fake with, in process or on a server."""
 
     def __init__(
-        self, runtime: Runtime, base_url: str, app: WsgiApp | None = None, base_urls: tuple[str, ...] = ()
+        self,
+        runtime: Runtime,
+        base_url: str,
+        app: WsgiApp | None = None,
+        base_urls: tuple[str, ...] = (),
+        allow_real_infobip: bool = False,
     ) -> None:
         self.runtime = runtime
         self.base_url = base_url
         self.clock = ClockHandle(runtime)
         self._app = app  # in process: the app the base URLs are routed to
         self._base_urls = base_urls
-        self._routes: list[tuple[str, WsgiApp]] = []
-        self._receivers: list[tuple[str, WsgiApp]] = []
+        self._guards = not allow_real_infobip
+        self._routes: list[Route | object] = []
+        self._receivers: list[Route] = []
 
     def activate(self) -> None:
-        """Route the base URLs to the app in this process (in-process fake only)."""
-        if self._app is not None and not self._routes:
+        """Serve the base URLs from the app in this process (in-process fake), and, unless
+        ``allow_real_infobip``, refuse connections to the real Infobip while active."""
+        if self._routes:
+            return
+        if self._app is not None:
             self._routes = [ROUTER.add(url, self._app) for url in self._base_urls]
+        if self._guards:
+            self._routes.append(ROUTER.guard())
 
     def deactivate(self) -> None:
         for route in self._routes:
@@ -415,6 +266,10 @@ class Handle:
         }
         body = {k: v for k, v in fields.items() if v is not None}
         return self.runtime.faults.add(self._checked("admin/admin.schema.json#/$defs/faultRequest", body)).id
+
+    def clear_faults(self) -> int:
+        """Delete every fault rule (requests held by a latency are released); returns how many."""
+        return self.runtime.faults.delete()
 
     def number(
         self,
@@ -534,7 +389,11 @@ class Handle:
         self.runtime.errors.clear()
 
     def check(self) -> None:
-        """Raise :class:`FakeError` if the fake raised an unexpected exception since the last check."""
+        """Raise :class:`FakeError` if the fake raised an unexpected exception since the last check,
+        and :class:`RealInfobipBlocked` if the code under test tried to reach the real Infobip."""
+        blocked, ROUTER.blocked[:] = list(ROUTER.blocked), []
+        if blocked:
+            raise RealInfobipBlocked(blocked[0] + (f" ({len(blocked)} attempts)" if len(blocked) > 1 else ""))
         errors, self.runtime.errors[:] = list(self.runtime.errors), []
         if errors:
             text = "".join(traceback.format_exception(errors[0]))
@@ -572,14 +431,22 @@ def _injecting(func: F, context: Callable[[], Any]) -> F:
 class Fake:
     """Context manager and decorator: the fake in this process, with no sockets."""
 
-    def __init__(self, base_urls: tuple[str, ...] = (INFOBIP_BASE_URL,), **settings: Any) -> None:
+    def __init__(
+        self,
+        base_urls: tuple[str, ...] = (INFOBIP_BASE_URL,),
+        allow_real_infobip: bool = False,
+        **settings: Any,
+    ) -> None:
         self.base_urls = base_urls or (INFOBIP_BASE_URL,)
+        self.allow_real_infobip = allow_real_infobip
         self.settings = _settings(settings)
         self.handle: Handle | None = None
 
     def __enter__(self) -> Handle:
         runtime = Runtime(self.settings, transport=RoutedTransport())
-        self.handle = Handle(runtime, self.base_urls[0].rstrip("/"), create_app(runtime), self.base_urls)
+        app = create_app(runtime)
+        base = self.base_urls[0].rstrip("/")
+        self.handle = Handle(runtime, base, app, self.base_urls, self.allow_real_infobip)
         self.handle.activate()
         return self.handle
 
@@ -589,13 +456,16 @@ class Fake:
         self.handle = None
 
     def __call__(self, func: F) -> F:
-        return _injecting(func, lambda: Fake(self.base_urls, **_overrides(self.settings)))
+        return _injecting(
+            func, lambda: Fake(self.base_urls, self.allow_real_infobip, **_overrides(self.settings))
+        )
 
 
 class Server:
     """Context manager and decorator: the fake on waitress on a free loopback port."""
 
-    def __init__(self, **settings: Any) -> None:
+    def __init__(self, allow_real_infobip: bool = False, **settings: Any) -> None:
+        self.allow_real_infobip = allow_real_infobip
         self.settings = _settings({"host": "127.0.0.1", "port": 0, **settings})
         self.handle: Handle | None = None
         self._thread: threading.Thread | None = None
@@ -609,7 +479,9 @@ class Server:
         self._server = create_server(runtime)
         self._thread = threading.Thread(target=self._server.run, name="mock-infobip-server", daemon=True)
         self._thread.start()
-        self.handle = Handle(runtime, base_url(self.settings.host, self._server.effective_port))
+        url = base_url(self.settings.host, self._server.effective_port)
+        self.handle = Handle(runtime, url, allow_real_infobip=self.allow_real_infobip)
+        self.handle.activate()
         return self.handle
 
     def __exit__(self, *exc: object) -> None:
@@ -624,7 +496,7 @@ class Server:
         self.handle = None
 
     def __call__(self, func: F) -> F:
-        return _injecting(func, lambda: Server(**_overrides(self.settings)))
+        return _injecting(func, lambda: Server(self.allow_real_infobip, **_overrides(self.settings)))
 
 
 def _overrides(settings: Settings) -> dict[str, Any]:

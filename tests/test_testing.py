@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 import requests
-from requests.adapters import HTTPAdapter
+from urllib3.connectionpool import HTTPSConnectionPool
 
 from mock_infobip import fake, server
 from mock_infobip.testing import ROUTER, FakeError
@@ -15,16 +15,16 @@ pytest_plugins = ["pytester"]
 
 
 def test_routing_is_only_while_active_and_other_hosts_go_out_as_usual():
-    original = HTTPAdapter.send
+    original = HTTPSConnectionPool.ConnectionCls
     receiver = Receiver()
     try:
         with fake() as infobip:
-            assert HTTPAdapter.send is not original
+            assert HTTPSConnectionPool.ConnectionCls is not original
             assert requests.post(LISTS, json={"name": "n"}, headers=infobip.headers).status_code == 200
             assert requests.post(receiver.url, json={"results": []}).status_code == 200  # a real socket
             assert receiver.bodies == [{"results": []}]
             assert ROUTER.find("https://api.infobip.com.evil.test/x") is None
-        assert HTTPAdapter.send is original
+        assert HTTPSConnectionPool.ConnectionCls is original
         assert ROUTER.find(LISTS) is None
     finally:
         receiver.close()

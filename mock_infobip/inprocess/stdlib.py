@@ -1,0 +1,153 @@
+"""``http.client``, ``urllib.request`` and urllib3 (so ``requests``) in process.
+
+- ``http.client``: :class:`MemoryHTTPConnection` connects to a :class:`~.wire.MemorySocket`.
+- ``urllib.request``: :class:`InProcessHandler` (for ``build_opener``) and, while a fake is active,
+  every HTTP(S) handler's ``do_open`` — the one method through which urllib's handlers open
+  connections — uses that connection for the fake's origins.
+- urllib3 and ``requests``: the connection classes of urllib3's pools (``ConnectionCls``, urllib3's
+  documented point for custom connections) are swapped for subclasses that connect to a memory
+  socket for the fake's origins. Everything above the connection — urllib3's ``Retry``, timeouts,
+  pooling, ``requests``' adapters and hooks — runs as over a socket.
+"""
+
+from __future__ import annotations
+
+import http.client
+import urllib.request
+from collections.abc import Callable
+from typing import Any
+
+from urllib3 import connection as urllib3_connection
+from urllib3 import connectionpool
+
+from mock_infobip.inprocess.router import ROUTER, Route
+from mock_infobip.inprocess.wire import MemorySocket
+
+
+def _seconds(timeout: object) -> float | None:
+    return float(timeout) if isinstance(timeout, int | float) else None
+
+
+def memory_socket(route: Route, timeout: object) -> MemorySocket:
+    sock = MemorySocket(route.app, route.scheme, route.host, route.port)
+    sock.settimeout(_seconds(timeout))
+    return sock
+
+
+class MemoryHTTPConnection(http.client.HTTPConnection):
+    """An ``http.client`` connection to a fake's origin, with no socket."""
+
+    def __init__(self, host: str, port: int | None = None, *args: Any, route: Route, **kwargs: Any) -> None:
+        kwargs.pop("context", None)
+        super().__init__(host, port, *args, **kwargs)
+        self._route = route
+
+    def connect(self) -> None:
+        self.sock = memory_socket(self._route, self.timeout)
+
+
+class MemoryHTTPSConnection(MemoryHTTPConnection):
+    default_port = 443
+
+
+def memory_connection(route: Route) -> Callable[..., http.client.HTTPConnection]:
+    cls = MemoryHTTPSConnection if route.scheme == "https" else MemoryHTTPConnection
+
+    def make(host: str, port: int | None = None, **kwargs: Any) -> http.client.HTTPConnection:
+        return cls(host, port, route=route, **kwargs)
+
+    return make
+
+
+# --- urllib.request -------------------------------------------------------------------------------
+
+_ORIGINAL_DO_OPEN = urllib.request.AbstractHTTPHandler.do_open
+
+
+def _split_host(host: str, scheme: str) -> tuple[str, int | None]:
+    name, _, port = host.rpartition(":") if host.count(":") == 1 else (host, "", "")
+    return (name, int(port)) if port.isdigit() else (host, None)
+
+
+def _do_open(handler: urllib.request.AbstractHTTPHandler, http_class: Any, req: Any, **kwargs: Any) -> Any:
+    scheme = req.type
+    name, port = _split_host(getattr(req, "_tunnel_host", None) or req.host, scheme)
+    route = ROUTER.route(scheme, name, port)
+    if route is not None:
+        return _ORIGINAL_DO_OPEN(handler, memory_connection(route), req)
+    ROUTER.check_leak(name, port)
+    return _ORIGINAL_DO_OPEN(handler, http_class, req, **kwargs)
+
+
+class InProcessHandler(urllib.request.HTTPSHandler, urllib.request.HTTPHandler):
+    """For ``urllib.request.build_opener(InProcessHandler())``: the fake's origins in process."""
+
+    def http_open(self, req: Any) -> Any:
+        return _do_open(self, http.client.HTTPConnection, req)
+
+    def https_open(self, req: Any) -> Any:
+        return _do_open(self, http.client.HTTPSConnection, req)
+
+
+# --- urllib3 (requests) ---------------------------------------------------------------------------
+
+
+class _Routed:
+    """Mixed into urllib3's connection classes: the fake's origins get a memory socket."""
+
+    scheme = "http"
+    host: str
+    port: int
+    timeout: Any
+    sock: Any
+    _tunnel_host: str | None
+    _tunnel_port: int | None
+
+    def _route(self) -> Route | None:
+        return ROUTER.route(self.scheme, self._tunnel_host or self.host, self._tunnel_port or self.port)
+
+    def connect(self) -> None:
+        route = self._route()
+        if route is None:
+            ROUTER.check_leak(self._tunnel_host or self.host, self._tunnel_port or self.port)
+            super().connect()  # type: ignore[misc]
+            return
+        self.sock = memory_socket(route, self.timeout)
+        state: Any = self
+        state.is_verified = True  # nothing to verify: the answer never left the process
+        state.proxy_is_verified = None
+        state._has_connected_to_proxy = False
+
+    @property
+    def is_connected(self) -> bool:
+        if isinstance(self.sock, MemorySocket):
+            return not self.sock.closed
+        return bool(super().is_connected)  # type: ignore[misc]
+
+
+class RoutedHTTPConnection(_Routed, urllib3_connection.HTTPConnection):
+    scheme = "http"
+
+
+class RoutedHTTPSConnection(_Routed, urllib3_connection.HTTPSConnection):
+    scheme = "https"
+
+
+_POOLS: Any = (connectionpool.HTTPConnectionPool, connectionpool.HTTPSConnectionPool)
+_ORIGINAL_CLASSES = tuple(pool.ConnectionCls for pool in _POOLS)
+_HANDLER: Any = urllib.request.AbstractHTTPHandler
+
+
+def install() -> None:
+    for pool, routed in zip(_POOLS, (RoutedHTTPConnection, RoutedHTTPSConnection), strict=True):
+        pool.ConnectionCls = routed
+    _HANDLER.do_open = _do_open
+
+
+def uninstall() -> None:
+    for pool, original in zip(_POOLS, _ORIGINAL_CLASSES, strict=True):
+        pool.ConnectionCls = original
+    _HANDLER.do_open = _ORIGINAL_DO_OPEN
+
+
+__all__ = ["InProcessHandler", "MemoryHTTPConnection", "install", "memory_connection", "uninstall"]

@@ -1,0 +1,220 @@
+"""HTTP/1.1 in memory: the bytes a client sends are parsed into a WSGI call of the fake, and the
+fake's answer goes back as the bytes a server would send. Every client then parses a real HTTP
+answer with its own parser, so a dropped connection, a truncated body or a slow answer raise that
+client's own errors — the same ones it raises over a socket.
+
+:class:`MemorySocket` is what ``http.client`` based clients (``requests``/urllib3,
+``urllib.request``, the callback transport) get instead of a socket; the httpx and aiohttp adapters
+feed the same bytes to their own stream objects.
+"""
+
+from __future__ import annotations
+
+import io
+import socket
+import sys
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import unquote_to_bytes, urlsplit
+
+from mock_infobip.web import IN_PROCESS, DropConnection
+
+WsgiApp = Callable[..., Iterable[bytes]]
+
+NO_BODY_STATUSES = {204, 304}
+
+
+@dataclass(frozen=True)
+class Request:
+    method: str
+    target: str
+    headers: list[tuple[str, str]]
+    body: bytes
+
+
+@dataclass(frozen=True)
+class Reply:
+    data: bytes  # the bytes on the wire (empty: the connection was dropped)
+    close: bool  # the server closes the connection after them
+
+
+def split_request(buffer: bytes) -> tuple[Request, int] | None:
+    """The first complete request in ``buffer`` and the bytes it took, or None while incomplete."""
+    end = buffer.find(b"\r\n\r\n")
+    if end < 0:
+        return None
+    lines = buffer[:end].decode("latin-1").split("\r\n")
+    method, target = [*lines[0].split(" ", 2), "", ""][:2]
+    headers = [(k.strip(), v.strip()) for k, _, v in (line.partition(":") for line in lines[1:] if line)]
+    found = {k.lower(): v for k, v in headers}
+    start = end + 4
+    if "chunked" in found.get("transfer-encoding", "").lower():
+        decoded = _dechunk(buffer, start)
+        if decoded is None:
+            return None
+        body, consumed = decoded
+        headers = [(k, v) for k, v in headers if k.lower() != "transfer-encoding"]
+        headers.append(("Content-Length", str(len(body))))
+        return Request(method, target, headers, body), consumed
+    length = int(found.get("content-length", "0") or 0)
+    if len(buffer) < start + length:
+        return None
+    return Request(method, target, headers, buffer[start : start + length]), start + length
+
+
+def _dechunk(buffer: bytes, at: int) -> tuple[bytes, int] | None:
+    parts: list[bytes] = []
+    while True:
+        line_end = buffer.find(b"\r\n", at)
+        if line_end < 0:
+            return None
+        size = int(buffer[at:line_end].split(b";")[0] or b"0", 16)
+        at = line_end + 2
+        if size == 0:
+            trailer_end = buffer.find(b"\r\n", at)
+            return (b"".join(parts), trailer_end + 2) if trailer_end >= 0 else None
+        if len(buffer) < at + size + 2:
+            return None
+        parts.append(buffer[at : at + size])
+        at += size + 2
+
+
+def environ(request: Request, scheme: str, host: str, port: int) -> dict[str, Any]:
+    """The WSGI environ a server on ``scheme://host:port`` would build for ``request``."""
+    url = urlsplit(request.target)
+    env: dict[str, Any] = {
+        "REQUEST_METHOD": request.method,
+        "SCRIPT_NAME": "",
+        "PATH_INFO": unquote_to_bytes(url.path or "/").decode("latin-1"),
+        "QUERY_STRING": url.query,
+        "SERVER_NAME": host,
+        "SERVER_PORT": str(port),
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "127.0.0.1",
+        "CONTENT_LENGTH": str(len(request.body)),
+        "wsgi.version": (1, 0),
+        "wsgi.url_scheme": scheme,
+        "wsgi.input": io.BytesIO(request.body),
+        "wsgi.errors": sys.stderr,
+        "wsgi.multithread": True,
+        "wsgi.multiprocess": False,
+        "wsgi.run_once": False,
+        IN_PROCESS: True,
+    }
+    for name, value in request.headers:
+        key = name.upper().replace("-", "_")
+        if key == "CONTENT_TYPE":
+            env[key] = value
+        elif key != "CONTENT_LENGTH":
+            env["HTTP_" + key] = f"{env['HTTP_' + key]},{value}" if "HTTP_" + key in env else value
+    env.setdefault("HTTP_HOST", host if port in (80, 443) else f"{host}:{port}")
+    return env
+
+
+def respond(app: WsgiApp, request: Request, scheme: str, host: str, port: int) -> Reply:
+    """Call ``app`` as a server would and give back the bytes it would send."""
+    started: list[Any] = []
+
+    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+        started[:] = [status, headers]
+        return lambda data: None
+
+    try:
+        chunks = app(environ(request, scheme, host, port), start_response)
+        try:
+            content = b"".join(chunks)
+        finally:
+            close = getattr(chunks, "close", None)
+            if close is not None:
+                close()
+    except DropConnection:
+        return Reply(b"", close=True)
+    status, headers = started
+    code = int(status.split(" ", 1)[0])
+    if request.method == "HEAD" or code in NO_BODY_STATUSES:
+        content = b""
+    declared = next((v for k, v in headers if k.lower() == "content-length"), None)
+    if declared is None and request.method != "HEAD" and code not in NO_BODY_STATUSES:
+        headers = [*headers, ("Content-Length", str(len(content)))]
+    truncated = declared is not None and request.method != "HEAD" and int(declared) > len(content)
+    wanted_close = any(k.lower() == "connection" and v.lower() == "close" for k, v in request.headers)
+    head = f"HTTP/1.1 {status}\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers) + "\r\n"
+    return Reply(head.encode("latin-1") + content, close=truncated or wanted_close)
+
+
+def respond_within(
+    app: WsgiApp, request: Request, scheme: str, host: str, port: int, timeout: float | None
+) -> Reply:
+    """:func:`respond`, but a client that stops waiting after ``timeout`` seconds gets
+    ``socket.timeout`` while the fake carries on with the request, as a server would."""
+    if timeout is None:
+        return respond(app, request, scheme, host, port)
+    done: list[Reply | BaseException] = []
+
+    def run() -> None:
+        try:
+            done.append(respond(app, request, scheme, host, port))
+        except BaseException as exc:  # handed to the waiting client
+            done.append(exc)
+
+    worker = threading.Thread(target=run, name="mock-infobip-in-process", daemon=True)
+    worker.start()
+    worker.join(timeout)
+    if not done:
+        raise TimeoutError("timed out")
+    if isinstance(done[0], BaseException):
+        raise done[0]
+    return done[0]
+
+
+class MemorySocket:
+    """Enough of a socket for ``http.client``: what is sent is a request for the fake; ``makefile``
+    hands back the fake's answer. Keep-alive works; after a dropped or truncated answer the socket
+    is closed, as the server's would be."""
+
+    def __init__(self, app: WsgiApp, scheme: str, host: str, port: int) -> None:
+        self._app, self._origin = app, (scheme, host, port)
+        self._sent = b""
+        self._timeout: float | None = None
+        self.closed = False
+
+    def settimeout(self, timeout: float | None) -> None:
+        self._timeout = timeout
+
+    def gettimeout(self) -> float | None:
+        return self._timeout
+
+    def setsockopt(self, *args: Any) -> None:
+        return None
+
+    def sendall(self, data: bytes | bytearray | memoryview) -> None:
+        if self.closed:
+            raise BrokenPipeError(32, "Broken pipe")
+        self._sent += bytes(data)
+
+    def send(self, data: bytes | bytearray | memoryview) -> int:
+        self.sendall(data)
+        return len(data)
+
+    def makefile(self, mode: str = "rb", *args: Any, **kwargs: Any) -> io.BytesIO:
+        if self.closed:
+            return io.BytesIO(b"")
+        found = split_request(self._sent)
+        if found is None:
+            return io.BytesIO(b"")
+        request, used = found
+        self._sent = self._sent[used:]
+        reply = respond_within(self._app, request, *self._origin, self._timeout)
+        self.closed = reply.close
+        return io.BytesIO(reply.data)
+
+    def shutdown(self, how: int = socket.SHUT_RDWR) -> None:
+        self.closed = True
+
+    def close(self) -> None:
+        self.closed = True
+
+    def fileno(self) -> int:
+        return -1

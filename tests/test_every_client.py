@@ -1,0 +1,191 @@
+"""Every common Python HTTP client against the fake, in process (``infobip``) and over loopback
+(``infobip_server``): the same answers, the same retries, the same errors for the same faults.
+In process, no socket is opened."""
+
+from __future__ import annotations
+
+import asyncio
+import http.client
+import json
+import socket
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from typing import Any
+
+import aiohttp
+import httpx
+import pytest
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+from mock_infobip.testing import Handle
+
+LISTS = "/saas/amplitude/1/lists"
+Call = Callable[[str, dict[str, str], dict[str, Any], float | None], tuple[int, Any]]
+
+
+def base(handle: Handle) -> str:
+    return handle.base_url  # https://api.infobip.com in process, http://127.0.0.1:port on a server
+
+
+# --- one create-list call per client: (status, parsed body) ---------------------------------------
+
+
+def with_requests(url: str, headers: dict[str, str], body: dict[str, Any], timeout: float | None) -> Any:
+    session = requests.Session()
+    retry = Retry(total=3, status_forcelist=[503], allowed_methods=None, backoff_factor=0)
+    session.mount("http://", HTTPAdapter(max_retries=retry))
+    session.mount("https://", HTTPAdapter(max_retries=retry))
+    response = session.post(url, json=body, headers=headers, timeout=timeout)
+    return response.status_code, response.json()
+
+
+def with_httpx(url: str, headers: dict[str, str], body: dict[str, Any], timeout: float | None) -> Any:
+    with httpx.Client(timeout=timeout) as client:
+        response = client.post(url, json=body, headers=headers)
+        return response.status_code, response.json()
+
+
+def with_httpx_async(url: str, headers: dict[str, str], body: dict[str, Any], timeout: float | None) -> Any:
+    async def call() -> Any:
+        async with httpx.AsyncClient(timeout=timeout) as client:
+            response = await client.post(url, json=body, headers=headers)
+            return response.status_code, response.json()
+
+    return asyncio.run(call())
+
+
+def with_aiohttp(url: str, headers: dict[str, str], body: dict[str, Any], timeout: float | None) -> Any:
+    async def call() -> Any:
+        limits = aiohttp.ClientTimeout(total=timeout)
+        async with (
+            aiohttp.ClientSession(timeout=limits) as session,
+            session.post(url, json=body, headers=headers) as response,
+        ):
+            return response.status, await response.json()
+
+    return asyncio.run(call())
+
+
+def with_urllib(url: str, headers: dict[str, str], body: dict[str, Any], timeout: float | None) -> Any:
+    data = json.dumps(body).encode()
+    request = urllib.request.Request(url, data=data, headers={**headers, "Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())
+
+
+CLIENTS: dict[str, Call] = {
+    "requests": with_requests,
+    "httpx": with_httpx,
+    "httpx-async": with_httpx_async,
+    "aiohttp": with_aiohttp,
+    "urllib": with_urllib,
+}
+
+# What each client raises, by its own nature, for a dropped connection and a truncated body.
+DROPPED = {
+    "requests": requests.ConnectionError,
+    "httpx": httpx.RemoteProtocolError,
+    "httpx-async": httpx.RemoteProtocolError,
+    "aiohttp": aiohttp.ServerDisconnectedError,
+    "urllib": http.client.RemoteDisconnected,
+}
+TRUNCATED = {
+    "requests": requests.exceptions.ChunkedEncodingError,
+    "httpx": httpx.RemoteProtocolError,
+    "httpx-async": httpx.RemoteProtocolError,
+    "aiohttp": aiohttp.ClientPayloadError,
+    "urllib": http.client.IncompleteRead,
+}
+TIMED_OUT = {
+    "requests": requests.ConnectionError,  # its adapter retried the read timeouts: max retries exceeded
+    "httpx": httpx.ReadTimeout,
+    "httpx-async": httpx.ReadTimeout,
+    "aiohttp": asyncio.TimeoutError,
+    "urllib": TimeoutError,
+}
+
+
+@pytest.fixture(params=["infobip", "infobip_server"])
+def fake_of(request: pytest.FixtureRequest) -> Handle:
+    handle: Handle = request.getfixturevalue(request.param)
+    return handle
+
+
+@pytest.mark.infobip(rate_limit_create=0)
+@pytest.mark.parametrize("client", CLIENTS)
+def test_answers_and_errors_are_the_same(fake_of: Handle, client: str) -> None:
+    call, url, headers = CLIENTS[client], base(fake_of) + LISTS, fake_of.headers
+    status, body = call(url, headers, {"name": f"cohort via {client}"}, 10)
+    assert status == 200 and isinstance(body["listId"], int)
+    assert [entry["name"] for entry in fake_of.lists()] == [f"cohort via {client}"]
+
+    status, body = call(url, {"Authorization": "App nope"}, {"name": "x"}, 10)
+    assert status == 401 and body["requestError"]["serviceException"]["messageId"] == "UNAUTHORIZED"
+
+    fake_of.fault(path=LISTS, drop=True, times=4)  # requests' adapter retries a dropped POST 3 times
+    with pytest.raises(DROPPED[client]):
+        call(url, headers, {"name": "dropped"}, 10)
+    fake_of.clear_faults()
+
+    fake_of.fault(path=LISTS, truncate=True, times=1)
+    with pytest.raises(TRUNCATED[client]):
+        call(url, headers, {"name": "truncated"}, 10)
+    # the server carried both out before the connection broke, as over a network
+    assert sorted(entry["name"] for entry in fake_of.lists())[-1] == "truncated"
+
+
+@pytest.mark.infobip(rate_limit_create=0)
+def test_requests_retries_a_503_through_its_adapter(fake_of: Handle) -> None:
+    fake_of.fault(path=LISTS, status=503, times=2)
+    status, body = with_requests(base(fake_of) + LISTS, fake_of.headers, {"name": "third time"}, 10)
+    assert status == 200 and isinstance(body["listId"], int)
+    assert [entry["status"] for entry in fake_of.requests(path=LISTS)] == [200, 503, 503]
+
+
+@pytest.mark.infobip(rate_limit_create=0)
+@pytest.mark.parametrize("client", CLIENTS)
+def test_latency_past_the_clients_timeout_is_its_timeout(fake_of: Handle, client: str) -> None:
+    fake_of.fault(path=LISTS, latency_ms=5000, times=4)
+    with pytest.raises(TIMED_OUT[client]):
+        CLIENTS[client](base(fake_of) + LISTS, fake_of.headers, {"name": "late"}, 0.2)
+    fake_of.clear_faults()  # releases the held requests: the server carries on with them, as one does
+    attempts = 4 if client == "requests" else 1  # its adapter retried the read timeouts
+    deadline = time.monotonic() + 10
+    while len(fake_of.requests(path=LISTS)) < attempts and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert [entry["status"] for entry in fake_of.requests(path=LISTS)] == [200] * attempts
+    assert [entry["name"] for entry in fake_of.lists()] == ["late"]  # one list of that name
+
+
+@pytest.mark.infobip(rate_limit_create=0)
+def test_in_process_opens_no_socket(infobip: Handle, monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError(f"a socket was used: {args!r}")
+
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
+    for name, call in CLIENTS.items():
+        status, _ = call(base(infobip) + LISTS, infobip.headers, {"name": name}, 10)
+        assert status == 200
+    assert len(infobip.lists()) == len(CLIENTS)
+
+
+@pytest.mark.parametrize("client", CLIENTS)
+def test_the_real_infobip_is_never_reached(infobip_server: Handle, client: str) -> None:
+    """With the server fixture nothing is routed in process: a call to api.infobip.com is refused
+    before any connection, with a message saying what to do, and the test would fail."""
+    from mock_infobip.inprocess import ROUTER, RealInfobipBlocked
+
+    with pytest.raises(RealInfobipBlocked, match="allow_real_infobip"):
+        CLIENTS[client]("https://eu.api.infobip.com" + LISTS, infobip_server.headers, {"name": "x"}, 5)
+    assert ROUTER.blocked  # what makes the fixture fail the test even if the error was swallowed
+    ROUTER.blocked.clear()
