@@ -41,7 +41,13 @@ SERVE_FLAGS = [
         "TOKEN",
         "Token the admin API and dashboard actions need (needed off loopback).",
     ),
-    ("--threads", "threads", "INTEGER", "Waitress worker threads of the Infobip API (default 4)."),
+    (
+        "--workers",
+        "workers",
+        "INTEGER",
+        "Processes serving the port (default 0: one a core; 1 with --db :memory:).",
+    ),
+    ("--threads", "threads", "INTEGER", "Waitress worker threads of the Infobip API a worker (default 4)."),
     ("--access-log", "access_log", "off|combined|json", "A line per request on stderr (default off)."),
 ]
 

@@ -40,6 +40,16 @@ class SystemWall:
 LAST_INSTANT_MS = 253_402_300_799_999
 
 
+def elapsed() -> float:
+    """Seconds of a monotonic clock, for supervising processes and timeouts (never the fake's time)."""
+    return time.monotonic()
+
+
+def pause(seconds: float) -> None:
+    """Sleep for real (process supervision; the fake's waits go through :class:`Clock`)."""
+    time.sleep(seconds)
+
+
 def to_ms(moment: datetime) -> int:
     return round(moment.timestamp() * 1000)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import signal
+import socket
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -78,15 +79,19 @@ class LaneDispatcher(ThreadedTaskDispatcher):
         return done
 
 
-def create_server(runtime: Runtime) -> BaseWSGIServer | MultiSocketServer:
+def create_server(runtime: Runtime, sock: socket.socket | None = None) -> BaseWSGIServer | MultiSocketServer:
+    """The waitress server of ``runtime``: on ``settings.host``/``port``, or on ``sock`` (a
+    listening socket of one of several workers)."""
     settings = runtime.settings
     app: Any = create_app(runtime)
     if settings.access_log != "off":
         app = AccessLog(app, settings.access_log, runtime.clock.wall_ms)
+    where: dict[str, Any] = (
+        {"sockets": [sock]} if sock is not None else {"host": settings.host, "port": settings.port}
+    )
     server: BaseWSGIServer | MultiSocketServer = waitress.create_server(  # type: ignore[attr-defined]
         app,
-        host=settings.host,
-        port=settings.port,
+        **where,
         threads=settings.threads,
         connection_limit=settings.connection_limit,
         channel_timeout=settings.channel_timeout,
@@ -117,7 +122,7 @@ def base_url(host: str, port: int) -> str:
     return f"http://{shown}:{port}"
 
 
-def banner(runtime: Runtime, url: str) -> str:
+def banner(runtime: Runtime, url: str, workers: int = 1) -> str:
     """What ``serve`` prints when it listens (the first two lines are read by scripts and tests)."""
     clock = runtime.clock
     now = wire_time(clock.now_ms())
@@ -129,6 +134,7 @@ def banner(runtime: Runtime, url: str) -> str:
         f"API key: {runtime.api_key}",
         f"clock: {clock.mode}, {moving}, now {now}",
         f"database: {runtime.settings.db}",
+        *([f"workers: {workers} processes on one port, one runs the scheduler"] if workers > 1 else []),
         f"dashboard: {url}/   admin API: {url}/__admin   OpenAPI: {url}/openapi.json",
         "try:",
         f"  curl -s -X POST -H 'Authorization: App {runtime.api_key}' -H 'Content-Type: application/json' \\",
@@ -164,9 +170,15 @@ def run_until_stopped(server: BaseWSGIServer | MultiSocketServer) -> None:
 
 def run(settings: Settings, out: TextIO = sys.stdout) -> None:
     """Serve until Ctrl-C or SIGTERM; everything acknowledged is in the store by then."""
+    from mock_infobip.workers import run_workers, worker_count
+
     check_exposure(settings)
     with stop_signals():
-        _serve(settings, out)
+        count = worker_count(settings)
+        if count > 1:
+            run_workers(settings, count, out)
+        else:
+            _serve(settings, out)
     print("mock-infobip stopped", file=out, flush=True)
 
 

@@ -35,6 +35,8 @@ class Settings:
     # Serving
     host: str = "127.0.0.1"
     port: int = 8080
+    # processes serving the port (0: one a core); an in-memory database is always served by one
+    workers: int = 0
     threads: int = 4
     # waitress: worker threads of the admin API, health and dashboard (a lane apart from the
     # Infobip API's), open connections at most, seconds an idle or dripping connection is kept,
@@ -279,6 +281,7 @@ def _optional_int(value: Any) -> int | None:
 PARSERS: dict[str, Callable[[Any], Any]] = {
     "host": _parse_str,
     "port": _port,
+    "workers": _at_least(_parse_int, 0),
     "threads": _at_least(_parse_int, 1),
     "access_log": _choice(("off", "combined", "json")),
     "control_threads": _at_least(_parse_int, 1),

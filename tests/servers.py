@@ -52,13 +52,13 @@ def serve(*args: str, env: dict[str, str] | None = None, ignore_sigint: bool = F
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
-        env={**os.environ, **(env or {})},
+        env={**os.environ, "MOCK_INFOBIP_WORKERS": "1", **(env or {})},  # one process unless asked
         preexec_fn=(lambda: signal.signal(signal.SIGINT, signal.SIG_IGN)) if ignore_sigint else None,
     )
     assert process.stdout is not None
     lines: list[str] = []
     base_url = api_key = ""
-    while not api_key:
+    while not lines or "/saas/amplitude/1/lists" not in lines[-1]:  # the banner's last line
         line = process.stdout.readline()
         if not line:
             raise AssertionError("serve exited early: " + "".join(lines) + process.stdout.read())

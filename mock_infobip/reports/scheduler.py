@@ -348,7 +348,9 @@ def _chunks(rows: list[sqlite3.Row], size: int) -> Iterator[list[sqlite3.Row]]:
 
 class Worker:
     """Runs the scheduler in the background: on a running clock it polls, on a manual clock it
-    only carries out work that is due now when kicked (an immediate rejection report, say)."""
+    only carries out work that is due now when kicked (an immediate rejection report, say). With
+    ``always_poll`` (the scheduler of several ``serve`` workers, whose kicks it does not hear) it
+    polls on a manual clock too."""
 
     def __init__(self, scheduler: Scheduler, clock: Clock, poll_seconds: float = 0.2) -> None:
         self._scheduler = scheduler
@@ -357,6 +359,7 @@ class Worker:
         self._wake = threading.Event()
         self._stopping = False
         self._thread: threading.Thread | None = None
+        self.always_poll = False
 
     @property
     def running(self) -> bool:
@@ -378,7 +381,8 @@ class Worker:
 
     def _loop(self) -> None:
         while not self._stopping:
-            self._wake.wait(None if self._clock.mode == "manual" else self._poll)
+            manual = self._clock.mode == "manual" and not self.always_poll
+            self._wake.wait(None if manual else self._poll)
             self._wake.clear()
             if self._stopping:
                 break

@@ -1,0 +1,382 @@
+"""The comparison: mock-infobip against a bare Flask app and against other mock servers, over HTTP.
+
+    .venv/bin/python benchmarks/bench_http.py [--duration 10] [--rounds 3] [--install] [--rss-requests 200000]
+
+One load generator (wrk, from Debian; installed with apt when missing) drives, on the same request,
+taking turns, ``--rounds`` rounds, medians:
+
+- ``serve --workers 1`` and ``serve --workers N`` (N = cores), rate limits off, a database file;
+- a bare Flask app on the same waitress (``bare_app.py``: constant JSON, same threads);
+- WireMock (npm ``wiremock``: its bundled jar, Java) with a stub for the request, defaults;
+- Prism (npm ``@stoplight/prism-cli``) mocking the fake's own OpenAPI document.
+
+WireMock and Prism run when present in ``benchmarks/.tools`` (``--install`` puts them there with
+npm). Requests: create list (``wrk -t2 -c16``); add 1,000 ids, send 100 SMS and pull reports at one
+client (``-t1 -c1``, p50 latency). Then: start to first 200 (1 worker), RSS a worker after
+``--rss-requests`` create-lists, in-process ``fake()`` create-lists/s. Prints the figures and the
+ratios with their targets (issue #14).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import requests
+from common import HERE, Server, start, start_bare
+
+TOOLS = HERE / ".tools"
+LISTS = "/saas/amplitude/1/lists"
+IDS = [f"user{i}@example.com" for i in range(1000)]
+SMS = {
+    "messages": [
+        {"from": "Shop", "text": "Hi", "destinations": [{"to": f"4179302{i:04d}"} for i in range(100)]}
+    ]
+}
+
+
+def ensure_wrk() -> str:
+    found = shutil.which("wrk")
+    if found is None:
+        subprocess.run(["apt-get", "install", "-y", "-q", "wrk"], check=True, capture_output=True)
+        found = shutil.which("wrk")
+    assert found, "wrk is needed (apt-get install wrk)"
+    return found
+
+
+def install_tools() -> None:
+    TOOLS.mkdir(exist_ok=True)
+    subprocess.run(
+        [
+            "npm",
+            "install",
+            "--silent",
+            "--no-audit",
+            "--no-fund",
+            "--prefix",
+            str(TOOLS),
+            "wiremock",
+            "@stoplight/prism-cli",
+        ],
+        check=True,
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for(url: str, seconds: float = 60, **kwargs: object) -> float:
+    started = time.monotonic()
+    while time.monotonic() - started < seconds:
+        try:
+            if requests.request(url=url, timeout=1, **kwargs).status_code < 500:  # type: ignore[arg-type]
+                return time.monotonic() - started
+        except requests.RequestException:
+            pass
+        time.sleep(0.01)
+    raise RuntimeError(f"{url} did not answer")
+
+
+def start_serve(db: str, workers: int) -> Server:
+    env = {
+        "MOCK_INFOBIP_RATE_LIMIT_CREATE": "0",
+        "MOCK_INFOBIP_RATE_LIMIT_ADD": "0",
+        "MOCK_INFOBIP_RATE_LIMIT_REMOVE": "0",
+        "MOCK_INFOBIP_LOGS_PER_MINUTE": "100000000",
+        "MOCK_INFOBIP_WORKERS": str(workers),
+    }
+    script = Path(sys.executable).parent / "mock-infobip"
+    return start([str(script), "serve", "--port", "0", "--db", db, "--api-key", "bench"], env)
+
+
+def start_wiremock() -> Server | None:
+    jar = next(TOOLS.glob("node_modules/wiremock/**/wiremock*standalone*.jar"), None)
+    if jar is None or shutil.which("java") is None:
+        return None
+    port = free_port()
+    process = subprocess.Popen(
+        ["java", "-jar", str(jar), "--port", str(port), "--disable-banner"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    wait_for(url + "/__admin/mappings", method="GET")
+    stub = {
+        "request": {"method": "POST", "urlPath": LISTS},
+        "response": {
+            "status": 200,
+            "jsonBody": {"listId": 1},
+            "headers": {"Content-Type": "application/json"},
+        },
+    }
+    requests.post(url + "/__admin/mappings", json=stub, timeout=10).raise_for_status()
+    return Server(process, url, "bench")  # type: ignore[arg-type]
+
+
+def start_prism(spec: Path) -> Server | None:
+    prism = TOOLS / "node_modules/.bin/prism"
+    if not prism.exists():
+        return None
+    port = free_port()
+    process = subprocess.Popen(
+        [str(prism), "mock", "-p", str(port), "-h", "127.0.0.1", str(spec)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    wait_for(url + LISTS, method="POST", json={"name": "x"}, headers={"Authorization": "App bench"})
+    return Server(process, url, "bench")  # type: ignore[arg-type]
+
+
+@dataclass
+class Load:
+    method: str
+    path: str
+    body: object
+    threads: int
+    connections: int
+
+
+LOADS = {
+    "create list": Load("POST", LISTS, {"name": "bench"}, 2, 16),
+    "add 1,000 ids": Load("POST", LISTS + "/{list}/add", {"userIds": IDS}, 1, 1),
+    "send 100 SMS": Load("POST", "/sms/2/text/advanced", SMS, 1, 1),
+    "pull reports": Load("GET", "/sms/1/reports?limit=1000", None, 1, 1),
+}
+
+
+@dataclass
+class Result:
+    rps: float
+    p50_ms: float
+
+
+def wrk(binary: str, url: str, key: str, load: Load, seconds: float, workdir: Path) -> Result:
+    script = workdir / "load.lua"
+    body = "nil" if load.body is None else json.dumps(json.dumps(load.body))
+    script.write_text(
+        f'wrk.method = "{load.method}"\n'
+        f"wrk.body = {body}\n"
+        'wrk.headers["Content-Type"] = "application/json"\n'
+        f'wrk.headers["Authorization"] = "App {key}"\n'
+        "done = function(summary, latency, requests)\n"
+        '  io.write(string.format("RESULT %d %d %d\\n", summary.requests, summary.duration, '
+        "latency:percentile(50)))\n"
+        "  local bad = summary.errors.status + summary.errors.connect + summary.errors.read\n"
+        '  io.write(string.format("ERRORS %d\\n", bad))\n'
+        "end\n"
+    )
+    duration = f"-d{max(1, round(seconds))}s"
+    out = subprocess.run(
+        [binary, f"-t{load.threads}", f"-c{load.connections}", duration, "-s", str(script), url],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    found = re.search(r"RESULT (\d+) (\d+) (\d+)", out)
+    errors = re.search(r"ERRORS (\d+)", out)
+    assert found and errors, out
+    if int(errors.group(1)):
+        raise RuntimeError(f"{url}: {errors.group(1)} non-2xx or failed requests\n{out}")
+    count, micros, p50 = (int(x) for x in found.groups())
+    return Result(count / (micros / 1e6), p50 / 1000)
+
+
+@dataclass
+class Target:
+    name: str
+    server: Server
+    loads: tuple[str, ...]
+    results: dict[str, list[Result]] = field(default_factory=dict)
+
+
+def prepared_url(target: Target, load_name: str) -> str:
+    load = LOADS[load_name]
+    path = load.path
+    if "{list}" in path:
+        answer = requests.post(
+            target.server.base_url + LISTS,
+            json={"name": "bench list"},
+            headers={"Authorization": f"App {target.server.api_key}"},
+            timeout=10,
+        )
+        path = path.replace("{list}", str(answer.json()["listId"]))
+    return target.server.base_url + path
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of ``pid`` and its children (the workers), largest one, in MB."""
+    pids = [
+        pid,
+        *(
+            int(p)
+            for p in subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
+        ),
+    ]
+    sizes = []
+    for one in pids:
+        status = Path(f"/proc/{one}/status").read_text()
+        found = re.search(r"VmRSS:\s+(\d+) kB", status)
+        sizes.append(int(found.group(1)) / 1024 if found else 0)
+    return max(sizes)
+
+
+def start_to_first_200(db: str) -> float:
+    env = {**os.environ, "MOCK_INFOBIP_WORKERS": "1", "MOCK_INFOBIP_RATE_LIMIT_CREATE": "0"}
+    port = free_port()
+    script = Path(sys.executable).parent / "mock-infobip"
+    started = time.monotonic()
+    process = subprocess.Popen(
+        [str(script), "serve", "--port", str(port), "--db", db, "--api-key", "bench"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=env,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}{LISTS}"
+        while True:
+            try:
+                answer = requests.post(
+                    url, json={"name": "x"}, headers={"Authorization": "App bench"}, timeout=1
+                )
+                if answer.status_code == 200:
+                    return time.monotonic() - started
+            except requests.RequestException:
+                time.sleep(0.005)
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def in_process_rate(count: int = 3000) -> float:
+    from mock_infobip import fake
+
+    with fake(rate_limit_create=0) as infobip:
+        session = requests.Session()
+        headers = infobip.headers
+        for i in range(100):
+            session.post("https://api.infobip.com" + LISTS, json={"name": f"w{i}"}, headers=headers)
+        started = time.perf_counter()
+        for i in range(count):
+            session.post("https://api.infobip.com" + LISTS, json={"name": f"n{i}"}, headers=headers)
+        return count / (time.perf_counter() - started)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--duration", type=float, default=10, help="seconds of each wrk run")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--install", action="store_true", help="npm install WireMock and Prism first")
+    parser.add_argument("--rss-requests", type=int, default=200_000)
+    parser.add_argument("--in-process-calls", type=int, default=3000)
+    args = parser.parse_args()
+    binary = ensure_wrk()
+    if args.install:
+        install_tools()
+    cores = os.cpu_count() or 1
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        every = tuple(LOADS)
+        targets = [
+            Target("serve --workers 1", start_serve(str(workdir / "one.db"), 1), every),
+            Target(f"serve --workers {cores}", start_serve(str(workdir / "many.db"), cores), every),
+            Target("bare Flask+waitress", start_bare(), ("create list",)),
+        ]
+        spec = workdir / "openapi.json"
+        spec.write_text(requests.get(targets[0].server.base_url + "/openapi.json", timeout=10).text)
+        for name, starter in (("WireMock", start_wiremock), ("Prism", lambda: start_prism(spec))):
+            server = starter()
+            if server is None:
+                print(f"({name} not found in {TOOLS}: --install to add it)")
+            else:
+                targets.append(Target(name, server, ("create list",)))
+        try:
+            for round_number in range(args.rounds):
+                for load_name in LOADS:
+                    for target in targets:
+                        if load_name not in target.loads:
+                            continue
+                        url = prepared_url(target, load_name)
+                        result = wrk(
+                            binary, url, target.server.api_key, LOADS[load_name], args.duration, workdir
+                        )
+                        target.results.setdefault(load_name, []).append(result)
+                print(f"round {round_number + 1} of {args.rounds} done", file=sys.stderr)
+            report(targets, cores)
+            rss_run(binary, targets[1], args.rss_requests, workdir)
+        finally:
+            for target in targets:
+                target.server.stop()
+        first = start_to_first_200(str(workdir / "s.db"))
+        print(f"start to first 200 (1 worker): {first:.3f} s (target <= 0.3)")
+    print(
+        f"in process (fake(), requests): {in_process_rate(args.in_process_calls):,.0f} create-lists/s "
+        "(target >= 3,000)"
+    )
+
+
+def median(results: list[Result], pick: Callable[[Result], float]) -> float:
+    return statistics.median(pick(r) for r in results)
+
+
+def report(targets: list[Target], cores: int) -> None:
+    print(f"\n{'':24}" + "".join(f"{name:>22}" for name in LOADS))
+    for target in targets:
+        cells = []
+        for load_name, load in LOADS.items():
+            results = target.results.get(load_name)
+            if not results:
+                cells.append(f"{'':>22}")
+            elif load.connections == 1:
+                cells.append(f"{median(results, lambda r: r.p50_ms):>16.2f} ms p50")
+            else:
+                cells.append(f"{median(results, lambda r: r.rps):>18,.0f} r/s")
+        print(f"{target.name:24}" + "".join(cells))
+    rate = {t.name: median(t.results["create list"], lambda r: r.rps) for t in targets}
+    one, many = rate["serve --workers 1"], rate[f"serve --workers {cores}"]
+    print("\nratios (create list, requests/s, medians of the rounds):")
+    if "WireMock" in rate:
+        print(f"  serve --workers {cores} / WireMock: {many / rate['WireMock']:.2f} (target >= 1.0)")
+        print(f"  serve --workers 1 / WireMock: {one / rate['WireMock']:.2f}")
+    if "Prism" in rate:
+        print(f"  serve --workers {cores} / Prism: {many / rate['Prism']:.2f}")
+    print(
+        f"  serve --workers 1 / bare Flask+waitress: {one / rate['bare Flask+waitress']:.2f} (target >= 0.6)"
+    )
+    print(f"  serve --workers {cores} / serve --workers 1: {many / one:.2f}")
+    add = median(targets[0].results["add 1,000 ids"], lambda r: r.p50_ms)
+    print(f"  add 1,000 ids at one client, p50 (1 worker): {add:.2f} ms (target <= 10)")
+
+
+def rss_run(binary: str, target: Target, count: int, workdir: Path) -> None:
+    if count <= 0:
+        return
+    load = LOADS["create list"]
+    rate = median(target.results["create list"], lambda r: r.rps)
+    seconds = max(1.0, count / rate)
+    wrk(binary, target.server.base_url + LISTS, target.server.api_key, load, seconds, workdir)
+    print(
+        f"RSS, largest worker of {target.name} after ~{count:,} more requests: "
+        f"{rss_mb(target.server.process.pid):.0f} MB (target <= 60)"
+    )
+
+
+if __name__ == "__main__":
+    main()

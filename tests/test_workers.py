@@ -1,0 +1,130 @@
+"""``serve --workers N``: N processes on one port sharing the database file, exact rate limits, one
+scheduler (each report pushed once), one signal stops them all, and no orphan after ``kill -9``."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import requests
+
+from tests.receivers import Receiver
+from tests.servers import serve
+
+LISTS = "/saas/amplitude/1/lists"
+
+
+def children(pid: int) -> list[int]:
+    found = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
+    return [int(p) for p in found]
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    stat = Path(f"/proc/{pid}/stat")
+    return stat.exists() and stat.read_text().split()[2] != "Z"
+
+
+def wait_until(condition, seconds: float = 20) -> bool:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_two_workers_share_the_port_and_the_limits_stay_exact(tmp_path: Path) -> None:
+    server = serve("--db", str(tmp_path / "w.db"), env={"MOCK_INFOBIP_WORKERS": "2"})
+    try:
+        assert "workers: 2 processes on one port, one runs the scheduler\n" in server.lines
+        workers = children(server.process.pid)
+        assert len(workers) == 2
+
+        def create(i: int) -> int:
+            with requests.Session() as session:  # a connection each: spread over both workers
+                answer = session.post(
+                    server.base_url + LISTS,
+                    json={"name": f"l{i}"},
+                    headers={"Authorization": f"App {server.api_key}"},
+                    timeout=30,
+                )
+                return answer.status_code
+
+        with ThreadPoolExecutor(16) as pool:
+            statuses = list(pool.map(create, range(40)))
+        assert sorted(set(statuses)) == [200, 429] and statuses.count(200) == 1  # one create per 2 s
+        assert len(server.get("/__admin/lists").json()["lists"]) == 1
+    finally:
+        out = server.stop(signal.SIGTERM)
+    assert server.process.returncode == 0 and "mock-infobip stopped" in out
+    assert not any(alive(pid) for pid in workers)
+
+
+def test_one_scheduler_pushes_each_report_once(tmp_path: Path) -> None:
+    receiver = Receiver()
+    server = serve(
+        "--db", str(tmp_path / "w.db"), "--clock", "real", "--speed", "600", env={"MOCK_INFOBIP_WORKERS": "2"}
+    )
+    try:
+        rule = {"match": {"prefix": "41"}, "status": "DELIVERED_TO_HANDSET", "delaySeconds": 60}
+        assert requests.post(server.base_url + "/__admin/outcomes", json=rule, timeout=10).status_code == 201
+        to = [f"4179302{i:04d}" for i in range(30)]
+
+        def send(number: str) -> int:
+            body = {"messages": [{"from": "Shop", "text": "Hi", "notifyUrl": receiver.url,
+                                  "destinations": [{"to": number}]}]}  # fmt: skip
+            with requests.Session() as session:
+                return session.post(
+                    server.base_url + "/sms/2/text/advanced",
+                    json=body,
+                    headers={"Authorization": f"App {server.api_key}"},
+                    timeout=30,
+                ).status_code
+
+        with ThreadPoolExecutor(8) as pool:
+            assert set(pool.map(send, to)) == {200}
+        assert wait_until(lambda: len(receiver.results) >= len(to), 60)
+        time.sleep(1)  # room for a duplicate to show up, were there one
+        ids = [result["messageId"] for result in receiver.results]
+        assert len(ids) == len(to) == len(set(ids))
+    finally:
+        server.stop()
+        receiver.close()
+
+
+def test_kill_9_of_the_parent_leaves_no_worker(tmp_path: Path) -> None:
+    server = serve("--db", str(tmp_path / "w.db"), env={"MOCK_INFOBIP_WORKERS": "2"})
+    workers = children(server.process.pid)
+    assert len(workers) == 2
+    server.stop(signal.SIGKILL)
+    assert wait_until(lambda: not any(alive(pid) for pid in workers))
+
+
+def test_a_worker_that_dies_is_started_again(tmp_path: Path) -> None:
+    server = serve("--db", str(tmp_path / "w.db"), env={"MOCK_INFOBIP_WORKERS": "2"})
+    try:
+        first = children(server.process.pid)
+        os.kill(first[1], signal.SIGKILL)
+        assert wait_until(lambda: len(set(children(server.process.pid)) - set(first)) == 1)
+        for _ in range(10):
+            assert server.get("/__admin/health").status_code == 200
+    finally:
+        out = server.stop()
+    assert "exited" in out and "again" in out
+
+
+def test_an_in_memory_database_is_one_process() -> None:
+    server = serve("--db", ":memory:", env={"MOCK_INFOBIP_WORKERS": "2"})
+    try:
+        assert children(server.process.pid) == []
+    finally:
+        server.stop()
+    assert not any(line.startswith("workers:") for line in server.lines)
