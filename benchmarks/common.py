@@ -53,7 +53,8 @@ def start_bare() -> Server:
 
 def start_fake(db: str, **settings: str) -> Server:
     script = Path(sys.executable).parent / "mock-infobip"
-    env = {f"MOCK_INFOBIP_{k.upper()}": v for k, v in settings.items()}
+    # one process unless asked (workers="2"): kill -9 in the crash campaign must hit the server itself
+    env = {"MOCK_INFOBIP_WORKERS": "1", **{f"MOCK_INFOBIP_{k.upper()}": v for k, v in settings.items()}}
     return start([str(script), "serve", "--port", "0", "--db", db, "--api-key", "bench"], env)
 
 

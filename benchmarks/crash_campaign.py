@@ -20,6 +20,7 @@ import argparse
 import os
 import random
 import signal
+import subprocess
 import tempfile
 import threading
 import time
@@ -101,19 +102,27 @@ def writers(
     return [threading.Thread(target=f, daemon=True) for f in (lists, sms, inbound)]
 
 
+def children(pid: int) -> list[int]:
+    found = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
+    return [int(p) for p in found]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--kills", type=int, default=20)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--workers", default="1", help="serve's workers; with more than 1 each kill -9 hits all of them"
+    )
     args = parser.parse_args()
     rng = random.Random(args.seed)
     receiver = Receiver()
     acked: dict[str, set[str]] = {"members": set(), "messages": set(), "inbound": set(), "list": set()}
     with tempfile.TemporaryDirectory() as tmp:
         db = str(Path(tmp) / "crash.db")
-        settings = {"speed": "600", "rate_limit_add": "0"}
+        settings = {"speed": "600", "rate_limit_add": "0", "workers": args.workers}
         first = start_fake(db, **settings)
         session = requests.Session()
         headers = {"Authorization": f"App {first.api_key}"}
@@ -132,7 +141,8 @@ def main() -> None:
             for thread in threads:
                 thread.start()
             time.sleep(rng.uniform(0.3, 1.5))
-            os.kill(server.process.pid, signal.SIGKILL)
+            for pid in [*children(server.process.pid), server.process.pid]:  # workers first
+                os.kill(pid, signal.SIGKILL)
             server.process.wait()
             stop.set()
             for thread in threads:
@@ -164,7 +174,7 @@ def main() -> None:
     twice_seen = sum(1 for count in receiver.seen.values() if count > 1)
     print("| measure | value |")
     print("| --- | ---: |")
-    print(f"| kill -9 | {args.kills} |")
+    print(f"| kill -9 (workers: {args.workers}) | {args.kills} |")
     counts = " / ".join(f"{len(acked[k]):,}" for k in ("members", "messages", "inbound"))
     print(f"| acknowledged list members / messages / inbound messages checked | {counts} |")
     print(f"| lost | **{lost}** |")
