@@ -6,7 +6,9 @@ One load generator (wrk, from Debian; installed with apt when missing) drives, o
 taking turns, ``--rounds`` rounds, medians:
 
 - ``serve --workers 1`` and ``serve --workers N`` (N = cores), rate limits off, a database file;
-- a bare Flask app on the same waitress (``bare_app.py``: constant JSON, same threads);
+- a bare Flask app on the same waitress (``bare_app.py``: constant JSON, same threads), in one
+  process and in N (``SO_REUSEPORT``, as ``serve --workers``): the ceiling of any app on Flask and
+  waitress here;
 - WireMock (npm ``wiremock``: its bundled jar, Java) with a stub for the request, defaults;
 - Prism (npm ``@stoplight/prism-cli``) mocking the fake's own OpenAPI document.
 
@@ -306,6 +308,7 @@ def main() -> None:
             Target("serve --workers 1", start_serve(str(workdir / "one.db"), 1), every),
             Target(f"serve --workers {cores}", start_serve(str(workdir / "many.db"), cores), every),
             Target("bare Flask+waitress", start_bare(), ("create list",)),
+            Target(f"bare Flask+waitress x{cores}", start_bare(cores), ("create list",)),
         ]
         spec = workdir / "openapi.json"
         spec.write_text(requests.get(targets[0].server.base_url + "/openapi.json", timeout=10).text)
@@ -369,6 +372,13 @@ def report(targets: list[Target], cores: int) -> None:
         f"  serve --workers 1 / bare Flask+waitress: {one / rate['bare Flask+waitress']:.2f} (target >= 0.6)"
     )
     print(f"  serve --workers {cores} / serve --workers 1: {many / one:.2f}")
+    ceiling = rate[f"bare Flask+waitress x{cores}"]
+    print(f"  serve --workers {cores} / bare Flask+waitress x{cores}: {many / ceiling:.2f}")
+    if "WireMock" in rate:
+        print(
+            f"  bare Flask+waitress x{cores} / WireMock (the ceiling of Flask on waitress): "
+            f"{ceiling / rate['WireMock']:.2f}"
+        )
     add = median(targets[0].results["add 1,000 ids"], lambda r: r.p50_ms)
     print(f"  add 1,000 ids at one client, p50 (1 worker): {add:.2f} ms (target <= 10)")
 

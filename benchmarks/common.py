@@ -47,8 +47,8 @@ def start(command: list[str], env: dict[str, str] | None = None) -> Server:
             return Server(process, base_url, api_key)
 
 
-def start_bare() -> Server:
-    return start([sys.executable, str(HERE / "bare_app.py")])
+def start_bare(processes: int = 1) -> Server:
+    return start([sys.executable, str(HERE / "bare_app.py"), str(processes)])
 
 
 def start_fake(db: str, **settings: str) -> Server:

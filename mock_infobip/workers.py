@@ -69,7 +69,7 @@ def _worker(settings: Settings, index: int, sock: socket.socket) -> None:
 
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, signal.SIG_DFL)
-    _die_with_parent()
+    die_with_parent()
     runtime = Runtime(settings)
     try:
         server = create_server(runtime, sock)
@@ -81,7 +81,7 @@ def _worker(settings: Settings, index: int, sock: socket.socket) -> None:
         runtime.close()
 
 
-def _die_with_parent() -> None:
+def die_with_parent() -> None:
     """Linux: SIGTERM when the parent dies, even by ``kill -9`` (no orphan keeps the port)."""
     with contextlib.suppress(OSError, AttributeError):
         libc = ctypes.CDLL(None, use_errno=True)
