@@ -140,3 +140,41 @@ def test_the_plugin_imports_nothing_heavy() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+@pytest.mark.infobip(rate_limit_create=0)
+def test_the_explicit_forms_of_each_adapter(infobip: Handle) -> None:
+    """The adapters as the README offers them for wiring in by hand (mounts, connector, opener)."""
+    import asyncio
+    import json
+    import urllib.request
+
+    import aiohttp
+
+    from mock_infobip.inprocess.aiohttp_support import connector
+    from mock_infobip.inprocess.httpx_support import async_transport, transport
+    from mock_infobip.inprocess.stdlib import InProcessHandler
+
+    url = f"https://api.infobip.com{LISTS}"
+    with httpx.Client(mounts={"https://api.infobip.com": transport()}) as client:
+        assert client.post(url, json={"name": "mounted"}, headers=infobip.headers).status_code == 200
+
+    async def with_async_clients() -> tuple[int, int]:
+        async with httpx.AsyncClient(mounts={"https://api.infobip.com": async_transport()}) as client:
+            first = await client.post(url, json={"name": "async mounted"}, headers=infobip.headers)
+        async with (
+            aiohttp.ClientSession(connector=connector()) as session,
+            session.post(url, json={"name": "connector"}, headers=infobip.headers) as answer,
+        ):
+            return first.status_code, answer.status
+
+    assert asyncio.run(with_async_clients()) == (200, 200)
+    opener = urllib.request.build_opener(InProcessHandler())
+    call = urllib.request.Request(
+        url,
+        data=json.dumps({"name": "opener"}).encode(),
+        headers={**infobip.headers, "Content-Type": "application/json"},
+    )
+    with opener.open(call, timeout=5) as answer:
+        assert answer.status == 200
+    assert sorted(e["name"] for e in infobip.lists()) == ["async mounted", "connector", "mounted", "opener"]

@@ -139,6 +139,18 @@ class _Connections:
     async def aclose(self) -> None:
         return None
 
+    def __enter__(self) -> _Connections:  # a mounted transport enters and exits its pool
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    async def __aenter__(self) -> _Connections:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        return None
+
 
 _ORIGINAL_SYNC = httpx.HTTPTransport.handle_request
 _ORIGINAL_ASYNC = httpx.AsyncHTTPTransport.handle_async_request
