@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import logging
 import signal
 import socket
 import sys
@@ -79,10 +80,18 @@ class LaneDispatcher(ThreadedTaskDispatcher):
         return done
 
 
+def quiet_queue_warnings() -> None:
+    """waitress logs "Task queue depth is N" for every request that waits for a thread: under load,
+    a line a request on stderr, burying the lines that matter. For a fake that is noise (the access
+    log and the dashboard say what was served); errors are still logged."""
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
+
+
 def create_server(runtime: Runtime, sock: socket.socket | None = None) -> BaseWSGIServer | MultiSocketServer:
     """The waitress server of ``runtime``: on ``settings.host``/``port``, or on ``sock`` (a
     listening socket of one of several workers)."""
     settings = runtime.settings
+    quiet_queue_warnings()
     app: Any = create_app(runtime)
     if settings.access_log != "off":
         app = AccessLog(app, settings.access_log, runtime.clock.wall_ms)
