@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from flask import Flask
 
 from mock_infobip import web
@@ -14,8 +17,14 @@ from mock_infobip.sms.routes import HANDLERS as SMS_HANDLERS
 HANDLERS = {**LISTS_HANDLERS, **SMS_HANDLERS, **ADMIN_HANDLERS}
 
 
+class FakeApp(Flask):
+    def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        """Every view and hook of the fake is synchronous: no per-call coroutine check."""
+        return func
+
+
 def create_app(runtime: Runtime) -> Flask:
-    app = Flask("mock_infobip")
+    app = FakeApp("mock_infobip")
     app.config["MAX_CONTENT_LENGTH"] = runtime.settings.max_body_bytes
     app.url_map.merge_slashes = False
     app.extensions["mock_infobip"] = runtime
