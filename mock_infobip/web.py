@@ -301,10 +301,11 @@ def infobip_path(path: str) -> bool:
 
 
 def _apply_fault() -> Response | None:
-    if not infobip_path(request.path):
+    req = request._get_current_object()  # type: ignore[attr-defined]
+    if not infobip_path(req.path):
         return None
     rt = runtime()
-    fault = rt.faults.take(request.method, request.path, presented_key(request.headers.get("Authorization")))
+    fault = rt.faults.take(req.method, req.path, presented_key(req.headers.get("Authorization")))
     if fault is None:
         return None
     g.fault = fault
@@ -329,18 +330,22 @@ def _truncate(response: Response) -> Response:
 
 
 def _entry(status: int, response_body: str) -> Entry:
+    # The request and g looked up once, not at each use: every access through Flask's proxies
+    # is a lookup (benchmarks/bench_app_cost.py: this and _apply_fault's, -7 % of a create list)
+    req = request._get_current_object()  # type: ignore[attr-defined]
     try:
-        raw = b"" if status == 413 else request.get_data(cache=True)
+        raw = b"" if status == 413 else req.get_data(cache=True)
     except HTTPException:
         raw = b""
-    principal: Principal | None = g.get("principal")
-    operation: Operation | None = g.get("operation")
+    found = g._get_current_object()
+    principal: Principal | None = getattr(found, "principal", None)
+    operation: Operation | None = getattr(found, "operation", None)
     return Entry(
-        method=request.method,
-        path=request.path,
-        query=request.query_string.decode("latin-1"),
+        method=req.method,
+        path=req.path,
+        query=req.query_string.decode("latin-1"),
         status=status,
-        api_key=principal.api_key if principal else presented_key(request.headers.get("Authorization")),
+        api_key=principal.api_key if principal else presented_key(req.headers.get("Authorization")),
         account_id=principal.account.id if principal else None,
         operation=operation.id if operation else None,
         request_body=raw.decode("utf-8", "replace"),
