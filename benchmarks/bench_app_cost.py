@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import argparse
 import re
-import shutil
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+from common import ensure_tool
 
 HERE = Path(__file__).resolve().parent
 CALLS = """
@@ -65,8 +66,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=300)
     count = parser.parse_args().requests
-    if shutil.which("valgrind") is None:
-        subprocess.run(["apt-get", "install", "-y", "-q", "valgrind"], check=True, capture_output=True)
+    ensure_tool("valgrind")
     with tempfile.TemporaryDirectory() as tmp:
         script = Path(tmp) / "calls.py"
         script.write_text(CALLS.format(here=str(HERE)))

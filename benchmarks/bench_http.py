@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import requests
-from common import HERE, Server, start, start_bare
+from common import HERE, Server, ensure_tool, start_bare, start_fake
 
 TOOLS = HERE / ".tools"
 LISTS = "/saas/amplitude/1/lists"
@@ -47,15 +47,6 @@ SMS = {
         {"from": "Shop", "text": "Hi", "destinations": [{"to": f"4179302{i:04d}"} for i in range(100)]}
     ]
 }
-
-
-def ensure_wrk() -> str:
-    found = shutil.which("wrk")
-    if found is None:
-        subprocess.run(["apt-get", "install", "-y", "-q", "wrk"], check=True, capture_output=True)
-        found = shutil.which("wrk")
-    assert found, "wrk is needed (apt-get install wrk)"
-    return found
 
 
 def install_tools() -> None:
@@ -95,15 +86,14 @@ def wait_for(url: str, seconds: float = 60, **kwargs: object) -> float:
 
 
 def start_serve(db: str, workers: int) -> Server:
-    env = {
-        "MOCK_INFOBIP_RATE_LIMIT_CREATE": "0",
-        "MOCK_INFOBIP_RATE_LIMIT_ADD": "0",
-        "MOCK_INFOBIP_RATE_LIMIT_REMOVE": "0",
-        "MOCK_INFOBIP_LOGS_PER_MINUTE": "100000000",
-        "MOCK_INFOBIP_WORKERS": str(workers),
-    }
-    script = Path(sys.executable).parent / "mock-infobip"
-    return start([str(script), "serve", "--port", "0", "--db", db, "--api-key", "bench"], env)
+    return start_fake(
+        db,
+        rate_limit_create="0",
+        rate_limit_add="0",
+        rate_limit_remove="0",
+        logs_per_minute="100000000",
+        workers=str(workers),
+    )
 
 
 def start_wiremock() -> Server | None:
@@ -297,7 +287,7 @@ def main() -> None:
     parser.add_argument("--rss-requests", type=int, default=200_000)
     parser.add_argument("--in-process-calls", type=int, default=3000)
     args = parser.parse_args()
-    binary = ensure_wrk()
+    binary = ensure_tool("wrk")
     if args.install:
         install_tools()
     cores = os.cpu_count() or 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -45,6 +46,16 @@ def start(command: list[str], env: dict[str, str] | None = None) -> Server:
             api_key = line.split(": ", 1)[1].strip()
         if base_url and (api_key or "bare_app" in " ".join(command)):
             return Server(process, base_url, api_key)
+
+
+def ensure_tool(name: str) -> str:
+    """The path of a command from Debian's packages, installed with apt when missing."""
+    found = shutil.which(name)
+    if found is None:
+        subprocess.run(["apt-get", "install", "-y", "-q", name], check=True, capture_output=True)
+        found = shutil.which(name)
+    assert found, f"{name} is needed (apt-get install {name})"
+    return found
 
 
 def start_bare(processes: int = 1) -> Server:

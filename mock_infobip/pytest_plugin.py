@@ -132,7 +132,9 @@ def _use(kind: str, request: pytest.FixtureRequest) -> Iterator[Handle]:
     if options["fail_on_unmatched"]:
         unmatched = handle.unmatched()
         if unmatched:
-            listed = "\n".join(f"  {e['method']} {e['path']} -> {e['status']}" for e in unmatched)
+            from mock_infobip.testing import listing
+
+            listed = listing(unmatched)
             pytest.fail(
                 f"the fake answered {len(unmatched)} request(s) with 404/405 (no such operation):\n{listed}",
                 pytrace=False,

@@ -276,6 +276,11 @@ RESET_TABLES = (
 )
 
 
+def in_memory(path: str) -> bool:
+    """A database of this process alone (``:memory:``), which no other process can share."""
+    return path == ":memory:" or path.startswith("file::memory:")
+
+
 class UnusableDatabase(ValueError):
     """The database file cannot be opened or set up (a directory, a missing folder, not SQLite)."""
 
@@ -291,7 +296,7 @@ class Store:
 
     def _open(self, path: str, synchronous: str) -> None:
         self.path = path
-        self.in_memory = path == ":memory:" or path.startswith("file::memory:")
+        self.in_memory = in_memory(path)
         self._lock = threading.RLock()
         self._depth = 0
         self._conn = sqlite3.connect(

@@ -30,13 +30,12 @@ from mock_infobip.clockhandle import ClockHandle
 from mock_infobip.errors import InvalidRequest
 from mock_infobip.faults import path_pattern
 from mock_infobip.inprocess import ROUTER, RealInfobipBlocked
-from mock_infobip.inprocess.router import Route, origin
+from mock_infobip.inprocess.router import INFOBIP_BASE_URL, Route, origin
 from mock_infobip.inprocess.stdlib import memory_connection
 from mock_infobip.reports.callbacks import Answer, HttpTransport, Transport, describe
 from mock_infobip.runtime import Runtime
 from mock_infobip.settings import Settings
 
-INFOBIP_BASE_URL = "https://api.infobip.com"
 DEFAULTS: dict[str, Any] = {"db": ":memory:", "clock": "manual", "dispatch": "inline", "seed": 0}
 WsgiApp = Callable[..., Iterable[bytes]]
 F = TypeVar("F", bound=Callable[..., Any])
@@ -86,6 +85,11 @@ def _journal_body(entry: Mapping[str, Any]) -> Any:
         return json_module.loads(str(entry["requestBody"]))
     except ValueError:
         return None
+
+
+def listing(entries: Iterable[Mapping[str, Any]]) -> str:
+    """Journal entries a line each (``  POST /path -> 404``), for assertion messages."""
+    return "\n".join(f"  {e['method']} {e['path']} -> {e['status']}" for e in entries) or "  (none)"
 
 
 class NoReportsWarning(UserWarning):
@@ -280,9 +284,7 @@ class Handle:
             and (json is _ANY or _journal_body(e) == json)
         ]
         if (times is None and not found) or (times is not None and len(found) != times):
-            listed = (
-                "\n".join(f"  {e['method']} {e['path']} -> {e['status']}" for e in seen[-20:]) or "  (none)"
-            )
+            listed = listing(seen[-20:])
             wanted = "at least once" if times is None else f"{times} time(s)"
             body = "" if json is _ANY else " with that JSON body"
             raise AssertionError(

@@ -36,6 +36,7 @@ from typing import TextIO
 from mock_infobip.clock import elapsed, pause
 from mock_infobip.runtime import Runtime
 from mock_infobip.settings import Settings
+from mock_infobip.store import in_memory
 
 RESTARTS_AT_START = 5  # workers dying within a second of starting, in a row, before giving up
 STOP_SECONDS = 30
@@ -43,7 +44,7 @@ PR_SET_PDEATHSIG = 1
 
 
 def worker_count(settings: Settings) -> int:
-    if settings.db == ":memory:" or settings.db.startswith("file::memory:"):
+    if in_memory(settings.db):
         return 1
     return settings.workers or os.cpu_count() or 1
 

@@ -3,10 +3,14 @@ on 404/405, living beside responses and respx, and a plugin that costs nothing u
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import json
 import subprocess
 import sys
+import urllib.request
 
+import aiohttp
 import httpx
 import pytest
 import requests
@@ -15,6 +19,9 @@ import respx
 
 from mock_infobip import fake
 from mock_infobip.inprocess import ROUTER, RealInfobipBlocked
+from mock_infobip.inprocess.aiohttp_support import connector
+from mock_infobip.inprocess.httpx_support import async_transport, transport
+from mock_infobip.inprocess.stdlib import InProcessHandler
 from mock_infobip.testing import Handle
 from tests.receivers import Receiver
 
@@ -145,16 +152,6 @@ def test_the_plugin_imports_nothing_heavy() -> None:
 @pytest.mark.infobip(rate_limit_create=0)
 def test_the_explicit_forms_of_each_adapter(infobip: Handle) -> None:
     """The adapters as the README offers them for wiring in by hand (mounts, connector, opener)."""
-    import asyncio
-    import json
-    import urllib.request
-
-    import aiohttp
-
-    from mock_infobip.inprocess.aiohttp_support import connector
-    from mock_infobip.inprocess.httpx_support import async_transport, transport
-    from mock_infobip.inprocess.stdlib import InProcessHandler
-
     url = f"https://api.infobip.com{LISTS}"
     with httpx.Client(mounts={"https://api.infobip.com": transport()}) as client:
         assert client.post(url, json={"name": "mounted"}, headers=infobip.headers).status_code == 200

@@ -19,6 +19,7 @@ removed after; httpx and aiohttp only when they are installed.
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import threading
 from types import ModuleType
@@ -28,7 +29,8 @@ from mock_infobip.inprocess.router import ROUTER, RealInfobipBlocked, Route, is_
 _LOCK = threading.Lock()
 
 
-def _adapters() -> list[ModuleType]:
+@functools.cache
+def _adapters() -> list[ModuleType]:  # looked up once, not at every fixture's activation
     from mock_infobip.inprocess import stdlib
 
     found: list[ModuleType] = [stdlib]

@@ -112,9 +112,8 @@ _ORIGINAL = aiohttp.TCPConnector._create_connection
 
 async def _create_connection(self: aiohttp.TCPConnector, req: Any, traces: Any, timeout: Any) -> Any:
     url = req.url
-    route = ROUTER.route(url.scheme, url.host or "", url.port)
+    route = ROUTER.serving(url.scheme, url.host or "", url.port)
     if route is None:
-        ROUTER.check_leak(url.host or "", url.port)
         return await _ORIGINAL(self, req, traces, timeout)
     protocol = self._factory()
     protocol.connection_made(MemoryTransport(self._loop, protocol, route))

@@ -18,7 +18,7 @@ import httpcore
 import httpx
 
 from mock_infobip.inprocess.router import ROUTER, Route
-from mock_infobip.inprocess.wire import Reply, respond, split_request
+from mock_infobip.inprocess.wire import Reply, respond, respond_within, split_request
 
 
 class _Exchange:
@@ -59,8 +59,6 @@ class MemoryStream(httpcore.NetworkStream):
         if not x.pending:
             request = x.request()
             if request is not None:
-                from mock_infobip.inprocess.wire import respond_within
-
                 try:
                     x.answered(respond_within(x.route.app, request, *_origin(x.route), timeout))
                 except TimeoutError as exc:
@@ -190,10 +188,7 @@ _ASYNC = AsyncInProcessTransport()
 
 def _routed(request: httpx.Request) -> bool:
     url = request.url
-    if ROUTER.route(url.scheme, url.host, url.port) is not None:
-        return True
-    ROUTER.check_leak(url.host, url.port)
-    return False
+    return ROUTER.serving(url.scheme, url.host, url.port) is not None
 
 
 def _handle(self: httpx.HTTPTransport, request: httpx.Request) -> httpx.Response:

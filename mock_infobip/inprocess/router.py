@@ -20,7 +20,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 WsgiApp = Callable[..., Iterable[bytes]]
-INFOBIP_DOMAIN = "api.infobip.com"
+INFOBIP_BASE_URL = "https://api.infobip.com"  # what the fake serves in process by default
+INFOBIP_DOMAIN = urlsplit(INFOBIP_BASE_URL).hostname or ""
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
@@ -98,6 +99,14 @@ class Router:
                 if (route.scheme, route.host, route.port) == (scheme, host, port):
                     return route
         return None
+
+    def serving(self, scheme: str, host: str, port: int | None) -> Route | None:
+        """What a client adapter asks before it connects: the route serving this origin, or None
+        for a real connection (refused with :class:`RealInfobipBlocked` for Infobip's hosts)."""
+        found = self.route(scheme, host, port)
+        if found is None:
+            self.check_leak(host, port)
+        return found
 
     def find(self, url: str) -> WsgiApp | None:
         """The app serving ``url``'s origin, if any."""

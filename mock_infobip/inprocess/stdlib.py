@@ -67,18 +67,17 @@ def memory_connection(route: Route) -> Callable[..., http.client.HTTPConnection]
 _ORIGINAL_DO_OPEN = urllib.request.AbstractHTTPHandler.do_open
 
 
-def _split_host(host: str, scheme: str) -> tuple[str, int | None]:
+def _split_host(host: str) -> tuple[str, int | None]:
     name, _, port = host.rpartition(":") if host.count(":") == 1 else (host, "", "")
     return (name, int(port)) if port.isdigit() else (host, None)
 
 
 def _do_open(handler: urllib.request.AbstractHTTPHandler, http_class: Any, req: Any, **kwargs: Any) -> Any:
     scheme = req.type
-    name, port = _split_host(getattr(req, "_tunnel_host", None) or req.host, scheme)
-    route = ROUTER.route(scheme, name, port)
+    name, port = _split_host(getattr(req, "_tunnel_host", None) or req.host)
+    route = ROUTER.serving(scheme, name, port)
     if route is not None:
         return _ORIGINAL_DO_OPEN(handler, memory_connection(route), req)
-    ROUTER.check_leak(name, port)
     return _ORIGINAL_DO_OPEN(handler, http_class, req, **kwargs)
 
 
@@ -106,13 +105,9 @@ class _Routed:
     _tunnel_host: str | None
     _tunnel_port: int | None
 
-    def _route(self) -> Route | None:
-        return ROUTER.route(self.scheme, self._tunnel_host or self.host, self._tunnel_port or self.port)
-
     def connect(self) -> None:
-        route = self._route()
+        route = ROUTER.serving(self.scheme, self._tunnel_host or self.host, self._tunnel_port or self.port)
         if route is None:
-            ROUTER.check_leak(self._tunnel_host or self.host, self._tunnel_port or self.port)
             super().connect()  # type: ignore[misc]
             return
         self.sock = memory_socket(route, self.timeout)
