@@ -111,6 +111,9 @@ class AccountsService:
         return account, ordered
 
     def by_key(self, key: str) -> Principal | None:
+        return self._store.cached("key:" + key, lambda: self._load_key(key))
+
+    def _load_key(self, key: str) -> Principal | None:
         with self._store.read() as conn:
             row = conn.execute(
                 "SELECT a.* FROM api_keys k JOIN accounts a ON a.id = k.account_id "

@@ -105,11 +105,16 @@ class Clock:
         and anchors): read it, so a second ``serve --start`` or an advance elsewhere is seen here."""
         if self._store.in_memory:  # no other process shares this clock: ours is current
             return
+        row = self._store.cached("clock", self._load)
+        if row is not None:
+            self.mode, self.speed, self._anchor_virtual, self._anchor_wall = row
+
+    def _load(self) -> tuple[str, float, int, int] | None:
         with self._store.read() as conn:
             row = conn.execute("SELECT * FROM clock WHERE id = 1").fetchone()
-        if row is not None:
-            self.mode, self.speed = row["mode"], row["speed"]
-            self._anchor_virtual, self._anchor_wall = int(row["anchor_virtual"]), int(row["anchor_wall"])
+        if row is None:
+            return None
+        return row["mode"], row["speed"], int(row["anchor_virtual"]), int(row["anchor_wall"])
 
     def now_ms(self) -> int:
         self._shared()

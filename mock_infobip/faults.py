@@ -113,11 +113,14 @@ class FaultRules:
             raise NotFound("fault", fault_id)
         return deleted
 
+    def _any(self) -> bool:
+        with self._store.read() as conn:
+            return conn.execute("SELECT 1 FROM faults LIMIT 1").fetchone() is not None
+
     def take(self, method: str, path: str, api_key: str | None) -> Fault | None:
         """The most recent fault that matches and fires for this request (using one of its times)."""
-        with self._store.read() as conn:
-            if conn.execute("SELECT 1 FROM faults LIMIT 1").fetchone() is None:
-                return None
+        if not self._store.cached("faults.any", self._any):
+            return None
         with self._store.write() as conn:
             for row in conn.execute("SELECT * FROM faults ORDER BY id DESC").fetchall():
                 fault = _fault(row)

@@ -11,8 +11,13 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TypeVar
+
+from mock_infobip.versions import UNKNOWN, Version
+
+T = TypeVar("T")
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (
@@ -276,6 +281,18 @@ RESET_TABLES = (
 )
 
 
+# What :meth:`Store.cached` values are read from: a change to one of these tables (through this
+# module's connection, in any process) moves the configuration version. Faults: only whether there
+# are any is cached, so the counters a fault keeps as it fires do not count as changes.
+WATCHED = {
+    "accounts": ("INSERT", "UPDATE", "DELETE"),
+    "api_keys": ("INSERT", "UPDATE", "DELETE"),
+    "clock": ("INSERT", "UPDATE", "DELETE"),
+    "faults": ("INSERT", "DELETE"),
+}
+CACHE_ENTRIES = 4096  # past this many cached values (e.g. many unknown keys tried), start again
+
+
 def in_memory(path: str) -> bool:
     """A database of this process alone (``:memory:``), which no other process can share."""
     return path == ":memory:" or path.startswith("file::memory:")
@@ -299,6 +316,7 @@ class Store:
         self.in_memory = in_memory(path)
         self._lock = threading.RLock()
         self._depth = 0
+        self._changed = False
         self._conn = sqlite3.connect(
             path, isolation_level=None, check_same_thread=False, timeout=30.0, uri=path.startswith("file:")
         )
@@ -318,6 +336,44 @@ class Store:
                     for column, declaration in columns.items():
                         if column not in present:
                             conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
+            self._watch()
+
+    def _watch(self) -> None:
+        """Temporary triggers (this connection's own: other tools on the file are not affected)
+        note a change to a watched table; :meth:`write` and :meth:`execute` move the version after
+        the commit."""
+        self._cache: dict[str, tuple[int, object]] = {}
+        database_file = self._conn.execute("PRAGMA database_list").fetchone()["file"]
+        self.version = Version(None if self.in_memory else database_file)
+        self._conn.create_function("mock_infobip_changed", 0, self._note_change)
+        for table, events in WATCHED.items():
+            for event in events:
+                self._conn.execute(
+                    f"CREATE TEMP TRIGGER IF NOT EXISTS watch_{table}_{event.lower()} AFTER {event} "
+                    f"ON main.{table} BEGIN SELECT mock_infobip_changed(); END"
+                )
+
+    def _note_change(self) -> None:
+        self._changed = True
+
+    def _committed(self) -> None:
+        if self._changed:
+            self._changed = False
+            self.version.bump()
+
+    def cached(self, name: str, load: Callable[[], T]) -> T:
+        """``load()``'s value, kept in this process until a watched table changes (in any process
+        on the file). Only for values read from the ``WATCHED`` tables."""
+        version = self.version.current()  # read before loading: a value is never older than it
+        found = self._cache.get(name)
+        if found is not None and found[0] == version:
+            return found[1]  # type: ignore[return-value]
+        value = load()
+        if version != UNKNOWN:
+            if len(self._cache) >= CACHE_ENTRIES:
+                self._cache.clear()
+            self._cache[name] = (version, value)
+        return value
 
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
@@ -337,9 +393,11 @@ class Store:
             except BaseException:
                 self._depth = 0
                 self._conn.execute("ROLLBACK")
+                self._changed = False
                 raise
             self._depth = 0
             self._conn.execute("COMMIT")
+            self._committed()
 
     @contextmanager
     def read(self) -> Iterator[sqlite3.Connection]:
@@ -352,7 +410,10 @@ class Store:
         """One statement, atomic on its own (SQLite's implicit transaction): cheaper than
         :meth:`write` when there is only one."""
         with self._lock:
-            return self._conn.execute(sql, params)
+            cursor = self._conn.execute(sql, params)
+            if not self._depth:
+                self._committed()
+            return cursor
 
     def delete_rows(self, table: str, row_id: int | None = None) -> int:
         """Delete the row ``row_id`` of ``table`` (or every row); how many were deleted."""
@@ -385,3 +446,4 @@ class Store:
                 with contextlib.suppress(sqlite3.Error):
                     self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             self._conn.close()
+            self.version.close()

@@ -53,6 +53,12 @@ class ListsService:
 
     def create_list(self, account: Account, name: str) -> int:
         """A new list, or the existing list of that name in the account (tags are unique by name)."""
+        with self._store.read() as conn:  # most creates name a list that exists: no write then
+            row = conn.execute(
+                "SELECT id FROM lists WHERE account_id = ? AND name = ?", (account.id, name)
+            ).fetchone()
+        if row is not None:
+            return int(row[0])
         with self._store.write() as conn:
             row = conn.execute(
                 "SELECT id FROM lists WHERE account_id = ? AND name = ?", (account.id, name)

@@ -1,0 +1,117 @@
+"""Values kept per process (keys, whether faults are set, the clock's record) follow every change,
+made by this process or another one on the file, at the next request."""
+
+from __future__ import annotations
+
+import multiprocessing
+
+import pytest
+
+from mock_infobip.accounts import AccountsService
+from mock_infobip.clock import Clock, SystemWall
+from mock_infobip.faults import FaultRules
+from mock_infobip.randomness import Randomness
+from mock_infobip.store import Store
+from mock_infobip.versions import Version
+
+
+def _services(path: str) -> tuple[Store, AccountsService, FaultRules, Clock]:
+    store = Store(path)
+    clock = Clock(store, SystemWall())
+    return store, AccountsService(store, clock), FaultRules(store, Randomness(7)), clock
+
+
+def test_a_key_revoked_by_another_connection_is_refused_at_once(tmp_path):
+    path = str(tmp_path / "f.db")
+    _, here, _, _ = _services(path)
+    _, there, _, _ = _services(path)
+    here.create("acme", ["k1"])
+    assert there.by_key("k1") is not None  # cached now
+    assert there.by_key("nope") is None
+    here.set_revoked("k1", True)
+    assert there.by_key("k1") is None
+    here.set_revoked("k1", False)
+    assert there.by_key("k1") is not None
+    here.create("other", ["nope"])  # a key that was unknown is known from now on
+    assert there.by_key("nope") is not None
+
+
+def test_a_fault_set_or_cleared_elsewhere_is_seen_at_the_next_request(tmp_path):
+    path = str(tmp_path / "f.db")
+    _, _, here, _ = _services(path)
+    _, _, there, _ = _services(path)
+    assert there.take("POST", "/sms/2/text/advanced", None) is None
+    here.add({"method": "POST", "path": "/sms/2/text/advanced", "status": 503})
+    fault = there.take("POST", "/sms/2/text/advanced", None)
+    assert fault is not None and fault.status == 503
+    here.delete()
+    assert there.take("POST", "/sms/2/text/advanced", None) is None
+
+
+def test_the_clock_moved_by_another_connection_is_read_at_once(tmp_path):
+    path = str(tmp_path / "f.db")
+    _, _, _, here = _services(path)
+    _, _, _, there = _services(path)
+    here.configure("manual")
+    start = there.now_ms()
+    assert start == here.now_ms()
+    here.advance(3600)
+    assert there.now_ms() == start + 3_600_000
+    there.advance(1)
+    assert here.now_ms() == start + 3_601_000
+
+
+def test_a_change_rolled_back_keeps_what_was_cached(tmp_path):
+    store = Store(str(tmp_path / "f.db"))
+    before = store.version.current()
+    with pytest.raises(RuntimeError), store.write() as conn:
+        conn.execute(
+            "INSERT INTO faults (method, path, latency_ms, drop_connection, truncate, probability) "
+            "VALUES ('GET', '/x', 0, 0, 0, 1)"
+        )
+        raise RuntimeError("abort")
+    assert store.version.current() == before
+    store.execute(
+        "INSERT INTO journal (at, method, path, query, status, request_body, response_body) "
+        "VALUES (0, 'GET', '/x', '', 200, '', '')"
+    )  # not a watched table
+    assert store.version.current() == before
+    FaultRules(store, Randomness(7)).add({"path": "/x"})
+    assert store.version.current() == before + 1
+
+
+def test_an_in_memory_store_counts_its_own_changes():
+    store = Store()
+    loads = []
+    value = store.cached("x", lambda: loads.append(1) or len(loads))
+    assert store.cached("x", lambda: loads.append(1) or len(loads)) == value == 1
+    store.execute("INSERT INTO accounts (name, identifier, created_at) VALUES ('a', 'b', 0)")
+    assert store.cached("x", lambda: loads.append(1) or len(loads)) == 2
+
+
+def _bump(path: str, times: int) -> None:
+    version = Version(path)
+    for _ in range(times):
+        version.bump()
+    version.close()
+
+
+def test_no_increment_is_lost_between_processes(tmp_path):
+    path = str(tmp_path / "f.db")
+    context = multiprocessing.get_context("fork")
+    workers = [context.Process(target=_bump, args=(path, 2000)) for _ in range(3)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert Version(path).current() == 6000
+
+
+def test_a_folder_that_cannot_hold_the_counter_caches_nothing(tmp_path):
+    version = Version(str(tmp_path / "missing" / "f.db"))
+    store = Store()
+    store.version = version
+    loads = []
+    store.cached("x", lambda: loads.append(1))
+    store.cached("x", lambda: loads.append(1))
+    assert len(loads) == 2
