@@ -20,7 +20,7 @@ from waitress.task import Task, ThreadedTaskDispatcher, WSGITask
 
 from mock_infobip.accesslog import AccessLog
 from mock_infobip.app import create_app
-from mock_infobip.clock import wire_time
+from mock_infobip.clock import elapsed, wire_time
 from mock_infobip.runtime import Runtime
 from mock_infobip.settings import Settings, SettingsError
 from mock_infobip.web import DropConnection, infobip_path
@@ -56,7 +56,61 @@ class FaultChannel(HTTPChannel):
     task_class = FaultTask
 
 
-class LaneDispatcher(ThreadedTaskDispatcher):
+class StickyDispatcher(ThreadedTaskDispatcher):
+    """Worker threads that take turns only when they must: a thread that finishes a task takes the
+    next one itself, and an idle thread takes a task only while every busy thread has been busy
+    for ``STUCK_AFTER`` seconds (held by a fault's latency, or a long request). Waking a thread a
+    request, as waitress's own dispatcher does, costs this app more than the request: its threads
+    then interleave at every SQLite call (benchmarks/README.md). The other threads stand by, so a
+    held request never holds the others."""
+
+    STUCK_AFTER = 0.02
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.started: dict[int, float] = {}  # busy threads: when their task started
+
+    def _fresh(self, now: float) -> list[float]:
+        return [at for at in self.started.values() if now - at < self.STUCK_AFTER]
+
+    def handler_thread(self, thread_no: int) -> None:
+        while True:
+            with self.lock:
+                while True:
+                    if self.stop_count > 0:
+                        self.active_count -= 1
+                        self.stop_count -= 1
+                        self.threads.discard(thread_no)
+                        self.thread_exit_cv.notify()
+                        return
+                    now = elapsed()
+                    fresh = self._fresh(now)
+                    if self.queue and not fresh:
+                        break
+                    self.active_count -= 1
+                    # tasks wait on a busy thread: stand by to take one if it stays busy
+                    self.queue_cv.wait(min(fresh) + self.STUCK_AFTER - now if self.queue else None)
+                    self.active_count += 1
+                task = self.queue.popleft()
+                self.started[thread_no] = now
+                if self.queue:
+                    self.queue_cv.notify()  # another thread stands by for the rest
+            try:
+                task.service()
+            except BaseException:
+                self.logger.exception("Exception when servicing %r", task)
+            finally:
+                with self.lock:
+                    del self.started[thread_no]
+
+    def add_task(self, task: Task) -> None:
+        with self.lock:
+            self.queue.append(task)
+            if len(self.queue) == 1 or not self._fresh(elapsed()):
+                self.queue_cv.notify()
+
+
+class LaneDispatcher(StickyDispatcher):
     """Two lanes of worker threads: the Infobip API in the main one; the admin API, health, the
     dashboard and OpenAPI in a lane of their own, so requests held by a fault's latency (or any
     slow Infobip request) never keep the controls from answering."""

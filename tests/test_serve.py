@@ -8,6 +8,7 @@ import threading
 import pytest
 import requests
 
+from mock_infobip.serve import StickyDispatcher
 from tests.servers import ServeProcess, run_cli, serve
 
 LISTS = "/saas/amplitude/1/lists"
@@ -171,3 +172,41 @@ def test_an_access_log_in_combined_format_or_json_lines(tmp_path):
             assert re.fullmatch(
                 r'127\.0\.0\.1 - - \[.+\] "GET /sms/1/logs\?limit=1 HTTP/1\.1" 200 \d+ "-" ".+"', line
             )
+
+
+class _Task:
+    def __init__(self, run):  # type: ignore[no-untyped-def]
+        self.run = run
+
+    def service(self) -> None:
+        self.run()
+
+    def cancel(self) -> None:
+        pass
+
+
+def test_one_thread_serves_a_queue_of_requests_while_none_is_held():
+    dispatcher = StickyDispatcher()
+    dispatcher.STUCK_AFTER = 60.0
+    dispatcher.set_thread_count(4)
+    served, release, done = [], threading.Event(), threading.Event()
+    dispatcher.add_task(_Task(lambda: (release.wait(10), served.append(threading.current_thread().name))))
+    for number in range(20):
+        dispatcher.add_task(
+            _Task(lambda n=number: (served.append(threading.current_thread().name), n == 19 and done.set()))
+        )
+    release.set()
+    assert done.wait(10)
+    dispatcher.shutdown()
+    assert len(served) == 21 and len(set(served)) == 1
+
+
+def test_a_held_request_does_not_hold_the_ones_behind_it():
+    dispatcher = StickyDispatcher()
+    dispatcher.STUCK_AFTER = 0.05
+    dispatcher.set_thread_count(2)
+    second_ran, first_done = threading.Event(), threading.Event()
+    dispatcher.add_task(_Task(lambda: (second_ran.wait(30), first_done.set())))
+    dispatcher.add_task(_Task(second_ran.set))
+    assert first_done.wait(30) and second_ran.is_set()
+    assert dispatcher.shutdown()
