@@ -11,8 +11,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-import phonenumbers
-
 EMAIL_MAX = 254
 EXTERNAL_ID_MAX = 256
 
@@ -28,6 +26,8 @@ def email_key(identifier: str) -> str | None:
 
 
 def phone_key(identifier: str) -> str | None:
+    import phonenumbers  # at first use: its import is ~20 ms of start-up (benchmarks/bench_http.py)
+
     text = identifier.strip()
     if not text or len(text) > 32:
         return None

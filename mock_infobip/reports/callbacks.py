@@ -18,8 +18,6 @@ import threading
 from dataclasses import dataclass
 from typing import Protocol
 
-from urllib3.util import parse_url
-
 from mock_infobip.sms.requests import is_loopback
 
 
@@ -92,6 +90,8 @@ class HttpTransport:
     """POST over HTTP(S) with ``http.client``: no proxies, no redirects, one deadline an attempt."""
 
     def post(self, url: str, body: bytes, timeout: float, content_type: str = "application/json") -> Answer:
+        from urllib3.util import parse_url  # at first use: urllib3's import is ~20 ms of start-up
+
         parts = parse_url(url)
         tls = parts.scheme == "https"
         host = (parts.host or "").strip("[]")

@@ -11,9 +11,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import phonenumbers
-from phonenumbers import NumberParseException
-
 MISSING_TO = "REJECTED/MISSING_TO"
 PREFIX_MISSING = "REJECTED/REJECTED_PREFIX_MISSING"
 INVALID_DESTINATION = "REJECTED/REJECTED_DESTINATION"
@@ -28,6 +25,9 @@ class Destination:
 
 
 def read_destination(to: str | None) -> Destination:
+    import phonenumbers  # at first use: its import is ~20 ms of start-up (benchmarks/bench_http.py)
+    from phonenumbers import NumberParseException
+
     text = (to or "").strip()
     digits = text.removeprefix("+")
     if not digits:

@@ -13,9 +13,6 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from urllib3.exceptions import LocationParseError
-from urllib3.util import parse_url
-
 from mock_infobip.clock import to_ms
 from mock_infobip.errors import InvalidRequest
 
@@ -112,6 +109,9 @@ def check_callback_url(url: str, field: str, allowed_hosts: Collection[str]) -> 
     """A callback (or forward) URL: http(s), on loopback or a host of ``callback_hosts``. Parsed
     with urllib3's parser, the one the push uses, so the check and the push see the same host;
     spellings parsers disagree on (backslashes, whitespace, control characters) are refused."""
+    from urllib3.exceptions import LocationParseError  # at first use: ~20 ms of start-up
+    from urllib3.util import parse_url
+
     refused = InvalidRequest({field: ["must be an http or https URL"]})
     if any(c in url for c in "\\ ") or any(ord(c) < 33 or ord(c) == 127 for c in url):
         raise refused
