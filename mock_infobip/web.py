@@ -108,18 +108,31 @@ def without_nulls(value: Any) -> Any:
     return value
 
 
+def printable_ascii(fields: Mapping[str, str]) -> bool:
+    """Every name and value is printable ASCII (``Contracts.errors``'s ``plain``)."""
+    return all(text.isascii() and text.isprintable() for pair in fields.items() for text in pair)
+
+
+def plain_json(raw: bytes) -> bool:
+    """Every string in this JSON text is printable ASCII (or DEL, no space or digit in either
+    dialect): ASCII without a backslash, as JSON has control characters only escaped."""
+    return raw.isascii() and b"\\" not in raw
+
+
 def _read_body(rt: Runtime, operation: Operation) -> Any:
     if operation.request_type == "form":  # the form, or the same fields in the query string
         fields = {**request.args.to_dict(), **request.form.to_dict()}
         body: Any = {key: value for key, value in fields.items()}
+        plain = printable_ascii(fields)
     else:
         raw = request.get_data(cache=True)
         try:
             body = without_nulls(parse_json(raw))
         except ValueError:
             raise InvalidRequest({ROOT_FIELD: [NOT_AN_OBJECT]}) from None
+        plain = plain_json(raw)
     assert operation.request is not None
-    errors = rt.contracts.errors(operation.request, body)
+    errors = rt.contracts.errors(operation.request, body, plain=plain)
     if errors:
         raise InvalidRequest(errors)
     return body
@@ -134,7 +147,7 @@ def _read_query(rt: Runtime, operation: Operation) -> dict[str, str]:
         name = key.removesuffix("[]")
         query[name] = ",".join([query[name], *values] if name in query else values)
     if operation.query is not None:
-        errors = rt.contracts.errors(operation.query, query)
+        errors = rt.contracts.errors(operation.query, query, plain=printable_ascii(query))
         if errors:
             raise InvalidRequest(errors)
     return query
