@@ -325,8 +325,11 @@ def main() -> None:
         finally:
             for target in targets:
                 target.server.stop()
-        first = start_to_first_200(str(workdir / "s.db"))
-        print(f"start to first 200 (1 worker): {first:.3f} s (target <= 0.3)")
+        starts = sorted(start_to_first_200(str(workdir / f"s{i}.db")) for i in range(5))
+        print(
+            f"start to first 200 (1 worker): {statistics.median(starts):.3f} s, median of 5 "
+            f"({starts[0]:.3f}-{starts[-1]:.3f}) (target <= 0.3)"
+        )
     print(
         f"in process (fake(), requests): {in_process_rate(args.in_process_calls):,.0f} create-lists/s "
         "(target >= 3,000)"
