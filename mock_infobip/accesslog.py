@@ -10,6 +10,8 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
+from mock_infobip.web import ServeOnThread
+
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
@@ -32,12 +34,17 @@ class AccessLog:
             return start_response(status, headers, exc_info) if exc_info else start_response(status, headers)
 
         size = 0
+        moved = False
         try:
             for chunk in self._app(environ, recording):
                 size += len(chunk)
                 yield chunk
+        except ServeOnThread:
+            moved = True  # served again on a thread: logged then
+            raise
         finally:
-            self._write(environ, seen.get("status", 0), size, started)
+            if not moved:
+                self._write(environ, seen.get("status", 0), size, started)
 
     def _write(self, environ: dict[str, Any], status: int, size: int, started: int) -> None:
         path = environ.get("PATH_INFO", "")

@@ -113,13 +113,17 @@ class FaultRules:
             raise NotFound("fault", fault_id)
         return deleted
 
+    def any_set(self) -> bool:
+        """Whether any fault is set (kept per process until one is set or cleared anywhere)."""
+        return self._store.cached("faults.any", self._any)
+
     def _any(self) -> bool:
         with self._store.read() as conn:
             return conn.execute("SELECT 1 FROM faults LIMIT 1").fetchone() is not None
 
     def take(self, method: str, path: str, api_key: str | None) -> Fault | None:
         """The most recent fault that matches and fires for this request (using one of its times)."""
-        if not self._store.cached("faults.any", self._any):
+        if not self.any_set():
             return None
         with self._store.write() as conn:
             for row in conn.execute("SELECT * FROM faults ORDER BY id DESC").fetchall():

@@ -14,16 +14,14 @@ from typing import Any, TextIO
 
 import waitress
 from waitress import wasyncore
-from waitress.channel import HTTPChannel
 from waitress.server import BaseWSGIServer, MultiSocketServer
-from waitress.task import Task, ThreadedTaskDispatcher, WSGITask
 
 from mock_infobip.accesslog import AccessLog
 from mock_infobip.app import create_app
-from mock_infobip.clock import elapsed, wire_time
+from mock_infobip.clock import wire_time
+from mock_infobip.lanes import FaultChannel, LaneDispatcher
 from mock_infobip.runtime import Runtime
 from mock_infobip.settings import Settings, SettingsError
-from mock_infobip.web import DropConnection, infobip_path
 
 
 def is_loopback(host: str) -> bool:
@@ -40,98 +38,6 @@ def check_exposure(settings: Settings) -> None:
         raise SettingsError(
             f"host {settings.host!r} is not loopback: give --admin-token to protect the admin API"
         )
-
-
-class FaultTask(WSGITask):
-    """Serves a request; a ``drop`` fault closes the connection without writing a byte."""
-
-    def service(self) -> None:
-        try:
-            super().service()
-        except DropConnection:
-            self.close_on_finish = True
-
-
-class FaultChannel(HTTPChannel):
-    task_class = FaultTask
-
-
-class StickyDispatcher(ThreadedTaskDispatcher):
-    """Worker threads that take turns only when they must: a thread that finishes a task takes the
-    next one itself, and an idle thread takes a task only while every busy thread has been busy
-    for ``STUCK_AFTER`` seconds (held by a fault's latency, or a long request). Waking a thread a
-    request, as waitress's own dispatcher does, costs this app more than the request: its threads
-    then interleave at every SQLite call (benchmarks/README.md). The other threads stand by, so a
-    held request never holds the others."""
-
-    STUCK_AFTER = 0.02
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.started: dict[int, float] = {}  # busy threads: when their task started
-
-    def _fresh(self, now: float) -> list[float]:
-        return [at for at in self.started.values() if now - at < self.STUCK_AFTER]
-
-    def handler_thread(self, thread_no: int) -> None:
-        while True:
-            with self.lock:
-                while True:
-                    if self.stop_count > 0:
-                        self.active_count -= 1
-                        self.stop_count -= 1
-                        self.threads.discard(thread_no)
-                        self.thread_exit_cv.notify()
-                        return
-                    now = elapsed()
-                    fresh = self._fresh(now)
-                    if self.queue and not fresh:
-                        break
-                    self.active_count -= 1
-                    # tasks wait on a busy thread: stand by to take one if it stays busy
-                    self.queue_cv.wait(min(fresh) + self.STUCK_AFTER - now if self.queue else None)
-                    self.active_count += 1
-                task = self.queue.popleft()
-                self.started[thread_no] = now
-                if self.queue:
-                    self.queue_cv.notify()  # another thread stands by for the rest
-            try:
-                task.service()
-            except BaseException:
-                self.logger.exception("Exception when servicing %r", task)
-            finally:
-                with self.lock:
-                    del self.started[thread_no]
-
-    def add_task(self, task: Task) -> None:
-        with self.lock:
-            self.queue.append(task)
-            if len(self.queue) == 1 or not self._fresh(elapsed()):
-                self.queue_cv.notify()
-
-
-class LaneDispatcher(StickyDispatcher):
-    """Two lanes of worker threads: the Infobip API in the main one; the admin API, health, the
-    dashboard and OpenAPI in a lane of their own, so requests held by a fault's latency (or any
-    slow Infobip request) never keep the controls from answering."""
-
-    def __init__(self, threads: int, control_threads: int) -> None:
-        super().__init__()
-        self.set_thread_count(threads)
-        self.control = ThreadedTaskDispatcher()
-        self.control.set_thread_count(control_threads)
-
-    def add_task(self, task: Task) -> None:
-        path = str(getattr(getattr(task, "request", None), "path", "") or "")
-        if path and not infobip_path(path):
-            self.control.add_task(task)
-        else:
-            super().add_task(task)
-
-    def shutdown(self, cancel_pending: bool = True, timeout: int = 5) -> bool:
-        self.control.shutdown(cancel_pending, timeout)
-        done: bool = super().shutdown(cancel_pending, timeout)
-        return done
 
 
 def quiet_queue_warnings() -> None:
@@ -152,6 +58,7 @@ def create_server(runtime: Runtime, sock: socket.socket | None = None) -> BaseWS
     where: dict[str, Any] = (
         {"sockets": [sock]} if sock is not None else {"host": settings.host, "port": settings.port}
     )
+    dispatcher = LaneDispatcher(settings.threads, settings.control_threads, runtime.faults.any_set)
     server: BaseWSGIServer | MultiSocketServer = waitress.create_server(  # type: ignore[attr-defined]
         app,
         **where,
@@ -161,7 +68,7 @@ def create_server(runtime: Runtime, sock: socket.socket | None = None) -> BaseWS
         cleanup_interval=settings.cleanup_interval,
         ident="mock-infobip",
         clear_untrusted_proxy_headers=True,
-        _dispatcher=LaneDispatcher(settings.threads, settings.control_threads),
+        _dispatcher=dispatcher,
     )
     listeners: list[object] = (
         [server] if isinstance(server, BaseWSGIServer) else list((server.map or {}).values())

@@ -34,6 +34,7 @@ from mock_infobip.errors import (
     RateLimited,
     Unauthorized,
 )
+from mock_infobip.faults import Fault
 from mock_infobip.journal import Entry
 from mock_infobip.runtime import Runtime
 from mock_infobip.sms.requests import is_loopback
@@ -300,9 +301,23 @@ def _guard_controls() -> Response | None:
     return None
 
 
+IN_LOOP = "mock_infobip.in_loop"  # environ: the server's loop serves this request itself
+PRESET_FAULT = "mock_infobip.fault"  # environ: the fault this request took when the loop began it
+
+
+class ServeOnThread(BaseException):
+    """A fault would hold a request the server's loop is serving (``lanes``): before anything is
+    answered or changed, the request moves to a thread with the fault it took. A BaseException,
+    so that Flask lets it through to the server."""
+
+    def __init__(self, fault: Fault) -> None:
+        super().__init__(fault)
+        self.fault = fault
+
+
 class DropConnection(BaseException):
     """A fault: close the connection without an answer. A BaseException, so that Flask's error
-    handlers let it through to the server (``serve.FaultTask``) or the in-process adapter."""
+    handlers let it through to the server (``lanes.FaultTask``) or the in-process adapter."""
 
 
 def infobip_path(path: str) -> bool:
@@ -318,9 +333,14 @@ def _apply_fault() -> Response | None:
     if not infobip_path(req.path):
         return None
     rt = runtime()
-    fault = rt.faults.take(req.method, req.path, presented_key(req.headers.get("Authorization")))
+    environ = req.environ
+    fault = environ.get(PRESET_FAULT) or rt.faults.take(
+        req.method, req.path, presented_key(req.headers.get("Authorization"))
+    )
     if fault is None:
         return None
+    if fault.latency_ms > 0 and environ.get(IN_LOOP):
+        raise ServeOnThread(fault)  # the loop never waits
     g.fault = fault
     rt.clock.real_sleep(fault.latency_ms / 1000, rt.faults.release)
     if fault.drop:

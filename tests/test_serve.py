@@ -8,7 +8,7 @@ import threading
 import pytest
 import requests
 
-from mock_infobip.serve import StickyDispatcher
+from mock_infobip.lanes import StickyDispatcher
 from tests.servers import ServeProcess, run_cli, serve
 
 LISTS = "/saas/amplitude/1/lists"

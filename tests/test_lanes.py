@@ -1,0 +1,54 @@
+"""The server's loop serves small Infobip requests itself when no fault is set; a fault set in the
+instant between its look and the request moves that request to a thread with the fault it took."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import requests
+
+from mock_infobip.testing import Server
+
+LISTS = "/saas/amplitude/1/lists"
+
+
+def test_a_fault_that_would_hold_the_loop_moves_its_request_to_a_thread():
+    server = Server(rate_limit_create=0)
+    with server as infobip:
+        # as if the fault were set just after the loop looked: the loop begins every request
+        server._server.task_dispatcher._faults_set = lambda: False
+        fault = {"path": LISTS, "latencyMs": 30_000, "times": 1}
+        assert requests.post(infobip.base_url + "/__admin/faults", json=fault, timeout=10).status_code in (
+            200,
+            201,
+        )
+        held: dict[str, requests.Response] = {}
+
+        def send() -> None:
+            held["answer"] = requests.post(
+                infobip.base_url + LISTS, json={"name": "held"}, headers=infobip.headers, timeout=60
+            )
+
+        first = threading.Thread(target=send)
+        first.start()
+        for _ in range(500):  # until the fault has fired (the request is held)
+            faults = requests.get(infobip.base_url + "/__admin/faults", timeout=10).json()["faults"]
+            if faults[0]["applied"] == 1:
+                break
+            time.sleep(0.02)
+        # the loop is free: another request is answered while the first one is held
+        other = requests.post(
+            infobip.base_url + LISTS, json={"name": "other"}, headers=infobip.headers, timeout=10
+        )
+        assert other.status_code == 200
+        assert first.is_alive()
+        requests.delete(infobip.base_url + "/__admin/faults", timeout=10)  # releases the held request
+        first.join(timeout=30)
+        assert held["answer"].status_code == 200
+        # the fault fired once; each request is in the journal once
+        journal = requests.get(
+            infobip.base_url + "/__admin/requests", params={"path": LISTS}, timeout=10
+        ).json()
+        bodies = sorted(entry["requestBody"] for entry in journal["requests"])
+        assert bodies == ['{"name": "held"}', '{"name": "other"}']
