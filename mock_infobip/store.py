@@ -329,6 +329,9 @@ class Store:
                 self._conn.execute("PRAGMA journal_mode = WAL")
             self._conn.execute(f"PRAGMA synchronous = {synchronous}")
             self._conn.execute("PRAGMA foreign_keys = OFF")
+            self._cache: dict[str, tuple[int, object]] = {}
+            database_file = self._conn.execute("PRAGMA database_list").fetchone()["file"]
+            self.version = Version(None if self.in_memory else database_file)
             with self.write() as conn:
                 for statement in SCHEMA.split(";"):
                     if statement.strip():
@@ -344,9 +347,6 @@ class Store:
         """Temporary triggers (this connection's own: other tools on the file are not affected)
         note a change to a watched table; :meth:`write` and :meth:`execute` move the version after
         the commit."""
-        self._cache: dict[str, tuple[int, object]] = {}
-        database_file = self._conn.execute("PRAGMA database_list").fetchone()["file"]
-        self.version = Version(None if self.in_memory else database_file)
         self._conn.create_function("mock_infobip_changed", 0, self._note_change)
         for table, events in WATCHED.items():
             for event in events:
@@ -388,17 +388,21 @@ class Store:
                 finally:
                     self._depth -= 1
                 return
-            self._conn.execute("BEGIN IMMEDIATE")
-            self._depth = 1
+            self.version.hold_writes()
             try:
-                yield self._conn
-            except BaseException:
+                self._conn.execute("BEGIN IMMEDIATE")
+                self._depth = 1
+                try:
+                    yield self._conn
+                except BaseException:
+                    self._depth = 0
+                    self._conn.execute("ROLLBACK")
+                    self._changed = False
+                    raise
                 self._depth = 0
-                self._conn.execute("ROLLBACK")
-                self._changed = False
-                raise
-            self._depth = 0
-            self._conn.execute("COMMIT")
+                self._conn.execute("COMMIT")
+            finally:
+                self.version.release_writes()
             self._committed()
 
     @contextmanager
@@ -412,9 +416,14 @@ class Store:
         """One statement, atomic on its own (SQLite's implicit transaction): cheaper than
         :meth:`write` when there is only one."""
         with self._lock:
-            cursor = self._conn.execute(sql, params)
-            if not self._depth:
-                self._committed()
+            if self._depth:
+                return self._conn.execute(sql, params)
+            self.version.hold_writes()
+            try:
+                cursor = self._conn.execute(sql, params)
+            finally:
+                self.version.release_writes()
+            self._committed()
             return cursor
 
     def delete_rows(self, table: str, row_id: int | None = None) -> int:

@@ -11,6 +11,8 @@ reading it is a memory read. A process that changed one of the watched tables in
 after its commit, under an exclusive ``flock`` (so increments from several processes are never
 lost); a reader reads the counter *before* loading, so a value it caches is never older than the
 counter it is stored with. ``:memory:`` databases (one process) count in the process.
+
+The same file's lock also takes the processes' writes in turn (:meth:`Version.hold_writes`).
 """
 
 from __future__ import annotations
@@ -56,6 +58,17 @@ class Version:
             return self._local
         value: int = _COUNTER.unpack_from(self._map, 0)[0]
         return value
+
+    def hold_writes(self) -> None:
+        """Wait for the other processes' writes to the file, and keep them waiting until
+        :meth:`release_writes`. SQLite would poll for its write lock, sleeping 1, 2, 5… ms a try;
+        this lock wakes the next writer as soon as the last one is done."""
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_EX)
+
+    def release_writes(self) -> None:
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
 
     def bump(self) -> None:
         """After a commit that changed a watched table."""
