@@ -29,6 +29,22 @@ LOOP_MAX_BODY = 64 * 1024
 LOOP_MAX_PENDING_OUTPUT = 1024 * 1024
 
 
+class _Loop:
+    """Whether the loop is inside the app, and a stop asked for meanwhile (see :func:`stop`)."""
+
+    serving = False
+    stop_asked = False
+
+
+def stop() -> None:
+    """End the loop (SIGINT/SIGTERM): at once, or after the request it is serving, which is then
+    answered, as a thread's request is when the server stops."""
+    if _Loop.serving:
+        _Loop.stop_asked = True
+    else:
+        raise SystemExit(0)
+
+
 class FaultTask(WSGITask):
     """Serves a request; a ``drop`` fault closes the connection without writing a byte."""
 
@@ -64,7 +80,7 @@ class FaultChannel(HTTPChannel):
             self.loop_thread = None
 
     def _serve_in_loop(self) -> None:
-        self.serving_in_loop = True
+        self.serving_in_loop = _Loop.serving = True
         try:
             self.service()
         except ServeOnThread as moved:
@@ -74,7 +90,12 @@ class FaultChannel(HTTPChannel):
             self.loop_thread = None
             self.server.add_task(self)  # type: ignore[arg-type]  # waitress queues channels as tasks
         finally:
-            self.serving_in_loop = False
+            self.serving_in_loop = _Loop.serving = False
+        if _Loop.stop_asked:
+            _Loop.stop_asked = False
+            if self.total_outbufs_len:
+                self.handle_write()  # the answer leaves before the server closes its connections
+            raise SystemExit(0)
 
 
 class StickyDispatcher(ThreadedTaskDispatcher):
@@ -82,8 +103,8 @@ class StickyDispatcher(ThreadedTaskDispatcher):
     next one itself, and an idle thread takes a task only while every busy thread has been busy
     for ``STUCK_AFTER`` seconds (held by a fault's latency, or a long request). Waking a thread a
     request, as waitress's own dispatcher does, costs this app more than the request: its threads
-    then interleave at every SQLite call (README, "where the time goes"). The other threads stand by, so a
-    held request never holds the others."""
+    then interleave at every SQLite call (README, Performance). The other threads stand by, so
+    a held request never holds the others."""
 
     STUCK_AFTER = 0.02
 

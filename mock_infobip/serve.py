@@ -16,6 +16,7 @@ import waitress
 from waitress import wasyncore
 from waitress.server import BaseWSGIServer, MultiSocketServer
 
+from mock_infobip import lanes
 from mock_infobip.accesslog import AccessLog
 from mock_infobip.app import create_app
 from mock_infobip.clock import wire_time
@@ -114,7 +115,7 @@ def banner(runtime: Runtime, url: str, workers: int = 1) -> str:
 
 
 def _stop(signum: int, frame: FrameType | None) -> None:
-    raise SystemExit(0)
+    lanes.stop()  # SystemExit now, or once the request the loop is serving is answered
 
 
 @contextmanager

@@ -6,8 +6,10 @@ from __future__ import annotations
 import threading
 import time
 
+import pytest
 import requests
 
+from mock_infobip import lanes
 from mock_infobip.testing import Server
 
 LISTS = "/saas/amplitude/1/lists"
@@ -52,3 +54,31 @@ def test_a_fault_that_would_hold_the_loop_moves_its_request_to_a_thread():
         ).json()
         bodies = sorted(entry["requestBody"] for entry in journal["requests"])
         assert bodies == ['{"name": "held"}', '{"name": "other"}']
+
+
+def test_a_stop_signal_while_the_loop_serves_ends_the_loop_after_the_answer(monkeypatch):
+    monkeypatch.setattr(lanes._Loop, "serving", True)
+    lanes.stop()  # not in the middle of a request: asked, for when it is answered
+    assert lanes._Loop.stop_asked
+    monkeypatch.setattr(lanes._Loop, "serving", False)
+    monkeypatch.setattr(lanes._Loop, "stop_asked", False)
+    with pytest.raises(SystemExit):
+        lanes.stop()
+
+
+def test_a_stop_asked_during_a_request_in_the_loop_answers_it_then_stops(monkeypatch):
+    server = Server(rate_limit_create=0)
+    with server as infobip:
+        original = lanes.FaultChannel.service
+
+        def service_then_ask_to_stop(channel: lanes.FaultChannel) -> None:
+            lanes.stop()  # as SIGTERM arriving while the loop is in the app
+            original(channel)
+
+        monkeypatch.setattr(lanes.FaultChannel, "service", service_then_ask_to_stop)
+        answer = requests.post(
+            infobip.base_url + LISTS, json={"name": "last"}, headers=infobip.headers, timeout=10
+        )
+        assert answer.status_code == 200 and "listId" in answer.json()
+        server._thread.join(timeout=10)  # the loop ended (SystemExit in the server's thread)
+        assert not server._thread.is_alive()
