@@ -265,18 +265,36 @@ def start_to_first_200(db: str) -> float:
         process.wait(timeout=30)
 
 
-def in_process_rate(count: int = 3000) -> float:
-    from mock_infobip import fake
+def in_process_rates(count: int = 3000, rounds: int = 3) -> tuple[float, float]:
+    """Create-lists a second through ``requests`` in process: to the fake (``fake()``), and to the
+    bare Flask app routed the same way (the same memory connection, urllib3 and ``http.client``
+    path), which is what ``requests`` itself allows here. Interleaved rounds, medians."""
+    import bare_app
 
-    with fake(rate_limit_create=0) as infobip:
-        session = requests.Session()
-        headers = infobip.headers
-        for i in range(100):
-            session.post("https://api.infobip.com" + LISTS, json={"name": f"w{i}"}, headers=headers)
+    from mock_infobip import fake
+    from mock_infobip.inprocess.router import ROUTER
+
+    def rate(session: requests.Session, url: str, headers: dict[str, str], tag: str) -> float:
         started = time.perf_counter()
         for i in range(count):
-            session.post("https://api.infobip.com" + LISTS, json={"name": f"n{i}"}, headers=headers)
+            session.post(url, json={"name": f"{tag}{i}"}, headers=headers)
         return count / (time.perf_counter() - started)
+
+    with fake(rate_limit_create=0) as infobip:
+        route = ROUTER.add("https://bare.invalid", bare_app.app)
+        try:
+            session = requests.Session()
+            urls = {"fake": "https://api.infobip.com" + LISTS, "bare": "https://bare.invalid" + LISTS}
+            for url in urls.values():
+                for i in range(100):
+                    session.post(url, json={"name": f"w{i}"}, headers=infobip.headers)
+            found: dict[str, list[float]] = {"fake": [], "bare": []}
+            for round_number in range(rounds):
+                for name, url in urls.items():
+                    found[name].append(rate(session, url, infobip.headers, f"{name}{round_number}-"))
+        finally:
+            ROUTER.remove(route)
+    return statistics.median(found["fake"]), statistics.median(found["bare"])
 
 
 def main() -> None:
@@ -330,9 +348,11 @@ def main() -> None:
             f"start to first 200 (1 worker): {statistics.median(starts):.3f} s, median of 5 "
             f"({starts[0]:.3f}-{starts[-1]:.3f}) (target <= 0.3)"
         )
+    fake_rate, bare_rate = in_process_rates(args.in_process_calls)
+    print(f"in process (fake(), requests): {fake_rate:,.0f} create-lists/s (target >= 3,000)")
     print(
-        f"in process (fake(), requests): {in_process_rate(args.in_process_calls):,.0f} create-lists/s "
-        "(target >= 3,000)"
+        f"  the bare Flask app through the same requests path: {bare_rate:,.0f}/s "
+        f"(what requests itself allows here); fake / bare {fake_rate / bare_rate:.2f}"
     )
 
 

@@ -34,6 +34,7 @@ def test_bench_http_runs_and_prints_the_ratios() -> None:
         "add 1,000 ids at one client, p50 (1 worker):",
         "start to first 200 (1 worker):",
         "in process (fake(), requests):",
+        "the bare Flask app through the same requests path:",
         "RSS, largest worker of",
     ):
         assert line in out.stdout, out.stdout
