@@ -3,8 +3,8 @@ two lanes.
 
 - **The loop** (waitress's main thread, which reads and writes every connection) serves a request of
   the Infobip API itself when no fault is set and its body is small: no hand-over to a thread, so
-  none of the context switches that cost this app more than its own work (benchmarks in README,
-  "where the time goes"). A fault set meanwhile that would hold the request (latency, hold) moves
+  none of the context switches that cost this app more than its own work (README,
+  Performance). A fault set meanwhile that would hold the request (latency, hold) moves
   it, with the fault it took, to the Infobip lane: the loop never waits.
 - **The Infobip lane**: threads that take turns only when they must (:class:`StickyDispatcher`).
 - **The control lane**: the admin API, health, the dashboard and OpenAPI on threads of their own, so
