@@ -21,7 +21,7 @@ from waitress.channel import HTTPChannel
 from waitress.task import Task, ThreadedTaskDispatcher, WSGITask
 
 from mock_infobip.clock import elapsed
-from mock_infobip.web import IN_LOOP, PRESET_FAULT, DropConnection, ServeOnThread, infobip_path
+from mock_infobip.web import NO_WAIT, PRESET_FAULT, DropConnection, ServeOnThread, infobip_path
 
 # What the loop serves itself: a body up to this size (a create list, an add of ~1,000 ids, a send
 # of a few hundred messages), and only while the connection has little output waiting.
@@ -50,7 +50,7 @@ class FaultTask(WSGITask):
 
     def get_environment(self) -> dict[str, Any]:
         environ: dict[str, Any] = super().get_environment()
-        environ[IN_LOOP] = getattr(self.channel, "serving_in_loop", False)
+        environ[NO_WAIT] = getattr(self.channel, "serving_in_loop", False)
         fault = getattr(self.request, "mock_infobip_fault", None)
         if fault is not None:  # taken when the loop began to serve it
             environ[PRESET_FAULT] = fault

@@ -301,14 +301,16 @@ def _guard_controls() -> Response | None:
     return None
 
 
-IN_LOOP = "mock_infobip.in_loop"  # environ: the server's loop serves this request itself
-PRESET_FAULT = "mock_infobip.fault"  # environ: the fault this request took when the loop began it
+# environ: whoever serves this request must not wait in it - the server's loop (``lanes``), or an
+# in-process call made with a timeout (``inprocess.wire``)
+NO_WAIT = "mock_infobip.no_wait"
+PRESET_FAULT = "mock_infobip.fault"  # environ: the fault this request took when it was begun
 
 
 class ServeOnThread(BaseException):
-    """A fault would hold a request the server's loop is serving (``lanes``): before anything is
-    answered or changed, the request moves to a thread with the fault it took. A BaseException,
-    so that Flask lets it through to the server."""
+    """A fault would hold a request served where nothing may wait (``NO_WAIT``): before anything
+    is answered or changed, the request moves to a thread with the fault it took. A
+    BaseException, so that Flask lets it through to the server."""
 
     def __init__(self, fault: Fault) -> None:
         super().__init__(fault)
@@ -339,8 +341,8 @@ def _apply_fault() -> Response | None:
     )
     if fault is None:
         return None
-    if fault.latency_ms > 0 and environ.get(IN_LOOP):
-        raise ServeOnThread(fault)  # the loop never waits
+    if fault.latency_ms > 0 and environ.get(NO_WAIT):
+        raise ServeOnThread(fault)  # served on a thread instead
     g.fault = fault
     rt.clock.real_sleep(fault.latency_ms / 1000, rt.faults.release)
     if fault.drop:

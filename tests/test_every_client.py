@@ -8,6 +8,7 @@ import asyncio
 import http.client
 import json
 import socket
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -189,3 +190,52 @@ def test_the_real_infobip_is_never_reached(infobip_server: Handle, client: str) 
         CLIENTS[client]("https://eu.api.infobip.com" + LISTS, infobip_server.headers, {"name": "x"}, 5)
     assert ROUTER.blocked  # what makes the fixture fail the test even if the error was swallowed
     ROUTER.blocked.clear()
+
+
+SYNC_CLIENTS = ("requests", "httpx", "urllib")
+
+
+class Recorder:
+    """A WSGI app the router serves in process: notes the thread each call ran on, takes
+    ``delay`` seconds, answers an empty JSON object."""
+
+    def __init__(self, delay: float = 0.0) -> None:
+        self.delay = delay
+        self.threads: list[int] = []
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        self.threads.append(threading.get_ident())
+        time.sleep(self.delay)
+        start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", "2")])
+        return [b"{}"]
+
+
+@pytest.mark.parametrize("client", SYNC_CLIENTS)
+def test_a_call_with_a_timeout_is_served_on_the_callers_thread(client: str) -> None:
+    """No thread a call (it cost more than the fake's answer): the answer is made on the thread
+    that asked, unless a fault would hold it (the latency test above)."""
+    from mock_infobip.inprocess import ROUTER
+
+    app = Recorder()
+    route = ROUTER.add("https://recorder.invalid", app)
+    try:
+        status, body = CLIENTS[client]("https://recorder.invalid" + LISTS, {}, {}, 10)
+    finally:
+        ROUTER.remove(route)
+    assert (status, body) == (200, {})
+    assert app.threads == [threading.get_ident()]
+
+
+@pytest.mark.parametrize("client", SYNC_CLIENTS)
+def test_an_answer_later_than_the_timeout_is_the_clients_timeout(client: str) -> None:
+    """Slow without any fault: the client times out, as over a socket, and the app did the work."""
+    from mock_infobip.inprocess import ROUTER
+
+    app = Recorder(delay=0.3)
+    route = ROUTER.add("https://recorder.invalid", app)
+    try:
+        with pytest.raises(TIMED_OUT[client]):
+            CLIENTS[client]("https://recorder.invalid" + LISTS, {}, {}, 0.1)
+    finally:
+        ROUTER.remove(route)
+    assert len(app.threads) == (4 if client == "requests" else 1)  # requests' adapter retried

@@ -14,12 +14,13 @@ import io
 import socket
 import sys
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote_to_bytes, urlsplit
 
-from mock_infobip.web import IN_PROCESS, DropConnection
+from mock_infobip import clock
+from mock_infobip.web import IN_PROCESS, NO_WAIT, PRESET_FAULT, DropConnection, ServeOnThread
 
 WsgiApp = Callable[..., Iterable[bytes]]
 
@@ -113,16 +114,21 @@ def environ(request: Request, scheme: str, host: str, port: int) -> dict[str, An
     return env
 
 
-def respond(app: WsgiApp, request: Request, scheme: str, host: str, port: int) -> Reply:
-    """Call ``app`` as a server would and give back the bytes it would send."""
+def respond(
+    app: WsgiApp, request: Request, scheme: str, host: str, port: int, extra: Mapping[str, Any] = {}
+) -> Reply:
+    """Call ``app`` as a server would and give back the bytes it would send (``extra``: added to
+    the environ)."""
     started: list[Any] = []
 
     def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
         started[:] = [status, headers]
         return lambda data: None
 
+    env = environ(request, scheme, host, port)
+    env.update(extra)
     try:
-        chunks = app(environ(request, scheme, host, port), start_response)
+        chunks = app(env, start_response)
         try:
             content = b"".join(chunks)
         finally:
@@ -148,14 +154,33 @@ def respond_within(
     app: WsgiApp, request: Request, scheme: str, host: str, port: int, timeout: float | None
 ) -> Reply:
     """:func:`respond`, but a client that stops waiting after ``timeout`` seconds gets
-    ``socket.timeout`` while the fake carries on with the request, as a server would."""
+    ``socket.timeout`` while the fake carries on with the request, as a server would.
+
+    The request is served in the caller's thread, where it may not wait (``NO_WAIT``): a fault
+    that would hold it moves it, before anything is answered or changed, to a thread the caller
+    waits for at most ``timeout`` (a thread a call cost more than the fake's answer). An answer
+    that came later than ``timeout`` all the same is lost, as the client would have stopped
+    reading."""
     if timeout is None:
         return respond(app, request, scheme, host, port)
+    started = clock.elapsed()
+    try:
+        reply = respond(app, request, scheme, host, port, {NO_WAIT: True})
+    except ServeOnThread as held:
+        return _respond_on_thread(app, request, (scheme, host, port), timeout, {PRESET_FAULT: held.fault})
+    if clock.elapsed() - started > timeout:
+        raise TimeoutError("timed out")
+    return reply
+
+
+def _respond_on_thread(
+    app: WsgiApp, request: Request, origin: tuple[str, str, int], timeout: float, extra: Mapping[str, Any]
+) -> Reply:
     done: list[Reply | BaseException] = []
 
     def run() -> None:
         try:
-            done.append(respond(app, request, scheme, host, port))
+            done.append(respond(app, request, *origin, extra))
         except BaseException as exc:  # handed to the waiting client
             done.append(exc)
 

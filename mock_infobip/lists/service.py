@@ -59,17 +59,14 @@ class ListsService:
             ).fetchone()
         if row is not None:
             return int(row[0])
-        with self._store.write() as conn:
-            row = conn.execute(
-                "SELECT id FROM lists WHERE account_id = ? AND name = ?", (account.id, name)
-            ).fetchone()
-            if row is not None:
-                return int(row[0])
-            cursor = conn.execute(
-                "INSERT INTO lists (account_id, name, created_at) VALUES (?, ?, ?)",
-                (account.id, name, self._clock.now_ms()),
-            )
+        cursor = self._store.execute(  # one statement, no transaction to open and close
+            "INSERT INTO lists (account_id, name, created_at) VALUES (?, ?, ?) "
+            "ON CONFLICT (account_id, name) DO NOTHING",
+            (account.id, name, self._clock.now_ms()),
+        )
+        if cursor.rowcount == 1:
             return int(cursor.lastrowid or 0)
+        return self.create_list(account, name)  # created meanwhile by another request: that one
 
     def add_people(self, account: Account, list_ref: str, identifiers: Sequence[str]) -> AddResult:
         parsed = self._parse(account, identifiers)
