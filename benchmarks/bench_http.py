@@ -265,36 +265,61 @@ def start_to_first_200(db: str) -> float:
         process.wait(timeout=30)
 
 
-def in_process_rates(count: int = 3000, rounds: int = 3) -> tuple[float, float]:
-    """Create-lists a second through ``requests`` in process: to the fake (``fake()``), and to the
-    bare Flask app routed the same way (the same memory connection, urllib3 and ``http.client``
-    path), which is what ``requests`` itself allows here. Interleaved rounds, medians."""
+IN_PROCESS_CLIENTS = ("requests", "httpx", "urllib")
+
+
+def in_process_rates(count: int = 3000, rounds: int = 3) -> dict[str, tuple[float, float]]:
+    """Create-lists a second in process, a new list's name each, through each client (requests,
+    httpx, urllib.request; with a timeout, as a client in production sets one): to the fake
+    (``fake()``), and to the bare Flask app routed the same way (the same memory connection and
+    the client's own HTTP parsing), which is what that client itself allows here. Interleaved
+    rounds, medians: {client: (fake, bare)}."""
+    import urllib.request
+
     import bare_app
+    import httpx
 
     from mock_infobip import fake
     from mock_infobip.inprocess.router import ROUTER
 
-    def rate(session: requests.Session, url: str, headers: dict[str, str], tag: str) -> float:
-        started = time.perf_counter()
-        for i in range(count):
-            session.post(url, json={"name": f"{tag}{i}"}, headers=headers)
-        return count / (time.perf_counter() - started)
-
     with fake(rate_limit_create=0) as infobip:
+        headers = {**infobip.headers, "Content-Type": "application/json"}
+        session, client = requests.Session(), httpx.Client(timeout=10)
+
+        def call(name: str, url: str, body: bytes) -> None:
+            if name == "requests":
+                session.post(url, data=body, headers=headers, timeout=10)
+            elif name == "httpx":
+                client.post(url, content=body, headers=headers)
+            else:
+                urllib.request.urlopen(urllib.request.Request(url, body, headers), timeout=10).read()
+
+        def rate(name: str, url: str, tag: str) -> float:
+            bodies = [json.dumps({"name": f"{tag}{i}"}).encode() for i in range(count)]
+            started = time.perf_counter()
+            for body in bodies:
+                call(name, url, body)
+            return count / (time.perf_counter() - started)
+
         route = ROUTER.add("https://bare.invalid", bare_app.app)
         try:
-            session = requests.Session()
             urls = {"fake": "https://api.infobip.com" + LISTS, "bare": "https://bare.invalid" + LISTS}
-            for url in urls.values():
-                for i in range(100):
-                    session.post(url, json={"name": f"w{i}"}, headers=infobip.headers)
-            found: dict[str, list[float]] = {"fake": [], "bare": []}
+            for name in IN_PROCESS_CLIENTS:
+                for url in urls.values():
+                    rate(name, url, f"warm-{name}-")
+            found: dict[tuple[str, str], list[float]] = {}
             for round_number in range(rounds):
-                for name, url in urls.items():
-                    found[name].append(rate(session, url, infobip.headers, f"{name}{round_number}-"))
+                for name in IN_PROCESS_CLIENTS:
+                    for which, url in urls.items():
+                        tag = f"{name}-{which}-{round_number}-"
+                        found.setdefault((name, which), []).append(rate(name, url, tag))
         finally:
             ROUTER.remove(route)
-    return statistics.median(found["fake"]), statistics.median(found["bare"])
+            client.close()
+    return {
+        name: (statistics.median(found[name, "fake"]), statistics.median(found[name, "bare"]))
+        for name in IN_PROCESS_CLIENTS
+    }
 
 
 def main() -> None:
@@ -304,7 +329,11 @@ def main() -> None:
     parser.add_argument("--install", action="store_true", help="npm install WireMock and Prism first")
     parser.add_argument("--rss-requests", type=int, default=200_000)
     parser.add_argument("--in-process-calls", type=int, default=3000)
+    parser.add_argument("--in-process-only", action="store_true", help="only the in-process rates")
     args = parser.parse_args()
+    if args.in_process_only:
+        report_in_process(args.in_process_calls, args.rounds)
+        return
     binary = ensure_tool("wrk")
     if args.install:
         install_tools()
@@ -348,12 +377,16 @@ def main() -> None:
             f"start to first 200 (1 worker): {statistics.median(starts):.3f} s, median of 5 "
             f"({starts[0]:.3f}-{starts[-1]:.3f}) (target <= 0.3)"
         )
-    fake_rate, bare_rate = in_process_rates(args.in_process_calls)
-    print(f"in process (fake(), requests): {fake_rate:,.0f} create-lists/s (target >= 3,000)")
-    print(
-        f"  the bare Flask app through the same requests path: {bare_rate:,.0f}/s "
-        f"(what requests itself allows here); fake / bare {fake_rate / bare_rate:.2f}"
-    )
+    report_in_process(args.in_process_calls, args.rounds)
+
+
+def report_in_process(calls: int, rounds: int) -> None:
+    print("in process (fake()), create-lists/s, medians (target >= 3,000):")
+    for name, (fake_rate, bare_rate) in in_process_rates(calls, rounds).items():
+        print(
+            f"  {name:9} {fake_rate:7,.0f}/s; the bare Flask app through the same {name} path "
+            f"{bare_rate:7,.0f}/s (what {name} itself allows here); fake / bare {fake_rate / bare_rate:.2f}"
+        )
 
 
 def median(results: list[Result], pick: Callable[[Result], float]) -> float:

@@ -55,12 +55,17 @@ def runtime() -> Runtime:
     return found
 
 
+_COMPACT = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)  # made once, not a call
+_COMPACT_ASCII = json.JSONEncoder(separators=(",", ":"))
+
+
 def json_response(body: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> Response:
     try:
-        data = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-    except UnicodeEncodeError:
-        data = json.dumps(body, separators=(",", ":")).encode("ascii")
-    return Response(data, status=status, content_type=CONTENT_TYPE, headers=dict(headers or {}))
+        data = _COMPACT.encode(body).encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate: escaped, as Infobip's answer would carry it
+        data = _COMPACT_ASCII.encode(body).encode("ascii")
+    extra = dict(headers) if headers else None
+    return Response(data, status=status, content_type=CONTENT_TYPE, headers=extra)
 
 
 @dataclass
@@ -143,7 +148,7 @@ def _read_query(rt: Runtime, operation: Operation) -> dict[str, str]:
     """The query; a parameter given more than once (``to=…&to=…``) reads as comma-separated, and
     ``to[]=…`` as ``to`` (how axios, under Infobip's Node SDK, writes arrays)."""
     query: dict[str, str] = {}
-    for key in request.args:
+    for key in request.args if request.environ.get("QUERY_STRING") else ():  # most have none
         values = request.args.getlist(key)
         name = key.removesuffix("[]")
         query[name] = ",".join([query[name], *values] if name in query else values)

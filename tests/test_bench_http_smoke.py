@@ -33,8 +33,11 @@ def test_bench_http_runs_and_prints_the_ratios() -> None:
         "serve --workers 1 / bare Flask+waitress:",
         "add 1,000 ids at one client, p50 (1 worker):",
         "start to first 200 (1 worker):",
-        "in process (fake(), requests):",
-        "the bare Flask app through the same requests path:",
+        "in process (fake()), create-lists/s",
+        "requests ",
+        "the bare Flask app through the same requests path",
+        "the bare Flask app through the same httpx path",
+        "the bare Flask app through the same urllib path",
         "RSS, largest worker of",
     ):
         assert line in out.stdout, out.stdout

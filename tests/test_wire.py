@@ -44,3 +44,26 @@ def test_a_request_is_read_whole_or_not_at_all(
     assert (request.method, request.target, request.body) == ("POST", "/sms/2/text/advanced?x=1", body)
     assert ("Content-Length", str(len(body))) in request.headers or not chunked
     assert ("X-A", "1") in request.headers
+
+
+@given(
+    path=st.lists(
+        st.one_of(
+            st.binary(min_size=1, max_size=3).filter(lambda b: not set(b) & set(b"?# \r\n")),
+            st.integers(0, 255).map(lambda n: f"%{n:02X}".encode()),
+        ),
+        max_size=12,
+    ),
+    query=st.text("ab=&%2F", max_size=8),
+)
+def test_the_path_and_query_are_what_waitress_gives_the_app(path: list[bytes], query: str) -> None:
+    """Percent-escapes and raw bytes alike: the in-process environ is the server's."""
+    from waitress.parser import unquote_bytes_to_wsgi
+
+    from mock_infobip.inprocess.wire import Request, environ
+
+    raw = b"/" + b"".join(path)
+    target = raw.decode("latin-1") + (f"?{query}" if query else "")
+    env = environ(Request("GET", target, [], b""), "https", "api.infobip.com", 443)
+    assert env["PATH_INFO"] == unquote_bytes_to_wsgi(raw)
+    assert env["QUERY_STRING"] == query

@@ -48,10 +48,20 @@ def split_request(buffer: bytes) -> tuple[Request, int] | None:
         return None
     lines = buffer[:end].decode("latin-1").split("\r\n")
     method, target = [*lines[0].split(" ", 2), "", ""][:2]
-    headers = [(k.strip(), v.strip()) for k, _, v in (line.partition(":") for line in lines[1:] if line)]
-    found = {k.lower(): v for k, v in headers}
+    headers = []
+    length, coding = "0", ""
+    for line in lines[1:]:
+        if line:
+            name, _, value = line.partition(":")
+            name, value = name.strip(), value.strip()
+            headers.append((name, value))
+            lowered = name.lower()
+            if lowered == "content-length":
+                length = value
+            elif lowered == "transfer-encoding":
+                coding = value
     start = end + 4
-    if "chunked" in found.get("transfer-encoding", "").lower():
+    if "chunked" in coding.lower():
         decoded = _dechunk(buffer, start)
         if decoded is None:
             return None
@@ -59,10 +69,10 @@ def split_request(buffer: bytes) -> tuple[Request, int] | None:
         headers = [(k, v) for k, v in headers if k.lower() != "transfer-encoding"]
         headers.append(("Content-Length", str(len(body))))
         return Request(method, target, headers, body), consumed
-    length = int(found.get("content-length", "0") or 0)
-    if len(buffer) < start + length:
+    size = int(length or 0)
+    if len(buffer) < start + size:
         return None
-    return Request(method, target, headers, buffer[start : start + length]), start + length
+    return Request(method, target, headers, buffer[start : start + size]), start + size
 
 
 def _dechunk(buffer: bytes, at: int) -> tuple[bytes, int] | None:
@@ -84,12 +94,19 @@ def _dechunk(buffer: bytes, at: int) -> tuple[bytes, int] | None:
 
 def environ(request: Request, scheme: str, host: str, port: int) -> dict[str, Any]:
     """The WSGI environ a server on ``scheme://host:port`` would build for ``request``."""
-    url = urlsplit(request.target)
+    target = request.target
+    if target.startswith("/") and "#" not in target:  # origin-form, as clients send it
+        path, _, query = target.partition("?")
+    else:
+        url = urlsplit(target)
+        path, query = url.path, url.query
+    if "%" in path:  # the target's bytes (read as latin-1) unquoted, read as latin-1: as waitress does
+        path = unquote_to_bytes(path.encode("latin-1")).decode("latin-1")
     env: dict[str, Any] = {
         "REQUEST_METHOD": request.method,
         "SCRIPT_NAME": "",
-        "PATH_INFO": unquote_to_bytes(url.path or "/").decode("latin-1"),
-        "QUERY_STRING": url.query,
+        "PATH_INFO": path or "/",
+        "QUERY_STRING": query,
         "SERVER_NAME": host,
         "SERVER_PORT": str(port),
         "SERVER_PROTOCOL": "HTTP/1.1",
