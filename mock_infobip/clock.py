@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Protocol
 
@@ -35,6 +36,9 @@ class SystemWall:
     def sleep(self, seconds: float) -> None:
         time.sleep(seconds)
 
+
+# How often a request held by a fault's latency asks whether another worker released it (seconds)
+RELEASE_POLL = 0.05
 
 # The last instant the wire format (four-digit years) and Python's datetime can hold.
 LAST_INSTANT_MS = 253_402_300_799_999
@@ -166,15 +170,26 @@ class Clock:
         self._anchor_virtual = int(row[0])
         return self._anchor_virtual
 
-    def real_sleep(self, seconds: float, release: threading.Event | None = None) -> None:
+    def real_sleep(
+        self,
+        seconds: float,
+        release: threading.Event | None = None,
+        released_elsewhere: Callable[[], bool] | None = None,
+    ) -> None:
         """Wait ``seconds`` of real time, whatever the mode (latency of a fault); a ``release``
-        set meanwhile ends the wait at once."""
+        set meanwhile ends the wait at once, and ``released_elsewhere()`` (another process's
+        release, asked every ``RELEASE_POLL`` seconds) within that."""
         if seconds <= 0:
             return
-        if release is not None and isinstance(self._wall, SystemWall):
-            release.wait(seconds)
-        else:
+        if release is None or not isinstance(self._wall, SystemWall):
             self._wall.sleep(seconds)
+            return
+        deadline = elapsed() + seconds
+        while (left := deadline - elapsed()) > 0:
+            if release.wait(left if released_elsewhere is None else min(left, RELEASE_POLL)):
+                return
+            if released_elsewhere is not None and released_elsewhere():
+                return
 
     def wall_sleep(self, seconds: float) -> None:
         """Really wait ``seconds`` of the fake's time on a running clock."""

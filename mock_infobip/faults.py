@@ -7,13 +7,17 @@ from __future__ import annotations
 import fnmatch
 import re
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from mock_infobip.errors import InvalidRequest, NotFound
 from mock_infobip.randomness import Randomness
 from mock_infobip.store import Store
+
+# meta: how many times fault rules were deleted; a request held by a latency in one worker ends
+# when another worker's delete moves it (the deleting worker's own are released at once)
+DELETIONS = "faults.deletions"
 
 
 def path_pattern(path: str) -> str:
@@ -70,10 +74,15 @@ class FaultRules:
         self._max_latency_ms = max_latency_ms
         self._release = threading.Event()  # set (and replaced) when rules are deleted
 
-    @property
-    def release(self) -> threading.Event:
-        """What a request held by a fault's latency waits on: deleting rules sets it."""
-        return self._release
+    def holding(self) -> tuple[threading.Event, Callable[[], bool]]:
+        """What a request held by a fault's latency waits on: this process's release (deleting
+        rules sets it), and whether rules were deleted since in any process on the file (the
+        other workers of ``serve``)."""
+        since = self._deletions()
+        return self._release, lambda: self._deletions() != since
+
+    def _deletions(self) -> str | None:
+        return self._store.get_meta(DELETIONS)
 
     def add(self, body: Mapping[str, Any]) -> Fault:
         if int(body.get("latencyMs", 0)) > self._max_latency_ms:
@@ -106,7 +115,9 @@ class FaultRules:
         return [_fault(r) for r in rows]
 
     def delete(self, fault_id: int | None = None) -> int:
-        deleted = self._store.delete_rows("faults", fault_id)
+        with self._store.write():
+            deleted = self._store.delete_rows("faults", fault_id)
+            self._store.set_meta(DELETIONS, str(int(self._deletions() or 0) + 1))
         released, self._release = self._release, threading.Event()
         released.set()  # requests waiting out a latency answer now
         if fault_id is not None and deleted == 0:

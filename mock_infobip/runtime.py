@@ -140,6 +140,7 @@ class Runtime:
     def reset(self) -> None:
         """Wipe state but accounts, keys and the clock."""
         self.store.reset()
+        self.faults.delete()  # the rules are gone: requests a latency holds answer now (every worker)
 
     def close(self) -> None:
         self.worker.stop()

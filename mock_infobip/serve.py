@@ -145,11 +145,15 @@ def run(settings: Settings, out: TextIO = sys.stdout) -> None:
 
     check_exposure(settings)
     with stop_signals():
-        count = worker_count(settings)
-        if count > 1:
-            run_workers(settings, count, out)
-        else:
-            _serve(settings, out)
+        try:
+            count = worker_count(settings)
+            if count > 1:
+                run_workers(settings, count, out)
+            else:
+                _serve(settings, out)
+        except SystemExit as stop:  # a stop signal outside waitress's loop (which takes it itself):
+            if stop.code not in (0, None):  # e.g. between the banner and the loop's start
+                raise
     print("mock-infobip stopped", file=out, flush=True)
 
 

@@ -349,7 +349,7 @@ def _apply_fault() -> Response | None:
     if fault.latency_ms > 0 and environ.get(NO_WAIT):
         raise ServeOnThread(fault)  # served on a thread instead
     g.fault = fault
-    rt.clock.real_sleep(fault.latency_ms / 1000, rt.faults.release)
+    rt.clock.real_sleep(fault.latency_ms / 1000, *rt.faults.holding())
     if fault.drop:
         rt.journal.record(_entry(0, ""))
         raise DropConnection()

@@ -411,3 +411,25 @@ def test_hostile_input_campaign(tmp_path, request):
     finally:
         server.stop()
     print(f"hostile campaign: {count} requests, statuses {dict(sorted(statuses.items()))}")
+
+
+def test_a_reset_releases_requests_a_latency_holds():
+    """Reset wipes the fault rules, as deleting them does: a held request answers at once (and
+    not 60 s later, into the state of whatever comes after the reset)."""
+    with fake(rate_limit_create=0) as infobip:
+        infobip.fault(path="/saas/amplitude/1/lists", latency_ms=60_000)
+        answers: list[int] = []
+
+        def held() -> None:
+            response = requests.post(
+                infobip.base_url + "/saas/amplitude/1/lists", json={"name": "held"}, headers=infobip.headers
+            )
+            answers.append(response.status_code)
+
+        thread = threading.Thread(target=held, daemon=True)
+        thread.start()
+        thread.join(0.3)
+        assert thread.is_alive() and answers == []  # held by the latency
+        infobip.reset()
+        thread.join(10)  # not the latency's 60 s
+        assert answers == [200]

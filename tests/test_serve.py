@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 import threading
+from typing import Any
 
 import pytest
 import requests
@@ -210,3 +211,26 @@ def test_a_held_request_does_not_hold_the_ones_behind_it():
     dispatcher.add_task(_Task(second_ran.set))
     assert first_done.wait(30) and second_ran.is_set()
     assert dispatcher.shutdown()
+
+
+def test_a_stop_signal_before_the_loop_starts_is_a_clean_stop(tmp_path, monkeypatch) -> None:
+    """SIGINT in the instant between the banner and waitress's loop (a script that sends it as
+    soon as it reads the banner): the server closes as on any stop and says so."""
+    import io
+    import os
+
+    from mock_infobip import serve as serve_module
+    from mock_infobip.settings import from_sources
+
+    def interrupted(server: Any) -> None:
+        try:
+            os.kill(os.getpid(), signal.SIGINT)  # the handler raises where the loop would have begun
+        finally:
+            server.close()
+
+    monkeypatch.setattr(serve_module, "run_until_stopped", interrupted)
+    settings = from_sources(flags={"db": str(tmp_path / "f.db"), "port": 0, "workers": 1}, environ={})
+    out = io.StringIO()
+    serve_module.run(settings, out)
+    assert " listening on " in out.getvalue()
+    assert out.getvalue().endswith("mock-infobip stopped\n")

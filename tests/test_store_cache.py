@@ -115,3 +115,50 @@ def test_a_folder_that_cannot_hold_the_counter_caches_nothing(tmp_path):
     store.cached("x", lambda: loads.append(1))
     store.cached("x", lambda: loads.append(1))
     assert len(loads) == 2
+
+
+def test_a_list_created_meanwhile_by_another_worker_is_the_one_answered(tmp_path):
+    """Two workers create one name at once: the one whose insert meets the other's row answers
+    with that list, and there is one list of that name."""
+    from mock_infobip.lists.service import ListsService
+
+    path = str(tmp_path / "f.db")
+    here_store, here_accounts, _, here_clock = _services(path)
+    there_store, _, _, there_clock = _services(path)
+    account = here_accounts.create("acme", ["k1"])
+    here, there = ListsService(here_store, here_clock), ListsService(there_store, there_clock)
+    for name in ("a", "b", "c"):
+        there.create_list(account, name)
+    made_there: list[int] = []
+    execute = here_store.execute
+
+    def after_the_other(sql, params=()):  # the other worker's insert lands between read and write
+        if sql.startswith("INSERT INTO lists") and not made_there:
+            made_there.append(there.create_list(account, "Churn"))
+        return execute(sql, params)
+
+    here_store.execute = after_the_other  # type: ignore[method-assign]
+    assert here.create_list(account, "Churn") == made_there[0]
+    with there_store.read() as conn:
+        assert conn.execute("SELECT count(*) FROM lists WHERE name = 'Churn'").fetchone()[0] == 1
+
+
+@pytest.mark.parametrize("which", ["one", "all"])
+def test_deleting_faults_in_another_worker_releases_a_held_request(tmp_path, which):
+    """``serve --workers 2``: a request held by a latency in one worker answers when the faults
+    are deleted through the other (DELETE /__admin/faults or /__admin/faults/{id})."""
+    import threading
+
+    path = str(tmp_path / "f.db")
+    _, _, here, clock = _services(path)
+    _, _, there, _ = _services(path)
+    fault = here.add({"path": "/saas/amplitude/1/lists", "latencyMs": 60_000})
+    taken = here.take("POST", "/saas/amplitude/1/lists", None)
+    assert taken is not None and taken.latency_ms == 60_000
+    held = threading.Thread(target=clock.real_sleep, args=(60, *here.holding()), daemon=True)
+    held.start()
+    held.join(0.3)
+    assert held.is_alive()  # held by the latency
+    there.delete(fault.id if which == "one" else None)
+    held.join(10)  # not the fault's 60 s
+    assert not held.is_alive()

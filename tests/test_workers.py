@@ -128,3 +128,35 @@ def test_an_in_memory_database_is_one_process() -> None:
     finally:
         server.stop()
     assert not any(line.startswith("workers:") for line in server.lines)
+
+
+def test_deleting_faults_releases_requests_held_in_every_worker(tmp_path: Path) -> None:
+    """A latency holds requests in both workers; DELETE /__admin/faults, answered by one of them,
+    releases all (the other notices within its poll), not after the 60 s."""
+    env = {"MOCK_INFOBIP_WORKERS": "2", "MOCK_INFOBIP_RATE_LIMIT_CREATE": "0"}
+    server = serve("--db", str(tmp_path / "w.db"), env=env)
+    try:
+        rule = {"path": LISTS, "latencyMs": 60_000}
+        assert requests.post(server.base_url + "/__admin/faults", json=rule, timeout=10).status_code == 201
+
+        def create(i: int) -> int:
+            with requests.Session() as session:  # a connection each: spread over both workers
+                return session.post(
+                    server.base_url + LISTS,
+                    json={"name": f"held {i}"},
+                    headers={"Authorization": f"App {server.api_key}"},
+                    timeout=30,  # far less than the latency: a request still held fails the test
+                ).status_code
+
+        def held() -> int:
+            return int(server.get("/__admin/faults").json()["faults"][0]["applied"])
+
+        with ThreadPoolExecutor(8) as pool:
+            answers = pool.map(create, range(8))
+            assert wait_until(lambda: held() >= 4, 20)  # some held in each worker (a thread each)
+            time.sleep(0.5)
+            assert server.get("/__admin/requests").json()["requests"] == []  # none answered yet
+            assert requests.delete(server.base_url + "/__admin/faults", timeout=10).status_code == 200
+            assert list(answers) == [200] * 8
+    finally:
+        server.stop()

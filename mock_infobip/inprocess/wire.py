@@ -132,7 +132,7 @@ def environ(request: Request, scheme: str, host: str, port: int) -> dict[str, An
 
 
 def respond(
-    app: WsgiApp, request: Request, scheme: str, host: str, port: int, extra: Mapping[str, Any] = {}
+    app: WsgiApp, request: Request, scheme: str, host: str, port: int, extra: Mapping[str, Any] | None = None
 ) -> Reply:
     """Call ``app`` as a server would and give back the bytes it would send (``extra``: added to
     the environ)."""
@@ -143,7 +143,8 @@ def respond(
         return lambda data: None
 
     env = environ(request, scheme, host, port)
-    env.update(extra)
+    if extra:
+        env.update(extra)
     try:
         chunks = app(env, start_response)
         try:
