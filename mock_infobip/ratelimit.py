@@ -2,8 +2,9 @@
 
 A request is admitted when at least the interval has passed since the last *admitted* request of
 that credential and operation; a refused request does not move the window. The check and the
-update are one ``BEGIN IMMEDIATE`` transaction, so the rule is exact across threads and across
-processes sharing the database file.
+update are one statement (an upsert that updates only when the interval has passed; a quota's are
+one ``BEGIN IMMEDIATE`` transaction), so the rule is exact across threads and across processes
+sharing the database file.
 """
 
 from __future__ import annotations
@@ -42,19 +43,22 @@ class RateLimiter:
         interval_ms = round(self._interval(operation) * 1000)
         if interval_ms <= 0:
             return
-        with self._store.write() as conn:
-            now = self._clock.now_ms()
+        now = self._clock.now_ms()
+        key = (principal.credential, operation)
+        admitted = self._store.execute(  # the check and the update are one statement: atomic
+            "INSERT INTO rate_windows (principal, operation, last_admitted) VALUES (?, ?, ?) "
+            "ON CONFLICT (principal, operation) DO UPDATE SET last_admitted = excluded.last_admitted "
+            "WHERE excluded.last_admitted - rate_windows.last_admitted >= ?",
+            (*key, now, interval_ms),
+        ).rowcount
+        if admitted:
+            return
+        with self._store.read() as conn:
             row = conn.execute(
-                "SELECT last_admitted FROM rate_windows WHERE principal = ? AND operation = ?",
-                (principal.credential, operation),
+                "SELECT last_admitted FROM rate_windows WHERE principal = ? AND operation = ?", key
             ).fetchone()
-            if row is not None and now - row[0] < interval_ms:
-                raise RateLimited(operation, (row[0] + interval_ms - now) / 1000)
-            conn.execute(
-                "INSERT INTO rate_windows (principal, operation, last_admitted) VALUES (?, ?, ?) "
-                "ON CONFLICT (principal, operation) DO UPDATE SET last_admitted = excluded.last_admitted",
-                (principal.credential, operation, now),
-            )
+        last = now if row is None else int(row[0])  # (a reset just wiped it: the next one passes)
+        raise RateLimited(operation, max(0, last + interval_ms - now) / 1000)
 
     def _admit_quota(self, principal: Principal, operation: str, quota: int) -> None:
         with self._store.write() as conn:
