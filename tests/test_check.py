@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from typing import Any
 from xml.etree import ElementTree
 
 import waitress
@@ -9,7 +11,22 @@ from flask import Flask, jsonify
 
 from mock_infobip import server
 from mock_infobip.check import LIST_NAME, Checker, junit
+from mock_infobip.serve import stop_threaded
 from tests.servers import run_cli, serve
+
+
+def serving(srv: Any) -> threading.Thread:
+    """Run a waitress server on a thread (stop it with :func:`stopped`)."""
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    return thread
+
+
+def stopped(srv: Any, thread: threading.Thread) -> None:
+    """Stop it from inside its loop: closing its sockets from this thread while the loop waits on
+    them makes the loop's select fail (EBADF) on that thread."""
+    stop_threaded(srv)
+    thread.join(timeout=30)
 
 
 def test_the_fake_passes_every_probe_and_nothing_is_consumed():
@@ -53,9 +70,7 @@ def drifting_app() -> Flask:
 
 def test_drift_is_named_with_endpoint_status_and_field(tmp_path):
     srv = waitress.create_server(drifting_app(), host="127.0.0.1", port=0)
-    import threading
-
-    threading.Thread(target=srv.run, daemon=True).start()
+    thread = serving(srv)
     base = f"http://127.0.0.1:{srv.effective_port}"
     try:
         probes = Checker(base, "k", sleep=lambda s: None).run()
@@ -79,7 +94,7 @@ def test_drift_is_named_with_endpoint_status_and_field(tmp_path):
         assert result.returncode == 1
         assert "DRIFT" in result.stdout and (tmp_path / "r.xml").exists()
     finally:
-        srv.close()
+        stopped(srv, thread)
 
 
 def test_check_command_against_a_sped_up_fake(tmp_path):
@@ -155,9 +170,7 @@ def test_a_drift_line_shows_what_was_received():
         ), 401
 
     srv = waitress.create_server(app, host="127.0.0.1", port=0)
-    import threading
-
-    threading.Thread(target=srv.run, daemon=True).start()
+    thread = serving(srv)
     try:
         probes = Checker(f"http://127.0.0.1:{srv.effective_port}", "k", sleep=lambda s: None).run()
         wrong_key = next(p for p in probes if p.name == "create list: bad credentials")
@@ -165,4 +178,4 @@ def test_a_drift_line_shows_what_was_received():
         assert '"text": "Nope"' in problem and "expected" in problem
         assert problem.index("received") < problem.index('"text": "Nope"') < problem.index("expected")
     finally:
-        srv.close()
+        stopped(srv, thread)
