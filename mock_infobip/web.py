@@ -62,7 +62,7 @@ _COMPACT_ASCII = json.JSONEncoder(separators=(",", ":"))
 def json_response(body: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> Response:
     try:
         data = _COMPACT.encode(body).encode("utf-8")
-    except UnicodeEncodeError:  # a lone surrogate: escaped, as Infobip's answer would carry it
+    except UnicodeEncodeError:  # a lone surrogate (no UTF-8 for it): sent \u-escaped
         data = _COMPACT_ASCII.encode(body).encode("ascii")
     extra = dict(headers) if headers else None
     return Response(data, status=status, content_type=CONTENT_TYPE, headers=extra)
@@ -346,10 +346,11 @@ def _apply_fault() -> Response | None:
     )
     if fault is None:
         return None
-    if fault.latency_ms > 0 and environ.get(NO_WAIT):
-        raise ServeOnThread(fault)  # served on a thread instead
     g.fault = fault
-    rt.clock.real_sleep(fault.latency_ms / 1000, *rt.faults.holding())
+    if fault.latency_ms > 0:
+        if environ.get(NO_WAIT):
+            raise ServeOnThread(fault)  # served on a thread instead
+        rt.clock.real_sleep(fault.latency_ms / 1000, *rt.faults.holding())  # (holding reads the store)
     if fault.drop:
         rt.journal.record(_entry(0, ""))
         raise DropConnection()
