@@ -20,10 +20,11 @@ from urllib.parse import urlsplit
 
 from flask import Flask, Response, current_app, g, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
+from werkzeug.wrappers import Request
 
 from mock_infobip import envelopes
 from mock_infobip.accounts import Account, Principal
-from mock_infobip.auth import authenticate, presented_key
+from mock_infobip.auth import authenticate
 from mock_infobip.errors import (
     ApiNotFound,
     Conflict,
@@ -35,7 +36,6 @@ from mock_infobip.errors import (
     Unauthorized,
 )
 from mock_infobip.faults import Fault
-from mock_infobip.journal import Entry
 from mock_infobip.runtime import Runtime
 from mock_infobip.sms.requests import is_loopback
 from mock_infobip.validation import ROOT_FIELD, Operation
@@ -125,13 +125,23 @@ def plain_json(raw: bytes) -> bool:
     return raw.isascii() and b"\\" not in raw
 
 
-def _read_body(rt: Runtime, operation: Operation) -> Any:
+@dataclass
+class Exchange:
+    """One request as the pipeline learns it: the operation it matched, who sent it, the fault it took."""
+
+    request: Request
+    operation: Operation | None = None
+    principal: Principal | None = None
+    fault: Fault | None = None
+
+
+def _read_body(rt: Runtime, operation: Operation, req: Request) -> Any:
     if operation.request_type == "form":  # the form, or the same fields in the query string
-        fields = {**request.args.to_dict(), **request.form.to_dict()}
+        fields = {**req.args.to_dict(), **req.form.to_dict()}
         body: Any = {key: value for key, value in fields.items()}
         plain = printable_ascii(fields)
     else:
-        raw = request.get_data(cache=True)
+        raw = req.get_data(cache=True)
         try:
             body = without_nulls(parse_json(raw))
         except ValueError:
@@ -144,12 +154,12 @@ def _read_body(rt: Runtime, operation: Operation) -> Any:
     return body
 
 
-def _read_query(rt: Runtime, operation: Operation) -> dict[str, str]:
+def _read_query(rt: Runtime, operation: Operation, req: Request) -> dict[str, str]:
     """The query; a parameter given more than once (``to=…&to=…``) reads as comma-separated, and
     ``to[]=…`` as ``to`` (how axios, under Infobip's Node SDK, writes arrays)."""
     query: dict[str, str] = {}
-    for key in request.args if request.environ.get("QUERY_STRING") else ():  # most have none
-        values = request.args.getlist(key)
+    for key in req.args if req.environ.get("QUERY_STRING") else ():  # most have none
+        values = req.args.getlist(key)
         name = key.removesuffix("[]")
         query[name] = ",".join([query[name], *values] if name in query else values)
     if operation.query is not None:
@@ -159,10 +169,10 @@ def _read_query(rt: Runtime, operation: Operation) -> dict[str, str]:
     return query
 
 
-def _principal(rt: Runtime, operation: Operation) -> Principal:
-    header = request.headers.get("Authorization")
+def _principal(rt: Runtime, operation: Operation, req: Request) -> Principal:
+    header = req.headers.get("Authorization")
     if operation.auth == "query" and header is None:
-        user, password = request.args.get("username"), request.args.get("password")
+        user, password = req.args.get("username"), req.args.get("password")
         found = rt.accounts.by_password(user, password or "") if user else None
         if found is None:
             raise Unauthorized()
@@ -170,18 +180,29 @@ def _principal(rt: Runtime, operation: Operation) -> Principal:
     return authenticate(rt.accounts, header, rt.tokens.principal)
 
 
+def run_operation(
+    rt: Runtime, operation: Operation, handler: Handler, exchange: Exchange, path: dict[str, str]
+) -> Response:
+    """The pipeline of one operation: authentication, rate limit, validation, then its route."""
+    exchange.operation = operation
+    req = exchange.request
+    principal = None
+    if operation.envelope != envelopes.ADMIN and operation.auth != "none":
+        principal = exchange.principal = _principal(rt, operation, req)
+        if operation.rate_limit is not None:
+            rt.limiter.admit(principal, operation.rate_limit)
+    query = _read_query(rt, operation, req)
+    body = _read_body(rt, operation, req) if operation.request is not None else None
+    return handler(Call(rt, operation, principal, body, query, path))
+
+
 def make_view(rt: Runtime, operation: Operation, handler: Handler) -> Callable[..., Response]:
+    """The Flask view of an operation of the controls (the admin API); the Infobip API's are
+    dispatched by :mod:`mock_infobip.api` through the same :func:`run_operation`."""
+
     def view(**path: str) -> Response:
-        g.operation = operation
-        principal = None
-        if operation.envelope != envelopes.ADMIN and operation.auth != "none":
-            principal = _principal(rt, operation)
-            g.principal = principal
-            if operation.rate_limit is not None:
-                rt.limiter.admit(principal, operation.rate_limit)
-        query = _read_query(rt, operation)
-        body = _read_body(rt, operation) if operation.request is not None else None
-        return handler(Call(rt, operation, principal, body, query, path))
+        exchange = g.exchange = Exchange(request._get_current_object())  # type: ignore[attr-defined]
+        return run_operation(rt, operation, handler, exchange, path)
 
     view.__name__ = operation.id.replace(".", "_")
     return view
@@ -190,13 +211,71 @@ def make_view(rt: Runtime, operation: Operation, handler: Handler) -> Callable[.
 # --- errors -------------------------------------------------------------------------------------
 
 
-def current_envelope() -> str:
-    operation: Operation | None = g.get("operation")
+def envelope_of(operation: Operation | None, path: str) -> str:
+    """The error envelope of a request: its operation's, or by its path when it matched none."""
     if operation is not None:
         return operation.envelope
-    if request.path.startswith(ADMIN_PREFIX):
+    if path.startswith(ADMIN_PREFIX):
         return envelopes.ADMIN
-    return envelopes.NEW if request.path.startswith("/sms/3/") else envelopes.LEGACY
+    return envelopes.NEW if path.startswith("/sms/3/") else envelopes.LEGACY
+
+
+def error_reply(
+    envelope: str,
+    status: int,
+    *,
+    fields: dict[str, list[str]] | None = None,
+    message: str | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> Response:
+    return json_response(envelopes.error_body(envelope, status, fields, message), status, headers)
+
+
+def domain_error(rt: Runtime, exc: DomainError, envelope: str, req: Request) -> Response:
+    """The one mapping of domain errors to Infobip's answers."""
+    if isinstance(exc, Unauthorized):
+        return error_reply(envelope, 401)
+    if isinstance(exc, RateLimited):
+        headers = {}
+        if rt.settings.retry_after_header:
+            headers["Retry-After"] = str(max(1, math.ceil(exc.retry_after)))
+        return error_reply(envelope, 429, headers=headers)
+    if isinstance(exc, InvalidRequest):
+        return error_reply(envelope, 400, fields=exc.errors)
+    if isinstance(exc, ListNotFound):
+        return json_response(envelopes.tag_not_found(exc.list_id), 400)
+    if isinstance(exc, ApiNotFound):
+        return json_response(envelopes.legacy(404, text=exc.text), 404)
+    if isinstance(exc, NotFound):
+        return error_reply(envelope, 404, message=str(exc))
+    if isinstance(exc, Conflict):
+        return error_reply(envelope, 409, message=str(exc))
+    return unexpected(rt, exc, envelope, req)
+
+
+def http_error(exc: HTTPException, envelope: str) -> Response:
+    """An HTTP-level refusal (no route, wrong method, body too large, bad form) in Infobip's shape."""
+    status = exc.code or 500
+    if status not in envelopes.LEGACY_MESSAGES:
+        status = 400 if 400 <= status < 500 else 500
+    headers = {}
+    if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
+        headers["Allow"] = ", ".join(sorted(exc.valid_methods))
+    return error_reply(envelope, status, headers=headers)
+
+
+def unexpected(rt: Runtime, exc: Exception, envelope: str, req: Request) -> Response:
+    log.error("unexpected error on %s %s", req.method, req.path, exc_info=exc)
+    rt.errors.append(exc)
+    return error_reply(envelope, 500)
+
+
+# Under Flask (the controls): the envelope from the request context
+
+
+def current_envelope() -> str:
+    exchange: Exchange | None = g.get("exchange")
+    return envelope_of(exchange.operation if exchange else None, request.path)
 
 
 def error_response(
@@ -206,44 +285,24 @@ def error_response(
     message: str | None = None,
     headers: Mapping[str, str] | None = None,
 ) -> Response:
-    return json_response(envelopes.error_body(current_envelope(), status, fields, message), status, headers)
+    return error_reply(current_envelope(), status, fields=fields, message=message, headers=headers)
 
 
-def _domain_error(exc: DomainError) -> Response:
-    if isinstance(exc, Unauthorized):
-        return error_response(401)
-    if isinstance(exc, RateLimited):
-        headers = {}
-        if runtime().settings.retry_after_header:
-            headers["Retry-After"] = str(max(1, math.ceil(exc.retry_after)))
-        return error_response(429, headers=headers)
-    if isinstance(exc, InvalidRequest):
-        return error_response(400, fields=exc.errors)
-    if isinstance(exc, ListNotFound):
-        return json_response(envelopes.tag_not_found(exc.list_id), 400)
-    if isinstance(exc, ApiNotFound):
-        return json_response(envelopes.legacy(404, text=exc.text), 404)
-    if isinstance(exc, NotFound):
-        return error_response(404, message=str(exc))
-    if isinstance(exc, Conflict):
-        return error_response(409, message=str(exc))
-    return _unexpected(exc)
+def _current_request() -> Request:
+    found: Request = request._get_current_object()  # type: ignore[attr-defined]
+    return found
 
 
-def _http_error(exc: HTTPException) -> Response:
-    status = exc.code or 500
-    if status not in envelopes.LEGACY_MESSAGES:
-        status = 400 if 400 <= status < 500 else 500
-    headers = {}
-    if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
-        headers["Allow"] = ", ".join(sorted(exc.valid_methods))
-    return error_response(status, headers=headers)
+def _flask_domain_error(exc: DomainError) -> Response:
+    return domain_error(runtime(), exc, current_envelope(), _current_request())
 
 
-def _unexpected(exc: Exception) -> Response:
-    log.error("unexpected error on %s %s", request.method, request.path, exc_info=exc)
-    runtime().errors.append(exc)
-    return error_response(500)
+def _flask_http_error(exc: HTTPException) -> Response:
+    return http_error(exc, current_envelope())
+
+
+def _flask_unexpected(exc: Exception) -> Response:
+    return unexpected(runtime(), exc, current_envelope(), _current_request())
 
 
 # --- hooks --------------------------------------------------------------------------------------
@@ -289,8 +348,6 @@ def _guard_controls() -> Response | None:
     """The admin API and the dashboard: known Host names only (DNS rebinding); state changes
     never from another site, the admin API's in JSON; with ``--admin-token``, the admin API and
     every dashboard action need the token (header, or the cookie the dashboard's sign-in sets)."""
-    if infobip_path(request.path):
-        return None
     rt = runtime()
     if not _host_allowed(rt):
         return error_response(403)
@@ -335,77 +392,9 @@ def infobip_path(path: str) -> bool:
     )
 
 
-def _apply_fault() -> Response | None:
-    req = request._get_current_object()  # type: ignore[attr-defined]
-    if not infobip_path(req.path):
-        return None
-    rt = runtime()
-    environ = req.environ
-    fault = environ.get(PRESET_FAULT) or rt.faults.take(
-        req.method, req.path, presented_key(req.headers.get("Authorization"))
-    )
-    if fault is None:
-        return None
-    g.fault = fault
-    if fault.latency_ms > 0:
-        if environ.get(NO_WAIT):
-            raise ServeOnThread(fault)  # served on a thread instead
-        rt.clock.real_sleep(fault.latency_ms / 1000, *rt.faults.holding())  # (holding reads the store)
-    if fault.drop:
-        rt.journal.record(_entry(0, ""))
-        raise DropConnection()
-    if fault.status is not None:
-        g.operation = rt.contracts.operations.get(str(request.endpoint))
-        return error_response(fault.status)
-    return None
-
-
-def _truncate(response: Response) -> Response:
-    """A fault: the full Content-Length, half the body (the client sees a broken answer)."""
-    fault = g.get("fault")
-    if fault is not None and fault.truncate:
-        data = response.get_data()
-        response.response = [data[: len(data) // 2]]
-        response.headers["Content-Length"] = str(len(data))
-    return response
-
-
-def _entry(status: int, response_body: str) -> Entry:
-    # The request and g looked up once, not at each use: every access through Flask's proxies
-    # is a lookup (benchmarks/bench_app_cost.py: this and _apply_fault's, -7 % of a create list)
-    req = request._get_current_object()  # type: ignore[attr-defined]
-    try:
-        raw = b"" if status == 413 else req.get_data(cache=True)
-    except HTTPException:
-        raw = b""
-    found = g._get_current_object()
-    principal: Principal | None = getattr(found, "principal", None)
-    operation: Operation | None = getattr(found, "operation", None)
-    return Entry(
-        method=req.method,
-        path=req.path,
-        query=req.query_string.decode("latin-1"),
-        status=status,
-        api_key=principal.api_key if principal else presented_key(req.headers.get("Authorization")),
-        account_id=principal.account.id if principal else None,
-        operation=operation.id if operation else None,
-        request_body=raw.decode("utf-8", "replace"),
-        response_body=response_body,
-    )
-
-
-def _journal(response: Response) -> Response:
-    if infobip_path(request.path):
-        body = response.get_data(as_text=True) if not response.is_streamed else ""
-        runtime().journal.record(_entry(response.status_code, body))
-    return response
-
-
 def install(app: Flask) -> None:
-    app.register_error_handler(DomainError, _domain_error)
-    app.register_error_handler(HTTPException, _http_error)
-    app.register_error_handler(Exception, _unexpected)
+    """Flask's hooks, for the controls (the Infobip API is dispatched by :mod:`mock_infobip.api`)."""
+    app.register_error_handler(DomainError, _flask_domain_error)
+    app.register_error_handler(HTTPException, _flask_http_error)
+    app.register_error_handler(Exception, _flask_unexpected)
     app.before_request(_guard_controls)
-    app.before_request(_apply_fault)
-    app.after_request(_truncate)  # after-request hooks run last-registered first: journal, then truncate
-    app.after_request(_journal)

@@ -1,0 +1,206 @@
+"""The Infobip API's requests: dispatched over the Flask app's routing table, without Flask's
+per-request machinery.
+
+Every request to the Infobip surface (``web.infobip_path``) goes here; the controls (admin API,
+dashboard, OpenAPI document) stay with Flask. The order is the one Flask's hooks gave it before:
+
+1. the route is matched (a miss or a bad Host is kept, to be raised after the fault);
+2. a fault set for the request is taken (latency, dropped connection, an error status);
+3. the operation's pipeline (``web.run_operation``: authentication, rate limit, validation, the
+   route's handler), errors mapped by ``web.domain_error``/``http_error``/``unexpected``;
+4. the journal records the answer, then a ``truncate`` fault cuts its body.
+
+Why not Flask's ``full_dispatch_request``: its request and application contexts, signals, session
+and URL-adapter binding cost as much as the fake's own work on a create list (README,
+Performance: ``--workers 2`` went from about half of WireMock's rate to about its rate). The
+routes, the views' pipeline and the error mapping are the same objects either way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from werkzeug.exceptions import BadHost, HTTPException, NotFound
+from werkzeug.routing import MapAdapter
+from werkzeug.wrappers import Request
+
+from mock_infobip.auth import presented_key
+from mock_infobip.errors import DomainError
+from mock_infobip.journal import Entry
+from mock_infobip.web import (
+    NO_WAIT,
+    PRESET_FAULT,
+    DropConnection,
+    Exchange,
+    Handler,
+    ServeOnThread,
+    domain_error,
+    envelope_of,
+    error_reply,
+    http_error,
+    infobip_path,
+    run_operation,
+    unexpected,
+)
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIEnvironment
+    from flask import Flask, Response
+
+    from mock_infobip.runtime import Runtime
+
+
+class InfobipApi:
+    """Serves the Infobip API's requests of one app (see the module's docstring)."""
+
+    def __init__(self, app: Flask, runtime: Runtime, handlers: dict[str, Handler]) -> None:
+        self.runtime = runtime
+        self.max_body = runtime.settings.max_body_bytes
+        # One adapter for every request: no rule of the map depends on the host or the scheme
+        # (Flask binds one a request; the Host is still checked as that binding checks it).
+        self._adapter: MapAdapter = app.url_map.bind("localhost", subdomain="")
+        self._hosts: dict[str | None, bool] = {}
+        self._matches: dict[tuple[str, str], tuple[str | None, dict[str, Any], HTTPException | None]] = {}
+        self._routes = {
+            operation.id: (operation, handlers[operation.id])
+            for operation in runtime.contracts.operations.values()
+            if infobip_path(operation.path)
+        }
+
+    def request(self, environ: WSGIEnvironment) -> Request:
+        req = Request(environ)
+        req.max_content_length = self.max_body  # as Flask's MAX_CONTENT_LENGTH: 413 beyond it
+        return req
+
+    def __call__(self, req: Request, start_response: StartResponse) -> Iterable[bytes]:
+        exchange = Exchange(req)
+        rt = self.runtime
+        try:
+            response = self._answer(exchange)
+        except DomainError as exc:
+            response = domain_error(rt, exc, self._envelope(exchange), req)
+        except HTTPException as exc:
+            response = http_error(exc, self._envelope(exchange))
+        except Exception as exc:  # any other error: a 500 in Infobip's shape
+            response = unexpected(rt, exc, self._envelope(exchange), req)
+        body = response.get_data(as_text=True) if not response.is_streamed else ""
+        try:
+            rt.journal.record(self._entry(exchange, response.status_code, body))
+        except Exception as exc:  # the journal failed: a 500, as Flask answered it
+            response = unexpected(rt, exc, self._envelope(exchange), req)
+        fault = exchange.fault
+        if fault is not None and fault.truncate:  # the full Content-Length, half the body
+            data = response.get_data()
+            response.response = [data[: len(data) // 2]]
+            response.headers["Content-Length"] = str(len(data))
+        return _write(response, req.environ, start_response)
+
+    def _envelope(self, exchange: Exchange) -> str:
+        return envelope_of(exchange.operation, exchange.request.path)
+
+    def _match(self, req: Request) -> tuple[str | None, dict[str, Any], HTTPException | None]:
+        """The operation a request is for, its path's parameters, or why none: what Flask's binding
+        of a URL adapter and its match gave, remembered for the paths and hosts seen last."""
+        host = req.environ.get("HTTP_HOST")
+        if host not in self._hosts:
+            try:  # BadHost (400) if not a host name, as binding a URL adapter checks it
+                req.host.lower().partition(":")[0].encode("idna")
+            except UnicodeError:
+                return None, {}, BadHost()
+            _remember(self._hosts, host, True)
+        key = (req.method, req.path)
+        found = self._matches.get(key)
+        if found is None:
+            try:
+                endpoint, args = self._adapter.match(req.path, req.method)
+                found = (str(endpoint), dict(args), None)
+            except HTTPException as exc:  # no route, or not this method (405 with Allow)
+                found = (None, {}, exc)
+            _remember(self._matches, key, found)
+        endpoint, args, refused = found
+        return endpoint, dict(args), refused
+
+    def _answer(self, exchange: Exchange) -> Response:
+        req = exchange.request
+        endpoint, args, refused = self._match(req)
+        faulted = self._apply_fault(exchange, endpoint)
+        if faulted is not None:
+            return faulted
+        if refused is not None:
+            raise refused
+        route = self._routes.get(endpoint or "")
+        if route is None:
+            raise NotFound()
+        operation, handler = route
+        return run_operation(self.runtime, operation, handler, exchange, args)
+
+    def _apply_fault(self, exchange: Exchange, endpoint: str | None) -> Response | None:
+        req = exchange.request
+        rt = self.runtime
+        environ = req.environ
+        fault = environ.get(PRESET_FAULT) or rt.faults.take(
+            req.method, req.path, presented_key(req.headers.get("Authorization"))
+        )
+        if fault is None:
+            return None
+        exchange.fault = fault
+        if fault.latency_ms > 0:
+            if environ.get(NO_WAIT):
+                raise ServeOnThread(fault)  # served on a thread instead
+            rt.clock.real_sleep(fault.latency_ms / 1000, *rt.faults.holding())  # (holding reads the store)
+        if fault.drop:
+            rt.journal.record(self._entry(exchange, 0, ""))
+            raise DropConnection()
+        if fault.status is not None:
+            exchange.operation = self._routes[endpoint][0] if endpoint in self._routes else None
+            return error_reply(self._envelope(exchange), fault.status)
+        return None
+
+    def _entry(self, exchange: Exchange, status: int, response_body: str) -> Entry:
+        req = exchange.request
+        try:
+            raw = b"" if status == 413 else req.get_data(cache=True)
+        except HTTPException:
+            raw = b""
+        principal, operation = exchange.principal, exchange.operation
+        return Entry(
+            method=req.method,
+            path=req.path,
+            query=req.query_string.decode("latin-1"),
+            status=status,
+            api_key=principal.api_key if principal else presented_key(req.headers.get("Authorization")),
+            account_id=principal.account.id if principal else None,
+            operation=operation.id if operation else None,
+            request_body=raw.decode("utf-8", "replace"),
+            response_body=response_body,
+        )
+
+
+REMEMBERED = 512  # matches (and Host values) kept a process; forgotten all at once beyond
+
+
+def _remember(seen: dict[Any, Any], key: Any, value: Any) -> None:
+    if len(seen) >= REMEMBERED:
+        seen.clear()
+    seen[key] = value
+
+
+def _write(response: Response, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+    """The answer to the server: as ``Response.__call__`` writes it, without its copy of the headers
+    when there is nothing in them to correct (a buffered body with its length, no Location)."""
+    headers = response.headers.to_wsgi_list()
+    names = {name.lower() for name, _ in headers}
+    status = response.status_code
+    if (
+        status >= 200
+        and status not in (204, 304)
+        and response.is_sequence
+        and "content-length" in names
+        and "location" not in names
+        and "content-location" not in names
+    ):
+        start_response(response.status, headers)
+        return [] if environ["REQUEST_METHOD"] == "HEAD" else response.response  # type: ignore[return-value]
+    answer: Iterable[bytes] = response(environ, start_response)
+    return answer

@@ -1,0 +1,133 @@
+"""The Infobip API's dispatch (``mock_infobip.api``): routed as Flask routes them, without Flask's
+per-request machinery; the controls still get Flask's."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Flask, request_started
+from flask.testing import FlaskClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from werkzeug.exceptions import HTTPException
+from werkzeug.test import EnvironBuilder
+
+from mock_infobip.app import FakeApp
+from mock_infobip.runtime import Runtime
+from tests.support import ContractClient
+
+KEY = {"Authorization": "App test-key-1"}
+PATHS = st.sampled_from(
+    [
+        "/saas/amplitude/1/lists",
+        "/saas/amplitude/1/lists/",
+        "/saas/amplitude/1/lists/7/add",
+        "/saas/amplitude/1/lists/x y/remove",
+        "/saas/amplitude/1/lists//add",
+        "/sms/2/text/advanced",
+        "/sms/2/text/advanced/",
+        "/sms/1/reports",
+        "/sms/3/messages",
+        "/sms/3/logs",
+        "/sms/1/inbox/reports",
+        "/sms/1/text/query",
+        "/mms/1/single",
+        "/nothing/here",
+        "/sms/9/unknown",
+    ]
+)
+METHODS = st.sampled_from(["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"])
+HOSTS = st.sampled_from(
+    [
+        "api.infobip.com",
+        "localhost:8080",
+        "[::1]:80",
+        "a..b",
+        ".leading",
+        "x" * 64 + ".com",
+        "\u00fcnicode.example",
+        "\udcff.example",
+        "",
+    ]
+)
+
+
+def flask_routing(app: Flask, environ: dict[str, Any]) -> tuple[str | None, dict[str, Any], int | None]:
+    """What Flask's own request context decides for ``environ``: the URL adapter it binds (which
+    may refuse the Host) and the match of the request's path and method."""
+    try:
+        adapter = app.create_url_adapter(app.request_class(environ))
+        assert adapter is not None
+        endpoint, args = adapter.match()
+    except HTTPException as exc:
+        return None, {}, exc.code
+    return str(endpoint), dict(args), None
+
+
+# one app for every example on purpose: what the dispatch remembers carries over between them
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(METHODS, PATHS, HOSTS), min_size=1, max_size=6))
+def test_routing_is_flasks_for_every_request_and_repeat(
+    app: FakeApp, calls: list[tuple[str, str, str]]
+) -> None:
+    api = app.api
+    assert api is not None
+    for method, path, host in calls * 2:  # the second time from what the dispatch remembered
+        environ = EnvironBuilder(path=path, method=method, headers={"Host": host}).get_environ()
+        endpoint, args, refused = api._match(api.request(environ))
+        assert (endpoint, args, refused.code if refused else None) == flask_routing(app, environ)
+
+
+def test_a_host_that_is_no_name_is_a_400_in_infobips_shape_and_journaled(
+    client: ContractClient, runtime: Runtime
+) -> None:
+    body = {"name": "a"}
+    assert client.post("/saas/amplitude/1/lists", json=body, headers=KEY).status_code == 200
+    refused = client.post("/saas/amplitude/1/lists", json=body, headers={**KEY, "Host": "a..b"})
+    assert refused.status_code == 400
+    assert refused.get_json()["requestError"]["serviceException"]["messageId"] == "BAD_REQUEST"
+    assert [entry["status"] for entry in runtime.journal.entries()][:2] == [400, 200]
+    # the same host name, remembered as good, does not let a bad one through after it
+    assert (
+        client.post("/saas/amplitude/1/lists", json=body, headers={**KEY, "Host": "a..b"}).status_code == 400
+    )
+
+
+def test_head_of_an_infobip_operation_is_its_get_without_the_body(client: ContractClient) -> None:
+    got = client.get("/sms/1/reports", headers=KEY)
+    head = client.head("/sms/1/reports", headers=KEY)
+    assert got.status_code == head.status_code == 200
+    assert head.get_data() == b""
+    assert head.headers["Content-Length"] == got.headers["Content-Length"] == str(len(got.get_data()))
+    assert head.headers["Content-Type"] == got.headers["Content-Type"]
+
+
+def test_infobip_requests_skip_flasks_request_context_the_controls_keep_it(
+    app: FakeApp, client: ContractClient
+) -> None:
+    started: list[str] = []
+
+    def note(sender: Flask, **extra: Any) -> None:
+        from flask import request
+
+        started.append(request.path)
+
+    with request_started.connected_to(note, app):
+        assert client.post("/saas/amplitude/1/lists", json={"name": "a"}, headers=KEY).status_code == 200
+        assert client.get("/nothing/here", headers=KEY).status_code == 404
+        assert client.get("/__admin/health").status_code == 200
+    assert started == ["/__admin/health"]
+
+
+def test_an_error_in_the_journal_is_a_500_in_infobips_shape(
+    app: FakeApp, runtime: Runtime, monkeypatch: Any
+) -> None:
+    def broken(entry: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(runtime.journal, "record", broken)
+    answer = FlaskClient(app).post("/saas/amplitude/1/lists", json={"name": "a"}, headers=KEY)
+    assert answer.status_code == 500
+    assert json.loads(answer.get_data())["requestError"]["serviceException"]["messageId"] == "GENERAL_ERROR"
+    assert len(runtime.errors) == 1 and isinstance(runtime.errors[0], OSError)
