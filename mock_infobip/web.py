@@ -92,10 +92,13 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
+_STRICT = json.JSONDecoder(parse_constant=_reject_constant)  # made once (json.loads makes one a call)
+
+
 def parse_json(raw: bytes) -> Any:
     """Strict JSON: UTF-8, no NaN or Infinity, no lone surrogates; ValueError otherwise."""
     try:
-        value = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
+        value = _STRICT.decode(raw.decode("utf-8"))
     except RecursionError:
         raise ValueError("nested too deeply") from None
     if _SURROGATE_ESCAPE.search(raw):

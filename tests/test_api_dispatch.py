@@ -3,6 +3,7 @@ per-request machinery; the controls still get Flask's."""
 
 from __future__ import annotations
 
+import io
 import json
 from typing import Any
 
@@ -12,7 +13,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from werkzeug.exceptions import HTTPException
 from werkzeug.test import EnvironBuilder
+from werkzeug.wrappers import Request
 
+from mock_infobip.api import ApiRequest
 from mock_infobip.app import FakeApp
 from mock_infobip.runtime import Runtime
 from tests.support import ContractClient
@@ -131,3 +134,58 @@ def test_an_error_in_the_journal_is_a_500_in_infobips_shape(
     assert answer.status_code == 500
     assert json.loads(answer.get_data())["requestError"]["serviceException"]["messageId"] == "GENERAL_ERROR"
     assert len(runtime.errors) == 1 and isinstance(runtime.errors[0], OSError)
+
+
+class Trickle(io.BytesIO):
+    """A server's stream that hands out at most ``step`` bytes a read."""
+
+    def __init__(self, data: bytes, step: int) -> None:
+        super().__init__(data)
+        self.step = step
+
+    def read(self, size: int | None = -1) -> bytes:
+        return super().read(self.step if size is None or size < 0 else min(size, self.step))
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
+def _body(request: Request) -> tuple[str, bytes | str]:
+    try:
+        first = request.get_data(cache=True)
+        again = request.get_data(cache=True)
+    except HTTPException as exc:
+        return type(exc).__name__, b""
+    assert first == again
+    return "ok", first
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    body=st.binary(max_size=40),
+    declared=st.one_of(st.none(), st.integers(-2, 50).map(str), st.sampled_from(["", "x", "1e2", " 3"])),
+    chunked=st.booleans(),
+    terminated=st.booleans(),
+    limit=st.one_of(st.none(), st.integers(0, 45)),
+    step=st.integers(1, 50),
+)
+def test_a_body_is_read_as_werkzeug_reads_it(
+    body: bytes, declared: str | None, chunked: bool, terminated: bool, limit: int | None, step: int
+) -> None:
+    def environ() -> dict[str, Any]:
+        found: dict[str, Any] = EnvironBuilder(method="POST", path="/sms/2/text/advanced").get_environ()
+        found.pop("CONTENT_LENGTH", None)
+        if declared is not None:
+            found["CONTENT_LENGTH"] = declared
+        if chunked:
+            found["HTTP_TRANSFER_ENCODING"] = "chunked"
+        if terminated:
+            found["wsgi.input_terminated"] = True
+        found["wsgi.input"] = Trickle(body, step)
+        return found
+
+    ours, theirs = ApiRequest(environ()), Request(environ())
+    ours.max_content_length = theirs.max_content_length = limit
+    assert _body(ours) == _body(theirs)
