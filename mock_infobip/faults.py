@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from mock_infobip.auth import presented_key
 from mock_infobip.errors import InvalidRequest, NotFound
 from mock_infobip.randomness import Randomness
 from mock_infobip.store import Store
@@ -132,10 +133,12 @@ class FaultRules:
         with self._store.read() as conn:
             return conn.execute("SELECT 1 FROM faults LIMIT 1").fetchone() is not None
 
-    def take(self, method: str, path: str, api_key: str | None) -> Fault | None:
-        """The most recent fault that matches and fires for this request (using one of its times)."""
+    def take(self, method: str, path: str, authorization: str | None) -> Fault | None:
+        """The most recent fault that matches and fires for this request (using one of its times);
+        ``authorization`` is the request's header, read for its key only when a fault is set."""
         if not self.any_set():
             return None
+        api_key = presented_key(authorization)
         with self._store.write() as conn:
             for row in conn.execute("SELECT * FROM faults ORDER BY id DESC").fetchall():
                 fault = _fault(row)

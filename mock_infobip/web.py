@@ -375,7 +375,8 @@ PRESET_FAULT = "mock_infobip.fault"  # environ: the fault this request took when
 class ServeOnThread(BaseException):
     """A fault would hold a request served where nothing may wait (``NO_WAIT``): before anything
     is answered or changed, the request moves to a thread with the fault it took. A
-    BaseException, so that Flask lets it through to the server."""
+    BaseException, so that the dispatch's ``except Exception`` (``api``) lets it through to the
+    server."""
 
     def __init__(self, fault: Fault) -> None:
         super().__init__(fault)
@@ -383,8 +384,9 @@ class ServeOnThread(BaseException):
 
 
 class DropConnection(BaseException):
-    """A fault: close the connection without an answer. A BaseException, so that Flask's error
-    handlers let it through to the server (``lanes.FaultTask``) or the in-process adapter."""
+    """A fault: close the connection without an answer. A BaseException, so that the dispatch's
+    ``except Exception`` (``api``) lets it through to the server (``lanes.FaultTask``) or the
+    in-process adapter."""
 
 
 def infobip_path(path: str) -> bool:
