@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import (
     BadHost,
     ClientDisconnected,
@@ -36,6 +37,7 @@ from werkzeug.wsgi import get_content_length
 from mock_infobip.auth import presented_key
 from mock_infobip.errors import DomainError
 from mock_infobip.journal import Entry
+from mock_infobip.reply import Reply
 from mock_infobip.web import (
     NO_WAIT,
     PRESET_FAULT,
@@ -54,31 +56,73 @@ from mock_infobip.web import (
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
-    from flask import Flask, Response
+    from flask import Flask
 
     from mock_infobip.runtime import Runtime
 
 
-class ApiRequest(Request):
-    """werkzeug's Request; a body of a declared length within the limit is read from the server's
-    stream at once (werkzeug's wrapping stream, read in a loop of ``readinto``, cost about 30 k of a
-    create list's 365 k instructions). Anything else (no length, chunked, too large, the stream or
-    a form already taken) is werkzeug's own ``get_data``."""
+class ApiRequest:
+    """A request of the Infobip API as the pipeline reads it (``web.Incoming``): method, path and
+    a body of a declared length within the limit read at once; anything else (the query's and a
+    form's fields, the Host, a body of no declared length, chunked or too large) from werkzeug's
+    ``Request`` over the same environ, made when first needed (werkzeug's Request for every
+    request, its headers and its wrapping stream cost a create list about 30 k instructions)."""
 
-    def get_data(  # type: ignore[override]
-        self, cache: bool = True, as_text: bool = False, parse_form_data: bool = False
-    ) -> bytes | str:
-        if (
-            cache
-            and not parse_form_data
-            and getattr(self, "_cached_data", None) is None
-            and "stream" not in self.__dict__
-        ):
+    __slots__ = ("_data", "_werkzeug", "environ", "max_content_length", "method", "path")
+
+    def __init__(self, environ: WSGIEnvironment, max_content_length: int | None) -> None:
+        self.environ = environ
+        self.max_content_length = max_content_length
+        # as werkzeug's Request reads them
+        self.method: str = environ.get("REQUEST_METHOD", "GET").upper()
+        path = environ.get("PATH_INFO", "").encode("latin1").decode(errors="replace")
+        self.path: str = "/" + path.lstrip("/")
+        self._data: bytes | None = None
+        self._werkzeug: Request | None = None
+
+    @property
+    def werkzeug(self) -> Request:
+        """werkzeug's Request of this environ (413 beyond the limit, as Flask's MAX_CONTENT_LENGTH)."""
+        if self._werkzeug is None:
+            full = self._werkzeug = Request(self.environ, populate_request=False)
+            full.max_content_length = self.max_content_length
+            if self._data is not None:  # the body is read already: its form is parsed from it
+                full._cached_data = self._data
+        return self._werkzeug
+
+    @property
+    def args(self) -> MultiDict[str, str]:
+        return self.werkzeug.args
+
+    @property
+    def form(self) -> MultiDict[str, str]:
+        return self.werkzeug.form
+
+    @property
+    def query_string(self) -> str:
+        found: str = self.environ.get("QUERY_STRING", "")
+        return found
+
+    @property
+    def authorization(self) -> str | None:
+        found: str | None = self.environ.get("HTTP_AUTHORIZATION")  # werkzeug's headers.get()
+        return found
+
+    def get_data(self, cache: bool = True) -> bytes:
+        """The body, read once (``cache`` is always true here)."""
+        if self._data is not None:
+            return self._data
+        full = self._werkzeug
+        if full is None or (getattr(full, "_cached_data", None) is None and "stream" not in full.__dict__):
             declared = get_content_length(self.environ)
             limit = self.max_content_length
             if declared is not None and (limit is None or declared <= limit):
-                self._cached_data = _read_declared(self.environ, declared, limit)
-        return super().get_data(cache=cache, as_text=as_text, parse_form_data=parse_form_data)  # type: ignore[call-overload, no-any-return]
+                self._data = _read_declared(self.environ, declared, limit)
+                if full is not None:
+                    full._cached_data = self._data
+                return self._data
+        self._data = self.werkzeug.get_data(cache=True)
+        return self._data
 
 
 def _read_declared(environ: WSGIEnvironment, declared: int, limit: int | None) -> bytes:
@@ -121,38 +165,33 @@ class InfobipApi:
             if infobip_path(operation.path)
         }
 
-    def request(self, environ: WSGIEnvironment) -> Request:
-        req = ApiRequest(environ)
-        req.max_content_length = self.max_body  # as Flask's MAX_CONTENT_LENGTH: 413 beyond it
-        return req
+    def request(self, environ: WSGIEnvironment) -> ApiRequest:
+        return ApiRequest(environ, self.max_body)  # as Flask's MAX_CONTENT_LENGTH: 413 beyond it
 
-    def __call__(self, req: Request, start_response: StartResponse) -> Iterable[bytes]:
+    def __call__(self, req: ApiRequest, start_response: StartResponse) -> Iterable[bytes]:
         exchange = Exchange(req)
         rt = self.runtime
         try:
-            response = self._answer(exchange)
+            response = self._answer(exchange, req)
         except DomainError as exc:
             response = domain_error(rt, exc, self._envelope(exchange), req)
         except HTTPException as exc:
             response = http_error(exc, self._envelope(exchange))
         except Exception as exc:  # any other error: a 500 in Infobip's shape
             response = unexpected(rt, exc, self._envelope(exchange), req)
-        body = response.get_data(as_text=True) if not response.is_streamed else ""
         try:
-            rt.journal.record(self._entry(exchange, response.status_code, body))
+            rt.journal.record(self._entry(exchange, req, response.status_code, response.text))
         except Exception as exc:  # the journal failed: a 500, as Flask answered it
             response = unexpected(rt, exc, self._envelope(exchange), req)
         fault = exchange.fault
         if fault is not None and fault.truncate:  # the full Content-Length, half the body
-            data = response.get_data()
-            response.response = [data[: len(data) // 2]]
-            response.headers["Content-Length"] = str(len(data))
-        return _write(response, req.environ, start_response)
+            response = response.cut()
+        return response(req.environ, start_response)
 
     def _envelope(self, exchange: Exchange) -> str:
         return envelope_of(exchange.operation, exchange.request.path)
 
-    def _match(self, req: Request) -> tuple[str | None, dict[str, Any], HTTPException | None]:
+    def _match(self, req: ApiRequest) -> tuple[str | None, dict[str, Any], HTTPException | None]:
         """The operation a request is for and its path's parameters, or why none: what Flask's
         binding of a URL adapter and its match give. Matches and good Host values are remembered
         (the last ones seen); a refusal is worked out again each time, so that no exception object
@@ -160,7 +199,7 @@ class InfobipApi:
         host = req.environ.get("HTTP_HOST")
         if host not in self._hosts:
             try:  # BadHost (400) if not a host name, as binding a URL adapter checks it
-                req.host.lower().partition(":")[0].encode("idna")
+                req.werkzeug.host.lower().partition(":")[0].encode("idna")
             except UnicodeError:
                 return None, {}, BadHost()
             _remember(self._hosts, host, True)
@@ -175,10 +214,9 @@ class InfobipApi:
             _remember(self._matches, key, found)
         return found[0], dict(found[1]), None
 
-    def _answer(self, exchange: Exchange) -> Response:
-        req = exchange.request
+    def _answer(self, exchange: Exchange, req: ApiRequest) -> Reply:
         endpoint, args, refused = self._match(req)
-        faulted = self._apply_fault(exchange, endpoint)
+        faulted = self._apply_fault(exchange, req, endpoint)
         if faulted is not None:
             return faulted
         if refused is not None:
@@ -189,13 +227,10 @@ class InfobipApi:
         operation, handler = route
         return run_operation(self.runtime, operation, handler, exchange, args)
 
-    def _apply_fault(self, exchange: Exchange, endpoint: str | None) -> Response | None:
-        req = exchange.request
+    def _apply_fault(self, exchange: Exchange, req: ApiRequest, endpoint: str | None) -> Reply | None:
         rt = self.runtime
         environ = req.environ
-        fault = environ.get(PRESET_FAULT) or rt.faults.take(
-            req.method, req.path, req.headers.get("Authorization")
-        )
+        fault = environ.get(PRESET_FAULT) or rt.faults.take(req.method, req.path, req.authorization)
         if fault is None:
             return None
         exchange.fault = fault
@@ -204,15 +239,14 @@ class InfobipApi:
                 raise ServeOnThread(fault)  # served on a thread instead
             rt.clock.real_sleep(fault.latency_ms / 1000, *rt.faults.holding())  # (holding reads the store)
         if fault.drop:
-            rt.journal.record(self._entry(exchange, 0, ""))
+            rt.journal.record(self._entry(exchange, req, 0, ""))
             raise DropConnection()
         if fault.status is not None:
             exchange.operation = self._routes[endpoint][0] if endpoint in self._routes else None
             return error_reply(self._envelope(exchange), fault.status)
         return None
 
-    def _entry(self, exchange: Exchange, status: int, response_body: str) -> Entry:
-        req = exchange.request
+    def _entry(self, exchange: Exchange, req: ApiRequest, status: int, response_body: str) -> Entry:
         try:
             raw = b"" if status == 413 else req.get_data(cache=True)
         except HTTPException:
@@ -221,9 +255,9 @@ class InfobipApi:
         return Entry(
             method=req.method,
             path=req.path,
-            query=req.query_string.decode("latin-1"),
+            query=req.query_string,
             status=status,
-            api_key=principal.api_key if principal else presented_key(req.headers.get("Authorization")),
+            api_key=principal.api_key if principal else presented_key(req.authorization),
             account_id=principal.account.id if principal else None,
             operation=operation.id if operation else None,
             request_body=raw.decode("utf-8", "replace"),
@@ -238,23 +272,3 @@ def _remember(seen: dict[Any, Any], key: Any, value: Any) -> None:
     if len(seen) >= REMEMBERED:
         seen.clear()
     seen[key] = value
-
-
-def _write(response: Response, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-    """The answer to the server: as ``Response.__call__`` writes it, without its copy of the headers
-    when there is nothing in them to correct (a buffered body with its length, no Location)."""
-    headers = response.headers.to_wsgi_list()
-    names = {name.lower() for name, _ in headers}
-    status = response.status_code
-    if (
-        status >= 200
-        and status not in (204, 304)
-        and response.is_sequence
-        and "content-length" in names
-        and "location" not in names
-        and "content-location" not in names
-    ):
-        start_response(response.status, headers)
-        return [] if environ["REQUEST_METHOD"] == "HEAD" else response.response  # type: ignore[return-value]
-    answer: Iterable[bytes] = response(environ, start_response)
-    return answer

@@ -15,10 +15,11 @@ import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, current_app, g, request
+from flask import Flask, current_app, g, request
+from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.wrappers import Request
 
@@ -36,12 +37,15 @@ from mock_infobip.errors import (
     Unauthorized,
 )
 from mock_infobip.faults import Fault
+from mock_infobip.reply import Reply, json_response
 from mock_infobip.runtime import Runtime
 from mock_infobip.sms.requests import is_loopback
 from mock_infobip.validation import ROOT_FIELD, Operation
 
+if TYPE_CHECKING:
+    from _typeshed.wsgi import WSGIEnvironment
+
 log = logging.getLogger("mock_infobip")
-CONTENT_TYPE = "application/json;charset=UTF-8"
 ADMIN_PREFIX = "/__admin"
 DASHBOARD_PREFIX = "/dashboard"
 LOGIN_PATH = DASHBOARD_PREFIX + "/login"
@@ -53,19 +57,6 @@ _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89abcdefABCDEF][0-9a-fA-F]{2}")
 def runtime() -> Runtime:
     found: Runtime = current_app.extensions["mock_infobip"]
     return found
-
-
-_COMPACT = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)  # made once, not a call
-_COMPACT_ASCII = json.JSONEncoder(separators=(",", ":"))
-
-
-def json_response(body: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> Response:
-    try:
-        data = _COMPACT.encode(body).encode("utf-8")
-    except UnicodeEncodeError:  # a lone surrogate (no UTF-8 for it): sent \u-escaped
-        data = _COMPACT_ASCII.encode(body).encode("ascii")
-    extra = dict(headers) if headers else None
-    return Response(data, status=status, content_type=CONTENT_TYPE, headers=extra)
 
 
 @dataclass
@@ -85,7 +76,7 @@ class Call:
         return self.principal.account
 
 
-Handler = Callable[[Call], Response]
+Handler = Callable[[Call], Reply]
 
 
 def _reject_constant(name: str) -> Any:
@@ -128,17 +119,34 @@ def plain_json(raw: bytes) -> bool:
     return raw.isascii() and b"\\" not in raw
 
 
+class Incoming(Protocol):
+    """What the pipeline reads of a request: werkzeug's Request (the controls, under Flask) or the
+    Infobip API's lighter ``api.ApiRequest``."""
+
+    @property
+    def environ(self) -> WSGIEnvironment: ...
+    @property
+    def method(self) -> str: ...
+    @property
+    def path(self) -> str: ...
+    @property
+    def args(self) -> MultiDict[str, str]: ...
+    @property
+    def form(self) -> MultiDict[str, str]: ...
+    def get_data(self, cache: bool = True) -> bytes: ...
+
+
 @dataclass
 class Exchange:
     """One request as the pipeline learns it: the operation it matched, who sent it, the fault it took."""
 
-    request: Request
+    request: Incoming
     operation: Operation | None = None
     principal: Principal | None = None
     fault: Fault | None = None
 
 
-def _read_body(rt: Runtime, operation: Operation, req: Request) -> Any:
+def _read_body(rt: Runtime, operation: Operation, req: Incoming) -> Any:
     if operation.request_type == "form":  # the form, or the same fields in the query string
         fields = {**req.args.to_dict(), **req.form.to_dict()}
         body: Any = {key: value for key, value in fields.items()}
@@ -157,7 +165,7 @@ def _read_body(rt: Runtime, operation: Operation, req: Request) -> Any:
     return body
 
 
-def _read_query(rt: Runtime, operation: Operation, req: Request) -> dict[str, str]:
+def _read_query(rt: Runtime, operation: Operation, req: Incoming) -> dict[str, str]:
     """The query; a parameter given more than once (``to=…&to=…``) reads as comma-separated, and
     ``to[]=…`` as ``to`` (how axios, under Infobip's Node SDK, writes arrays)."""
     query: dict[str, str] = {}
@@ -172,8 +180,8 @@ def _read_query(rt: Runtime, operation: Operation, req: Request) -> dict[str, st
     return query
 
 
-def _principal(rt: Runtime, operation: Operation, req: Request) -> Principal:
-    header = req.headers.get("Authorization")
+def _principal(rt: Runtime, operation: Operation, req: Incoming) -> Principal:
+    header = req.environ.get("HTTP_AUTHORIZATION")  # werkzeug's headers.get("Authorization")
     if operation.auth == "query" and header is None:
         user, password = req.args.get("username"), req.args.get("password")
         found = rt.accounts.by_password(user, password or "") if user else None
@@ -185,7 +193,7 @@ def _principal(rt: Runtime, operation: Operation, req: Request) -> Principal:
 
 def run_operation(
     rt: Runtime, operation: Operation, handler: Handler, exchange: Exchange, path: dict[str, str]
-) -> Response:
+) -> Reply:
     """The pipeline of one operation: authentication, rate limit, validation, then its route."""
     exchange.operation = operation
     req = exchange.request
@@ -199,11 +207,11 @@ def run_operation(
     return handler(Call(rt, operation, principal, body, query, path))
 
 
-def make_view(rt: Runtime, operation: Operation, handler: Handler) -> Callable[..., Response]:
+def make_view(rt: Runtime, operation: Operation, handler: Handler) -> Callable[..., Reply]:
     """The Flask view of an operation of the controls (the admin API); the Infobip API's are
     dispatched by :mod:`mock_infobip.api` through the same :func:`run_operation`."""
 
-    def view(**path: str) -> Response:
+    def view(**path: str) -> Reply:
         exchange = g.exchange = Exchange(request._get_current_object())  # type: ignore[attr-defined]
         return run_operation(rt, operation, handler, exchange, path)
 
@@ -230,11 +238,11 @@ def error_reply(
     fields: dict[str, list[str]] | None = None,
     message: str | None = None,
     headers: Mapping[str, str] | None = None,
-) -> Response:
+) -> Reply:
     return json_response(envelopes.error_body(envelope, status, fields, message), status, headers)
 
 
-def domain_error(rt: Runtime, exc: DomainError, envelope: str, req: Request) -> Response:
+def domain_error(rt: Runtime, exc: DomainError, envelope: str, req: Incoming) -> Reply:
     """The one mapping of domain errors to Infobip's answers."""
     if isinstance(exc, Unauthorized):
         return error_reply(envelope, 401)
@@ -256,7 +264,7 @@ def domain_error(rt: Runtime, exc: DomainError, envelope: str, req: Request) -> 
     return unexpected(rt, exc, envelope, req)
 
 
-def http_error(exc: HTTPException, envelope: str) -> Response:
+def http_error(exc: HTTPException, envelope: str) -> Reply:
     """An HTTP-level refusal (no route, wrong method, body too large, bad form) in Infobip's shape."""
     status = exc.code or 500
     if status not in envelopes.LEGACY_MESSAGES:
@@ -267,7 +275,7 @@ def http_error(exc: HTTPException, envelope: str) -> Response:
     return error_reply(envelope, status, headers=headers)
 
 
-def unexpected(rt: Runtime, exc: Exception, envelope: str, req: Request) -> Response:
+def unexpected(rt: Runtime, exc: Exception, envelope: str, req: Incoming) -> Reply:
     log.error("unexpected error on %s %s", req.method, req.path, exc_info=exc)
     rt.errors.append(exc)
     return error_reply(envelope, 500)
@@ -287,7 +295,7 @@ def error_response(
     fields: dict[str, list[str]] | None = None,
     message: str | None = None,
     headers: Mapping[str, str] | None = None,
-) -> Response:
+) -> Reply:
     return error_reply(current_envelope(), status, fields=fields, message=message, headers=headers)
 
 
@@ -296,15 +304,15 @@ def _current_request() -> Request:
     return found
 
 
-def _flask_domain_error(exc: DomainError) -> Response:
+def _flask_domain_error(exc: DomainError) -> Reply:
     return domain_error(runtime(), exc, current_envelope(), _current_request())
 
 
-def _flask_http_error(exc: HTTPException) -> Response:
+def _flask_http_error(exc: HTTPException) -> Reply:
     return http_error(exc, current_envelope())
 
 
-def _flask_unexpected(exc: Exception) -> Response:
+def _flask_unexpected(exc: Exception) -> Reply:
     return unexpected(runtime(), exc, current_envelope(), _current_request())
 
 
@@ -347,7 +355,7 @@ def admin_token_presented(rt: Runtime) -> bool:
     )
 
 
-def _guard_controls() -> Response | None:
+def _guard_controls() -> Reply | None:
     """The admin API and the dashboard: known Host names only (DNS rebinding); state changes
     never from another site, the admin API's in JSON; with ``--admin-token``, the admin API and
     every dashboard action need the token (header, or the cookie the dashboard's sign-in sets)."""

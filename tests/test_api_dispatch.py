@@ -186,6 +186,52 @@ def test_a_body_is_read_as_werkzeug_reads_it(
         found["wsgi.input"] = Trickle(body, step)
         return found
 
-    ours, theirs = ApiRequest(environ()), Request(environ())
-    ours.max_content_length = theirs.max_content_length = limit
+    ours, theirs = ApiRequest(environ(), limit), Request(environ())
+    theirs.max_content_length = limit
     assert _body(ours) == _body(theirs)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    method=st.sampled_from(["GET", "post", "Head", ""]),
+    path=st.one_of(PATHS, st.text(max_size=20).map(lambda text: text.encode().decode("latin-1"))),
+    query=st.text(max_size=30),
+    authorization=st.one_of(st.none(), st.sampled_from(["App k", "Basic eDp5", "", "App \xe9"])),
+)
+def test_a_request_reads_as_werkzeugs(method: str, path: str, query: str, authorization: str | None) -> None:
+    """Method, path (PATH_INFO as WSGI gives it: UTF-8 bytes as latin-1, maybe not UTF-8 at all),
+    query string and Authorization as werkzeug's Request reads them."""
+    environ: dict[str, Any] = {
+        "REQUEST_METHOD": method,
+        "PATH_INFO": path,
+        "QUERY_STRING": query.encode().decode("latin-1"),
+        "wsgi.input": io.BytesIO(b""),
+    }
+    if authorization is not None:
+        environ["HTTP_AUTHORIZATION"] = authorization
+    ours, theirs = ApiRequest(dict(environ), None), Request(dict(environ))
+    assert (ours.method, ours.path) == (theirs.method, theirs.path)
+    assert ours.query_string.encode("latin-1") == theirs.query_string
+    assert ours.authorization == theirs.headers.get("Authorization")
+    assert ours.args == theirs.args
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    fields=st.dictionaries(st.text(min_size=1, max_size=8), st.text(max_size=12), max_size=4),
+    body_first=st.booleans(),
+)
+def test_a_form_reads_as_werkzeugs_whether_or_not_the_body_was_read_first(
+    fields: dict[str, str], body_first: bool
+) -> None:
+    def environ() -> dict[str, Any]:
+        built: dict[str, Any] = EnvironBuilder(
+            method="POST", path="/sms/1/text/query", data=fields
+        ).get_environ()
+        return built
+
+    ours, theirs = ApiRequest(environ(), 10_000), Request(environ())
+    if body_first:
+        assert ours.get_data() == theirs.get_data(cache=True)
+    assert ours.form == theirs.form
+    assert ours.get_data() == theirs.get_data(cache=True)

@@ -5,17 +5,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response
+from mock_infobip.reply import Reply, json_response
+from mock_infobip.web import Call, Handler
 
-from mock_infobip.web import Call, Handler, json_response
 
-
-def create_list(call: Call) -> Response:
+def create_list(call: Call) -> Reply:
     list_id = call.runtime.lists.create_list(call.account, call.body["name"])
     return json_response({"listId": list_id})
 
 
-def add_people(call: Call) -> Response:
+def add_people(call: Call) -> Reply:
     result = call.runtime.lists.add_people(call.account, call.path["listId"], call.body["userIds"])
     body: dict[str, Any] = {"modifiedCount": result.modified, "createdCount": result.created}
     if result.failed:
@@ -24,7 +23,7 @@ def add_people(call: Call) -> Response:
     return json_response(body)
 
 
-def remove_people(call: Call) -> Response:
+def remove_people(call: Call) -> Reply:
     call.runtime.lists.remove_people(call.account, call.path["listId"], call.body["userIds"])
     return json_response({})
 
