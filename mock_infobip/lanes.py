@@ -21,6 +21,7 @@ from waitress.channel import HTTPChannel
 from waitress.task import Task, ThreadedTaskDispatcher, WSGITask
 
 from mock_infobip.clock import elapsed
+from mock_infobip.plainhttp import read_plain
 from mock_infobip.web import NO_WAIT, PRESET_FAULT, DropConnection, ServeOnThread, infobip_path
 
 # What the loop serves itself: a body up to this size (a create list, an add of ~1,000 ids, a send
@@ -62,12 +63,42 @@ class FaultTask(WSGITask):
         except DropConnection:
             self.close_on_finish = True
 
+    def write(self, data: bytes) -> None:
+        """waitress's ``write``, but the head and a body that follows it at once leave in one write
+        (waitress writes each on its own: two sends, two segments, where one does)."""
+        if self.wrote_header or not data or not self.complete:
+            super().write(data)
+            return
+        head = self.build_response_header()
+        self.wrote_header = True
+        length = self.content_length
+        if self.has_body and not self.chunked_response and length is not None and len(data) <= length:
+            self.content_bytes_written += len(data)
+            self.channel.write_soon(head + data)
+            return
+        self.channel.write_soon(head)
+        super().write(data)  # the body as waitress writes it after its head
+
 
 class FaultChannel(HTTPChannel):
     task_class = FaultTask
     loop_thread: int | None = None  # set while the loop reads this connection or serves it
     serve_in_loop = False  # the dispatcher gave the loop the next request
     serving_in_loop = False
+
+    def received(self, data: bytes) -> bool:
+        """waitress's ``received``; a plain request that ``data`` is whole is read by
+        :func:`mock_infobip.plainhttp.read_plain` instead of waitress's parser, and queued as
+        waitress queues a request it has read."""
+        plain = read_plain(data, self.adj) if self.request is None and not self.requests else None
+        if plain is None:
+            return bool(super().received(data))
+        with self.requests_lock:  # type: ignore[attr-defined]  # waitress's, not in its stubs
+            if self.will_close or self.close_when_flushed:
+                return False
+            self.requests.append(plain)  # type: ignore[attr-defined]  # a list at run time
+            self.server.add_task(self)  # type: ignore[arg-type]  # waitress queues channels as tasks
+        return True
 
     def handle_read(self) -> None:
         self.loop_thread = threading.get_ident()
