@@ -31,10 +31,26 @@ LOOP_MAX_PENDING_OUTPUT = 1024 * 1024
 
 
 class _Loop:
-    """Whether the loop is inside the app, and a stop asked for meanwhile (see :func:`stop`)."""
+    """Whether the loop is inside the app (and its thread), and a stop asked for meanwhile (see
+    :func:`stop`)."""
 
     serving = False
+    thread: int | None = None
     stop_asked = False
+
+
+def spare_the_trigger(listener: Any) -> None:
+    """waitress wakes its loop after each request (a byte down a pipe, read back by the loop on its
+    next turn) so that the loop looks at the connection again; a request the loop served itself
+    needs no waking, as the loop looks at every connection after it anyway. Requests served on
+    threads still wake it."""
+    pull = listener.pull_trigger
+
+    def pull_trigger() -> None:
+        if not (_Loop.serving and _Loop.thread == threading.get_ident()):
+            pull()
+
+    listener.pull_trigger = pull_trigger
 
 
 def stop() -> None:
@@ -112,6 +128,7 @@ class FaultChannel(HTTPChannel):
 
     def _serve_in_loop(self) -> None:
         self.serving_in_loop = _Loop.serving = True
+        _Loop.thread = threading.get_ident()
         try:
             self.service()
         except ServeOnThread as moved:

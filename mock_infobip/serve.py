@@ -77,6 +77,7 @@ def create_server(runtime: Runtime, sock: socket.socket | None = None) -> BaseWS
     for listener in listeners:
         if isinstance(listener, BaseWSGIServer):
             listener.channel_class = FaultChannel
+            lanes.spare_the_trigger(listener)
     return server
 
 

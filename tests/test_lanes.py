@@ -82,3 +82,31 @@ def test_a_stop_asked_during_a_request_in_the_loop_answers_it_then_stops(monkeyp
         assert answer.status_code == 200 and "listId" in answer.json()
         server._thread.join(timeout=10)  # the loop ended (SystemExit in the server's thread)
         assert not server._thread.is_alive()
+
+
+def test_the_loop_is_woken_for_requests_served_on_threads_only():
+    server = Server(rate_limit_create=0)
+    with server as infobip:
+        trigger = server._server.trigger
+        pulled: list[int] = []
+        pull = trigger.pull_trigger
+
+        def counted(*args):
+            pulled.append(threading.get_ident())
+            return pull(*args)
+
+        trigger.pull_trigger = counted
+        url = infobip.base_url + LISTS
+        with requests.Session() as session:
+            for name in ("a", "b", "c"):
+                assert session.post(url, json={"name": name}, headers=infobip.headers, timeout=10).ok
+            assert pulled == []  # served by the loop itself: nothing to wake it for
+            # with a fault set (for another path), Infobip requests are served on threads
+            fault = {"path": "/sms/1/reports", "status": 500}
+            assert (
+                session.post(infobip.base_url + "/__admin/faults", json=fault, timeout=10).status_code == 201
+            )
+            before = len(pulled)
+            assert session.post(url, json={"name": "d"}, headers=infobip.headers, timeout=10).ok
+            assert len(pulled) > before
+            assert threading.get_ident() not in pulled
