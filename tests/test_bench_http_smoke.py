@@ -19,6 +19,8 @@ def test_bench_http_runs_and_prints_the_ratios() -> None:
             "1",
             "--rounds",
             "1",
+            "--warmup",
+            "1",
             "--rss-requests",
             "2000",
             "--in-process-calls",
