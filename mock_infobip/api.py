@@ -75,7 +75,7 @@ class ApiRequest:
         self.max_content_length = max_content_length
         # as werkzeug's Request reads them
         self.method: str = environ.get("REQUEST_METHOD", "GET").upper()
-        path = environ.get("PATH_INFO", "").encode("latin1").decode(errors="replace")
+        path = (environ.get("PATH_INFO") or "").encode("latin1").decode(errors="replace")
         self.path: str = "/" + path.lstrip("/")
         self._data: bytes | None = None
         self._werkzeug: Request | None = None
