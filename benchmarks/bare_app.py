@@ -1,9 +1,16 @@
-"""The baseline: a bare Flask app on waitress answering constant JSON (same threads as the fake)."""
+"""The baselines: a bare Flask app on waitress answering constant JSON (same threads as the fake),
+and with ``--wsgi`` a WSGI function answering the same with no framework at all: what waitress
+itself allows, the ceiling of any app on it.
+
+    python bare_app.py [PROCESSES] [--wsgi]
+"""
 
 from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
+from typing import Any
 
 import waitress
 from flask import Flask, Response, request
@@ -19,11 +26,17 @@ def constant(list_id: str | None = None) -> Response:
     return Response(BODY, content_type="application/json;charset=UTF-8")
 
 
-def main(processes: int) -> None:
+def constant_wsgi(environ: dict[str, Any], start_response: Callable[..., object]) -> list[bytes]:
+    environ["wsgi.input"].read()
+    start_response("200 OK", [("Content-Type", "application/json;charset=UTF-8"), ("Content-Length", "12")])
+    return [BODY]
+
+
+def main(processes: int, served: Any = app) -> None:
     """Serve on a free port; with ``processes`` > 1, that many processes on the port with
     ``SO_REUSEPORT`` sockets, as ``serve --workers`` does: the ceiling of Flask on waitress."""
     if processes <= 1:
-        server = waitress.create_server(app, host="127.0.0.1", port=0, threads=4)
+        server = waitress.create_server(served, host="127.0.0.1", port=0, threads=4)
         print(f"listening on http://127.0.0.1:{server.effective_port}", flush=True)
         server.run()
         return
@@ -35,11 +48,12 @@ def main(processes: int) -> None:
     for sock in sockets[1:]:
         if os.fork() == 0:
             die_with_parent()
-            waitress.create_server(app, sockets=[sock], threads=4).run()
+            waitress.create_server(served, sockets=[sock], threads=4).run()
             os._exit(0)
     print(f"listening on http://127.0.0.1:{port}", flush=True)
-    waitress.create_server(app, sockets=[sockets[0]], threads=4).run()
+    waitress.create_server(served, sockets=[sockets[0]], threads=4).run()
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 1)
+    numbers = [arg for arg in sys.argv[1:] if arg.isdigit()]
+    main(int(numbers[0]) if numbers else 1, constant_wsgi if "--wsgi" in sys.argv else app)

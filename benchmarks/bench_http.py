@@ -11,6 +11,8 @@ takes tens of seconds to reach its steady rate), medians:
 - a bare Flask app on waitress as it comes (``bare_app.py``: constant JSON, 4 threads), in one
   process and in N (``SO_REUSEPORT``, as ``serve --workers``): the baseline of the issue's targets
   (``serve`` passes it by serving small requests in waitress's loop, ``mock_infobip.lanes``);
+- waitress alone in N processes: a WSGI function answering the same constant, no framework (the
+  ceiling of any app on waitress, ``serve`` included);
 - WireMock (npm ``wiremock``: its bundled jar, Java) with a stub for the request, defaults;
 - Prism (npm ``@stoplight/prism-cli``) mocking the fake's own OpenAPI document.
 
@@ -354,6 +356,7 @@ def main() -> None:
             Target(f"serve --workers {cores}", start_serve(str(workdir / "many.db"), cores), every),
             Target("bare Flask+waitress", start_bare(), ("create list",)),
             Target(f"bare Flask+waitress x{cores}", start_bare(cores), ("create list",)),
+            Target(f"waitress alone x{cores}", start_bare(cores, wsgi=True), ("create list",)),
         ]
         spec = workdir / "openapi.json"
         spec.write_text(requests.get(targets[0].server.base_url + "/openapi.json", timeout=10).text)
@@ -438,6 +441,11 @@ def report(targets: list[Target], cores: int) -> None:
     print(f"  serve --workers {cores} / bare Flask+waitress x{cores}: {many / bare:.2f}")
     if "WireMock" in rate:
         print(f"  bare Flask+waitress x{cores} / WireMock: {bare / rate['WireMock']:.2f}")
+        alone = rate[f"waitress alone x{cores}"]
+        print(
+            f"  waitress alone x{cores} / WireMock: {alone / rate['WireMock']:.2f} "
+            "(a constant WSGI function: the ceiling of any app on waitress)"
+        )
     add = median(targets[0].results["add 1,000 ids"], lambda r: r.p50_ms)
     print(f"  add 1,000 ids at one client, p50 (1 worker): {add:.2f} ms (target <= 10)")
 

@@ -58,8 +58,9 @@ def ensure_tool(name: str) -> str:
     return found
 
 
-def start_bare(processes: int = 1) -> Server:
-    return start([sys.executable, str(HERE / "bare_app.py"), str(processes)])
+def start_bare(processes: int = 1, wsgi: bool = False) -> Server:
+    """The bare Flask app of ``bare_app.py`` on waitress; with ``wsgi``, its constant WSGI function."""
+    return start([sys.executable, str(HERE / "bare_app.py"), str(processes), *(["--wsgi"] if wsgi else [])])
 
 
 def start_fake(db: str, **settings: str) -> Server:

@@ -41,5 +41,6 @@ def test_bench_http_runs_and_prints_the_ratios() -> None:
         "the bare Flask app through the same httpx path",
         "the bare Flask app through the same urllib path",
         "RSS, largest worker of",
+        "waitress alone x",
     ):
         assert line in out.stdout, out.stdout
