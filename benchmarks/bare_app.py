@@ -28,7 +28,8 @@ def constant(list_id: str | None = None) -> Response:
 
 def constant_wsgi(environ: dict[str, Any], start_response: Callable[..., object]) -> list[bytes]:
     environ["wsgi.input"].read()
-    start_response("200 OK", [("Content-Type", "application/json;charset=UTF-8"), ("Content-Length", "12")])
+    headers = [("Content-Type", "application/json;charset=UTF-8"), ("Content-Length", str(len(BODY)))]
+    start_response("200 OK", headers)
     return [BODY]
 
 

@@ -45,6 +45,7 @@ from mock_infobip.web import (
     Exchange,
     Handler,
     ServeOnThread,
+    authorization_header,
     domain_error,
     envelope_of,
     error_reply,
@@ -62,11 +63,12 @@ if TYPE_CHECKING:
 
 
 class ApiRequest:
-    """A request of the Infobip API as the pipeline reads it (``web.Incoming``): method, path and
-    a body of a declared length within the limit read at once; anything else (the query's and a
-    form's fields, the Host, a body of no declared length, chunked or too large) from werkzeug's
-    ``Request`` over the same environ, made when first needed (werkzeug's Request for every
-    request, its headers and its wrapping stream cost a create list about 30 k instructions)."""
+    """A request of the Infobip API as the pipeline reads it (``web.Incoming``): method, path,
+    environ and a body of a declared length within the limit read at once; anything else (the
+    query's and a form's fields, the Host, a body of no declared length, chunked or too large)
+    from werkzeug's ``Request`` over the same environ, made when first needed (werkzeug's Request
+    for every request, its headers and its wrapping stream cost a create list about 30 k
+    instructions)."""
 
     __slots__ = ("_data", "_werkzeug", "environ", "max_content_length", "method", "path")
 
@@ -101,11 +103,6 @@ class ApiRequest:
     @property
     def query_string(self) -> str:
         found: str = self.environ.get("QUERY_STRING", "")
-        return found
-
-    @property
-    def authorization(self) -> str | None:
-        found: str | None = self.environ.get("HTTP_AUTHORIZATION")  # werkzeug's headers.get()
         return found
 
     def get_data(self, cache: bool = True) -> bytes:
@@ -230,7 +227,7 @@ class InfobipApi:
     def _apply_fault(self, exchange: Exchange, req: ApiRequest, endpoint: str | None) -> Reply | None:
         rt = self.runtime
         environ = req.environ
-        fault = environ.get(PRESET_FAULT) or rt.faults.take(req.method, req.path, req.authorization)
+        fault = environ.get(PRESET_FAULT) or rt.faults.take(req.method, req.path, authorization_header(req))
         if fault is None:
             return None
         exchange.fault = fault
@@ -257,7 +254,7 @@ class InfobipApi:
             path=req.path,
             query=req.query_string,
             status=status,
-            api_key=principal.api_key if principal else presented_key(req.authorization),
+            api_key=principal.api_key if principal else presented_key(authorization_header(req)),
             account_id=principal.account.id if principal else None,
             operation=operation.id if operation else None,
             request_body=raw.decode("utf-8", "replace"),

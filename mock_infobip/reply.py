@@ -49,16 +49,9 @@ class Reply:
         code = self.status_code
         return _STATUS_LINES.get(code) or f"{code} UNKNOWN"
 
-    def get_data(self, as_text: bool = False) -> bytes | str:
-        return self.data.decode("utf-8", "replace") if as_text else self.data
-
     @property
     def text(self) -> str:
         return self.data.decode("utf-8", "replace")
-
-    def header(self, name: str) -> str | None:
-        lowered = name.lower()
-        return next((value for key, value in self.wsgi_headers() if key.lower() == lowered), None)
 
     def wsgi_headers(self) -> list[tuple[str, str]]:
         # werkzeug's order (the headers given, then Content-Type and Content-Length), as before

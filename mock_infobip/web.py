@@ -180,8 +180,14 @@ def _read_query(rt: Runtime, operation: Operation, req: Incoming) -> dict[str, s
     return query
 
 
+def authorization_header(req: Incoming) -> str | None:
+    """The Authorization header as sent (werkzeug's ``headers.get("Authorization")``)."""
+    found: str | None = req.environ.get("HTTP_AUTHORIZATION")
+    return found
+
+
 def _principal(rt: Runtime, operation: Operation, req: Incoming) -> Principal:
-    header = req.environ.get("HTTP_AUTHORIZATION")  # werkzeug's headers.get("Authorization")
+    header = authorization_header(req)
     if operation.auth == "query" and header is None:
         user, password = req.args.get("username"), req.args.get("password")
         found = rt.accounts.by_password(user, password or "") if user else None

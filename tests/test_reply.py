@@ -40,7 +40,7 @@ def test_an_answer_is_written_as_werkzeugs_response_wrote_it(
     theirs = Response(reply.data, status=status, content_type=CONTENT_TYPE, headers=headers or None)
     assert wsgi(reply, method) == wsgi(theirs, method)
     assert reply.status == theirs.status
-    assert reply.header("content-type") == theirs.headers["Content-Type"]
+    assert dict(reply.wsgi_headers())["Content-Type"] == theirs.headers["Content-Type"]
 
 
 def test_a_cut_answer_keeps_the_full_length_and_its_headers() -> None:
