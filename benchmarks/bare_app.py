@@ -41,7 +41,7 @@ def main(processes: int, served: Any = app) -> None:
         print(f"listening on http://127.0.0.1:{server.effective_port}", flush=True)
         server.run()
         return
-    from mock_infobip.workers import die_with_parent, port_socket
+    from mock_infobip.serving.workers import die_with_parent, port_socket
 
     sockets = [port_socket("127.0.0.1", 0, listen=True)]
     port = sockets[0].getsockname()[1]

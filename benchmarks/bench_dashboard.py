@@ -13,10 +13,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from mock_infobip.app import create_app
-from mock_infobip.demo.seed import seed
+from mock_infobip.core.settings import Settings
+from mock_infobip.http.app import create_app
 from mock_infobip.runtime import Runtime
-from mock_infobip.settings import Settings
+from mock_infobip.tools.seed import seed
 
 PAGES = [
     "/",

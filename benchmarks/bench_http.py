@@ -10,7 +10,7 @@ takes tens of seconds to reach its steady rate), medians:
 - ``serve --workers 1`` and ``serve --workers N`` (N = cores), rate limits off, a database file;
 - a bare Flask app on waitress as it comes (``bare_app.py``: constant JSON, 4 threads), in one
   process and in N (``SO_REUSEPORT``, as ``serve --workers``): the baseline of the issue's targets
-  (``serve`` passes it by serving small requests in waitress's loop, ``mock_infobip.lanes``);
+  (``serve`` passes it by serving small requests in waitress's loop, ``mock_infobip.serving.lanes``);
 - waitress alone in N processes: a WSGI function answering the same constant, no framework (the
   ceiling of any app on waitress, ``serve`` included);
 - WireMock (npm ``wiremock``: its bundled jar, Java) with a stub for the request, defaults;

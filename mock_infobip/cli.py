@@ -14,8 +14,8 @@ import click
 
 from mock_infobip import __version__
 from mock_infobip.clients.events import UnusableEventStore
-from mock_infobip.settings import ENV_PREFIX, SettingsError, describe_settings, from_sources
-from mock_infobip.store import UnusableDatabase
+from mock_infobip.core.settings import ENV_PREFIX, SettingsError, describe_settings, from_sources
+from mock_infobip.core.store import UnusableDatabase
 
 PROG = "mock-infobip"
 
@@ -92,7 +92,7 @@ def load_settings(flags: dict[str, Any]) -> Any:
 @_settings_options
 def serve(**flags: Any) -> None:
     """Run the fake on waitress until Ctrl-C or SIGTERM."""
-    from mock_infobip.serve import run
+    from mock_infobip.serving.serve import run
 
     run(load_settings(flags))
 
@@ -146,7 +146,7 @@ def check(
 ) -> None:
     """Contract probes of every lists operation and documented error, SMS send, reports and logs,
     paced to the documented rate limits; exits 1 on any drift."""
-    from mock_infobip.check import Checker, junit, summary
+    from mock_infobip.tools.check import Checker, junit, summary
 
     checker = Checker(base_url, api_key, send_sms=send_sms, speed=speed)
     unreachable = checker.reachable()
@@ -184,8 +184,8 @@ def seed(db: str, accounts: int, lists_: int, members: int, messages: int, seed:
         import faker  # noqa: F401
     except ImportError:
         raise click.ClickException("the seed command needs Faker: pip install 'mock-infobip[demo]'") from None
-    from mock_infobip.demo.seed import seed as make
     from mock_infobip.runtime import Runtime
+    from mock_infobip.tools.seed import seed as make
 
     runtime = Runtime(from_sources(flags={"db": db}, environ=os.environ))
     try:
@@ -211,7 +211,7 @@ def seed(db: str, accounts: int, lists_: int, members: int, messages: int, seed:
 @cli.command()
 def openapi() -> None:
     """Print the fake's OpenAPI 3.1 document (built from contracts/)."""
-    from mock_infobip.openapi import document
+    from mock_infobip.http.openapi import document
 
     click.echo(json.dumps(document(), indent=2))
 
@@ -320,7 +320,7 @@ def receiver(host: str, port: int, db: str) -> None:
     import waitress
 
     from mock_infobip.clients.receiver import create_receiver_app
-    from mock_infobip.serve import base_url, run_until_stopped, stop_signals
+    from mock_infobip.serving.serve import base_url, run_until_stopped, stop_signals
 
     with stop_signals():
         app = create_receiver_app(db)

@@ -7,25 +7,25 @@ services.
 from __future__ import annotations
 
 from mock_infobip import __version__
-from mock_infobip.accounts import Account, AccountsService
-from mock_infobip.clock import Clock, Wall
-from mock_infobip.faults import FaultRules
-from mock_infobip.inbound import InboundService
-from mock_infobip.journal import Journal
-from mock_infobip.lists.service import ListsService
-from mock_infobip.oauth import TokensService
-from mock_infobip.randomness import Randomness, fresh_seed
-from mock_infobip.ratelimit import RateLimiter
-from mock_infobip.reports.callbacks import HttpTransport, Transport
-from mock_infobip.reports.scheduler import Scheduler, Worker
-from mock_infobip.reports.service import ReportsService
-from mock_infobip.settings import Settings
-from mock_infobip.sms.bulks import BulksService
-from mock_infobip.sms.catalog import catalog
-from mock_infobip.sms.outcomes import OutcomeRules
-from mock_infobip.sms.service import Messaging
-from mock_infobip.store import Store
-from mock_infobip.validation import Contracts, default_contracts
+from mock_infobip.channels.inbound import InboundService
+from mock_infobip.channels.lists.service import ListsService
+from mock_infobip.channels.messages.catalog import catalog
+from mock_infobip.channels.reports import ReportsService
+from mock_infobip.channels.sms.bulks import BulksService
+from mock_infobip.channels.sms.outcomes import OutcomeRules
+from mock_infobip.channels.sms.service import Messaging
+from mock_infobip.core.accounts import Account, AccountsService
+from mock_infobip.core.clock import Clock, Wall
+from mock_infobip.core.faults import FaultRules
+from mock_infobip.core.journal import Journal
+from mock_infobip.core.oauth import TokensService
+from mock_infobip.core.randomness import Randomness, fresh_seed
+from mock_infobip.core.ratelimit import RateLimiter
+from mock_infobip.core.settings import Settings
+from mock_infobip.core.store import Store
+from mock_infobip.core.validation import Contracts, default_contracts
+from mock_infobip.delivery.callbacks import HttpTransport, Transport
+from mock_infobip.delivery.scheduler import Scheduler, Worker
 
 SEED_META = "seed"
 

@@ -9,7 +9,7 @@ from typing import Any
 import phonenumbers
 from hypothesis import strategies as st
 
-from mock_infobip.sms.catalog import catalog
+from mock_infobip.channels.messages.catalog import catalog
 
 NO_DLR = catalog().countries_without_reports
 STATUS_CLASSES = {

@@ -13,10 +13,10 @@ import pytest
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
+from mock_infobip.channels.lists.identifiers import email_key
 from mock_infobip.clients.cohort_sync import CohortSyncClient
-from mock_infobip.lists.identifiers import email_key
+from mock_infobip.core.validation import default_contracts
 from mock_infobip.testing import Fake
-from mock_infobip.validation import default_contracts
 from scenarios.strategies import clock_steps, cohort_members, fault_rules
 
 CONTRACTS = default_contracts()

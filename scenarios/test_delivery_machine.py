@@ -15,9 +15,9 @@ import pytest
 from hypothesis import strategies as st
 from hypothesis.stateful import invariant, rule
 
+from mock_infobip.channels.messages.catalog import catalog
 from mock_infobip.clients.campaign import send_campaign
 from mock_infobip.clients.events import REPORT
-from mock_infobip.sms.catalog import catalog
 from mock_infobip.testing import NoReportsWarning
 from scenarios.platform import PlatformMachine
 from scenarios.strategies import STATUS_CLASSES, numbers, outcome_rules, unreadable_numbers

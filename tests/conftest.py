@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 import pytest
 from flask import Flask
 
-from mock_infobip.app import create_app
+from mock_infobip.core.settings import Settings
+from mock_infobip.http.app import create_app
 from mock_infobip.runtime import Runtime
-from mock_infobip.settings import Settings
 from tests.receivers import Receiver
 from tests.support import ContractClient
 

@@ -10,8 +10,8 @@ from flask.testing import FlaskClient
 from werkzeug.exceptions import HTTPException
 from werkzeug.test import TestResponse
 
-from mock_infobip.envelopes import ADMIN, LEGACY
-from mock_infobip.validation import Operation, default_contracts
+from mock_infobip.core.envelopes import ADMIN, LEGACY
+from mock_infobip.core.validation import Operation, default_contracts
 
 JSON_TYPE = "application/json;charset=UTF-8"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from mock_infobip import __version__
-from mock_infobip.app import create_app
+from mock_infobip.http.app import create_app
 from mock_infobip.runtime import Runtime
 from tests.conftest import make_settings
 from tests.support import ContractClient

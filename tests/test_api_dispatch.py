@@ -1,4 +1,4 @@
-"""The Infobip API's dispatch (``mock_infobip.api``): routed as Flask routes them, without Flask's
+"""The Infobip API's dispatch (``mock_infobip.http.dispatch``): routed as Flask routes them, without Flask's
 per-request machinery; the controls still get Flask's."""
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
-from mock_infobip.api import ApiRequest
-from mock_infobip.app import FakeApp
+from mock_infobip.http.app import FakeApp
+from mock_infobip.http.dispatch import ApiRequest
+from mock_infobip.http.web import authorization_header
 from mock_infobip.runtime import Runtime
-from mock_infobip.web import authorization_header
 from tests.support import ContractClient
 
 KEY = {"Authorization": "App test-key-1"}

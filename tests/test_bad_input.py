@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mock_infobip.app import create_app
+from mock_infobip.http.app import create_app
 from mock_infobip.runtime import Runtime
 from tests.conftest import make_settings
 from tests.support import ContractClient

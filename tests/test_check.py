@@ -10,8 +10,8 @@ import waitress
 from flask import Flask, jsonify
 
 from mock_infobip import server
-from mock_infobip.check import LIST_NAME, Checker, junit
-from mock_infobip.serve import stop_threaded
+from mock_infobip.serving.serve import stop_threaded
+from mock_infobip.tools.check import LIST_NAME, Checker, junit
 from tests.servers import run_cli, serve
 
 

@@ -81,7 +81,7 @@ def test_receiver_command(tmp_path):
 
 
 def test_settings_lists_every_setting_with_its_names_and_value():
-    from mock_infobip.settings import NAMES
+    from mock_infobip.core.settings import NAMES
 
     result = run_cli("settings", env={"MOCK_INFOBIP_PORT": "9001"})
     assert result.returncode == 0, result.stderr

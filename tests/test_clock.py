@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from mock_infobip.clock import Clock, to_ms, wire_time
-from mock_infobip.errors import Conflict
-from mock_infobip.store import Store
+from mock_infobip.core.clock import Clock, to_ms, wire_time
+from mock_infobip.core.errors import Conflict
+from mock_infobip.core.store import Store
 
 WALL_START = 1_800_000_000.0
 

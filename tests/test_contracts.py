@@ -7,9 +7,9 @@ import json
 import pytest
 from jsonschema import Draft202012Validator
 
-from mock_infobip import envelopes
-from mock_infobip.app import HANDLERS
-from mock_infobip.validation import contracts_dir, default_contracts, field_name
+from mock_infobip.core import envelopes
+from mock_infobip.core.validation import contracts_dir, default_contracts, field_name
+from mock_infobip.http.app import HANDLERS
 
 CONTRACTS = default_contracts()
 LISTS = ["lists.create", "lists.add", "lists.remove"]

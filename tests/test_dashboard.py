@@ -12,7 +12,7 @@ import pytest
 import requests
 
 from mock_infobip import fake, server
-from mock_infobip.demo.seed import seed
+from mock_infobip.tools.seed import seed
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 FLAGS = [
@@ -85,7 +85,7 @@ def test_overview_shows_the_clock_counts_and_charts(seeded):
 
 
 def test_countries_without_reports_are_marked_in_the_chart():
-    from mock_infobip.demo.charts import country_bars
+    from mock_infobip.http.dashboard.charts import country_bars
 
     chart = country_bars(
         [

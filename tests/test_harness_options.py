@@ -142,7 +142,7 @@ def test_fixture_options_in_a_project(pytester: pytest.Pytester) -> None:
 def test_the_plugin_imports_nothing_heavy() -> None:
     code = (
         "import sys, mock_infobip.pytest_plugin; "
-        "heavy = ('flask', 'werkzeug', 'jsonschema', 'mock_infobip.app', 'mock_infobip.testing'); "
+        "heavy = ('flask', 'werkzeug', 'jsonschema', 'mock_infobip.http.app', 'mock_infobip.testing'); "
         "print(sorted(m for m in heavy if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout

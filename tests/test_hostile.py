@@ -201,7 +201,7 @@ def test_the_controls_refuse_other_sites_and_unknown_hosts(tmp_path):
 
 
 def test_a_huge_send_is_written_in_chunks_that_let_other_writers_in(monkeypatch):
-    from mock_infobip.sms.service import SEND_CHUNK
+    from mock_infobip.channels.sms.service import SEND_CHUNK
 
     with fake() as infobip:
         store = infobip.runtime.store
@@ -380,7 +380,7 @@ def test_hostile_input_campaign(tmp_path, request):
     throughout (CI: 3,000 requests; --hostile-long: 100,000)."""
     import random
 
-    from mock_infobip.validation import default_contracts
+    from mock_infobip.core.validation import default_contracts
 
     count = 100_000 if request.config.getoption("--hostile-long") else 3_000
     contracts = default_contracts()

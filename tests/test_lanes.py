@@ -9,7 +9,7 @@ import time
 import pytest
 import requests
 
-from mock_infobip import lanes
+from mock_infobip.serving import lanes
 from mock_infobip.testing import Server
 
 LISTS = "/saas/amplitude/1/lists"

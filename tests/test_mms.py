@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mock_infobip.validation import default_contracts
+from mock_infobip.core.validation import default_contracts
 from tests.sms_helpers import KEY, rule
 
 CH, GU, SHOP = "41793026727", "16715551234", "447491163443"

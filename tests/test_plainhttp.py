@@ -1,4 +1,4 @@
-"""The loop's plain reading of a request (``mock_infobip.plainhttp``) gives what waitress's parser
+"""The loop's plain reading of a request (``mock_infobip.serving.plainhttp``) gives what waitress's parser
 gives, or leaves the request to it; an answer's head and body leave in one write, the bytes
 waitress writes in two."""
 
@@ -16,8 +16,8 @@ from waitress.adjustments import Adjustments
 from waitress.parser import HTTPRequestParser
 from waitress.task import WSGITask
 
-from mock_infobip.lanes import FaultTask
-from mock_infobip.plainhttp import read_plain
+from mock_infobip.serving.lanes import FaultTask
+from mock_infobip.serving.plainhttp import read_plain
 from mock_infobip.testing import Server
 
 ADJ = Adjustments(ident="mock-infobip", max_request_body_size=4096, max_request_header_size=400)

@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from mock_infobip.app import create_app
+from mock_infobip.http.app import create_app
 from mock_infobip.runtime import Runtime
 from tests.conftest import make_settings
 

@@ -1,4 +1,4 @@
-"""The fake's answers (``mock_infobip.reply``) reach the server as werkzeug's Response wrote them."""
+"""The fake's answers (``mock_infobip.http.reply``) reach the server as werkzeug's Response wrote them."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Response
 
-from mock_infobip.reply import CONTENT_TYPE, json_response
+from mock_infobip.http.reply import CONTENT_TYPE, json_response
 
 # every status the fake answers (never 204 or 304, whose length werkzeug drops), and unknown ones
 STATUSES = st.sampled_from([200, 201, 400, 401, 403, 404, 405, 409, 413, 415, 429, 500, 503, 599, 299])

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 
 from mock_infobip import fake
-from mock_infobip.demo.seed import seed
-from mock_infobip.sms.catalog import catalog
+from mock_infobip.channels.messages.catalog import catalog
+from mock_infobip.tools.seed import seed
 from tests.servers import run_cli, serve
 
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import requests
 
-from mock_infobip.lanes import StickyDispatcher
+from mock_infobip.serving.lanes import StickyDispatcher
 from tests.servers import ServeProcess, run_cli, serve
 
 LISTS = "/saas/amplitude/1/lists"
@@ -219,8 +219,8 @@ def test_a_stop_signal_before_the_loop_starts_is_a_clean_stop(tmp_path, monkeypa
     import io
     import os
 
-    from mock_infobip import serve as serve_module
-    from mock_infobip.settings import from_sources
+    from mock_infobip.core.settings import from_sources
+    from mock_infobip.serving import serve as serve_module
 
     def interrupted(server: Any) -> None:
         try:

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from mock_infobip.settings import Settings, SettingsError, from_sources
+from mock_infobip.core.settings import Settings, SettingsError, from_sources
 
 
 def test_defaults_are_the_documented_ones():

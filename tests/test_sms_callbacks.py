@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from mock_infobip.app import create_app
-from mock_infobip.reports.scheduler import retry_delay_ms
+from mock_infobip.delivery.scheduler import retry_delay_ms
+from mock_infobip.http.app import create_app
 from mock_infobip.runtime import Runtime
 from tests.conftest import make_settings
 from tests.sms_helpers import KEY, callback_bodies, rule, send_v2

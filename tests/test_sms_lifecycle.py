@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from mock_infobip.app import create_app
+from mock_infobip.channels.messages.catalog import catalog
+from mock_infobip.http.app import create_app
 from mock_infobip.runtime import Runtime
-from mock_infobip.sms.catalog import catalog
 from tests.conftest import make_settings
 from tests.sms_helpers import KEY, rule, send_v2, send_v3, statuses
 from tests.support import ContractClient
@@ -330,7 +330,7 @@ def test_price_per_part_and_region(client, runtime):
 def test_the_default_profiles_rejections_are_spread_over_infobips_refusals():
     import random
 
-    from mock_infobip.sms.outcomes import PROFILE_REJECTIONS, draw_default
+    from mock_infobip.channels.sms.outcomes import PROFILE_REJECTIONS, draw_default
 
     settings = make_settings(profile_delivered=0, profile_failed=0, profile_expired=0, profile_rejected=1)
     drawn = {draw_default(settings, random.Random(n)).status for n in range(300)}

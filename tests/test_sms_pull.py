@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mock_infobip.app import create_app
+from mock_infobip.http.app import create_app
 from mock_infobip.runtime import Runtime
 from tests.conftest import make_settings
 from tests.sms_helpers import KEY, rule, send_v2, send_v3

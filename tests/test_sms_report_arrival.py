@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import random
 
-from mock_infobip.app import create_app
+from mock_infobip.channels.sms.outcomes import draw_default
+from mock_infobip.http.app import create_app
 from mock_infobip.runtime import Runtime
-from mock_infobip.sms.outcomes import draw_default
 from tests.conftest import make_settings
 from tests.sms_helpers import KEY, rule, send_v2, send_v3
 

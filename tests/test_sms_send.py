@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from mock_infobip.app import create_app
+from mock_infobip.channels.messages.parts import sms_count
+from mock_infobip.http.app import create_app
 from mock_infobip.runtime import Runtime
-from mock_infobip.sms.parts import sms_count
 from tests.conftest import make_settings
 from tests.sms_helpers import KEY, V2, V3, send_v2, send_v3
 

@@ -7,12 +7,12 @@ import multiprocessing
 
 import pytest
 
-from mock_infobip.accounts import AccountsService
-from mock_infobip.clock import Clock, SystemWall
-from mock_infobip.faults import FaultRules
-from mock_infobip.randomness import Randomness
-from mock_infobip.store import Store
-from mock_infobip.versions import Version
+from mock_infobip.core.accounts import AccountsService
+from mock_infobip.core.clock import Clock, SystemWall
+from mock_infobip.core.faults import FaultRules
+from mock_infobip.core.randomness import Randomness
+from mock_infobip.core.store import Store
+from mock_infobip.core.versions import Version
 
 
 def _services(path: str) -> tuple[Store, AccountsService, FaultRules, Clock]:
@@ -120,7 +120,7 @@ def test_a_folder_that_cannot_hold_the_counter_caches_nothing(tmp_path):
 def test_a_list_created_meanwhile_by_another_worker_is_the_one_answered(tmp_path):
     """Two workers create one name at once: the one whose insert meets the other's row answers
     with that list, and there is one list of that name."""
-    from mock_infobip.lists.service import ListsService
+    from mock_infobip.channels.lists.service import ListsService
 
     path = str(tmp_path / "f.db")
     here_store, here_accounts, _, here_clock = _services(path)

@@ -79,7 +79,7 @@ def test_the_handle_steers_and_inspects():
 
 
 def test_outcome_and_fault_arguments_are_checked_like_the_admin_api():
-    from mock_infobip.errors import InvalidRequest
+    from mock_infobip.core.errors import InvalidRequest
 
     with fake() as infobip:
         with pytest.raises(InvalidRequest, match="unknown status"):

@@ -17,8 +17,8 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from mock_infobip.validation import default_contracts
-from mock_infobip.web import plain_json, printable_ascii
+from mock_infobip.core.validation import default_contracts
+from mock_infobip.http.web import plain_json, printable_ascii
 
 CONTRACTS = default_contracts()
 REFS = sorted(

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote_to_bytes, urlsplit
 
-from mock_infobip import clock
-from mock_infobip.web import IN_PROCESS, NO_WAIT, PRESET_FAULT, DropConnection, ServeOnThread
+from mock_infobip.core import clock
+from mock_infobip.http.web import IN_PROCESS, NO_WAIT, PRESET_FAULT, DropConnection, ServeOnThread
 
 WsgiApp = Callable[..., Iterable[bytes]]
 

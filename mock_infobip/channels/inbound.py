@@ -1,0 +1,277 @@
+"""Inbound SMS: numbers owned by accounts, and messages handsets send to them.
+
+A message to a number with a ``forwardUrl`` is pushed in Infobip's MO format (``{"results": […],
+"messageCount", "pendingMessageCount"}``) through the same delivery machinery as reports (the
+``deliveries`` table, kind ``inbound``: batching, retry cycle, attempts listed); without one it can
+be pulled once by ``GET /sms/1/inbox/reports``; a push whose retries are exhausted becomes pullable.
+A message to a number nobody owns is stored and listed, never delivered. A message whose
+``receivedAt`` is still ahead (a handset's reply scheduled on the fake's clock) is delivered then.
+
+Keywords are matched as Infobip does: the first word of the text, case-insensitive, against the
+number's keywords; ``cleanText`` is the text after the keyword.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Collection, Mapping
+from typing import Any
+
+from mock_infobip.channels.messages.destinations import read_destination
+from mock_infobip.channels.messages.lifecycle import PULL_DONE, PULL_NONE, PULL_READY
+from mock_infobip.channels.messages.parts import sms_count
+from mock_infobip.channels.messages.requests import check_callback_url, parse_time
+from mock_infobip.channels.messages.shapes import CURRENCY
+from mock_infobip.core.accounts import Account
+from mock_infobip.core.clock import Clock, wire_time
+from mock_infobip.core.errors import InvalidRequest, NotFound
+from mock_infobip.core.randomness import Randomness
+from mock_infobip.core.settings import Settings
+from mock_infobip.core.store import Store
+
+DEFAULT_LIMIT = 50
+JSON_TYPE = "application/json"
+SEQUENCE = "inbound_seq"
+
+
+def _digits(number: str, field: str) -> str:
+    destination = read_destination(number)
+    if destination.rejection is not None:
+        raise InvalidRequest({field: ["must be a possible phone number in international format"]})
+    return destination.digits
+
+
+def _keyword(text: str, keywords: Collection[str]) -> tuple[str | None, str]:
+    """(keyword, cleanText): the first word when it is one of ``keywords`` (case-insensitive)."""
+    first, _, rest = text.strip().partition(" ")
+    if first.upper() in keywords:
+        return first.upper(), rest.strip()
+    return None, text.strip()
+
+
+def mo_result(row: sqlite3.Row, pulled: bool = False) -> dict[str, Any]:
+    """One inbound message in Infobip's MO shape (no nulls): SMS, or MMS (forwarded with its
+    segments; pulled with its text as ``message``)."""
+    price = _price(row)
+    if row["channel"] == "mms":
+        common = {"messageId": row["message_id"], "from": row["sender"], "to": row["receiver"]}
+        if pulled:
+            return {
+                **common,
+                "message": row["text"],
+                "receivedAt": wire_time(row["received_at"]),
+                "mmsCount": 1,
+                "price": price,
+            }
+        return {
+            **common,
+            "receivedAt": wire_time(row["received_at"]),
+            "message": json.loads(row["segments"]),
+            "price": price,
+        }
+    return _sms_shape(row)
+
+
+def _sms_shape(row: sqlite3.Row) -> dict[str, Any]:
+    """Infobip's SMS MO shape (also how the admin API lists MMS, with their segments beside)."""
+    result: dict[str, Any] = {
+        "messageId": row["message_id"],
+        "from": row["sender"],
+        "to": row["receiver"],
+        "text": row["text"],
+        "cleanText": row["clean_text"],
+        **({"keyword": row["keyword"]} if row["keyword"] else {}),
+        "receivedAt": wire_time(row["received_at"]),
+        "smsCount": row["sms_count"],
+        "price": _price(row),
+    }
+    return result
+
+
+def _price(row: sqlite3.Row) -> dict[str, Any]:
+    return {"pricePerMessage": round(row["price"], 6), "currency": CURRENCY}
+
+
+def store_inbound(
+    conn: sqlite3.Connection,
+    random: Randomness,
+    settings: Settings,
+    sender: str,
+    receiver: str,
+    text: str,
+    received_at: int,
+    reply_to: str | None = None,
+    segments: list[dict[str, str]] | None = None,
+) -> int:
+    """Store one handset message (inside the caller's transaction) and queue its push; its row id."""
+    row = conn.execute("SELECT value FROM meta WHERE key = ?", (SEQUENCE,)).fetchone()
+    sequence = int(row[0]) + 1 if row else 1
+    conn.execute(
+        "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        (SEQUENCE, str(sequence)),
+    )
+    bits = f"{random.stream(f'inbound-id:{sequence}').getrandbits(128):032x}"
+    message_id = f"{bits[:8]}-{bits[8:12]}-{bits[12:16]}-{bits[16:20]}-{bits[20:]}"
+    number = conn.execute("SELECT * FROM numbers WHERE number = ?", (receiver,)).fetchone()
+    keywords = json.loads(number["keywords"]) if number else []
+    keyword, clean = _keyword(text, keywords)
+    region = read_destination(sender).region
+    parts = 1 if segments else sms_count(text)
+    price = settings.region_prices.get(region or "", settings.price_per_part) * parts
+    url = number["forward_url"] if number else None
+    cursor = conn.execute(
+        "INSERT INTO inbound (message_id, account_id, number_id, sender, receiver, text, clean_text, "
+        "keyword, received_at, sms_count, price, reply_to, pull, channel, segments) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            message_id,
+            number["account_id"] if number else None,
+            number["id"] if number else None,
+            sender,
+            receiver,
+            text,
+            clean,
+            keyword,
+            received_at,
+            parts,
+            price,
+            reply_to,
+            PULL_READY if number and url is None else PULL_NONE,
+            "mms" if segments else "sms",
+            json.dumps(segments, ensure_ascii=False) if segments else None,
+        ),
+    )
+    row_id = int(cursor.lastrowid or 0)
+    if url is not None:
+        stored = conn.execute("SELECT * FROM inbound WHERE id = ?", (row_id,)).fetchone()
+        conn.execute(
+            "INSERT INTO deliveries (message, url, body, due_at, final, xml, kind) "
+            "VALUES (?, ?, ?, ?, 1, 0, 'inbound')",
+            (
+                row_id,
+                url,
+                json.dumps(mo_result(stored), separators=(",", ":"), ensure_ascii=False),
+                received_at,
+            ),
+        )
+    return row_id
+
+
+class InboundService:
+    def __init__(self, store: Store, clock: Clock, random: Randomness, settings: Settings) -> None:
+        self._store = store
+        self._clock = clock
+        self._random = random
+        self._settings = settings
+
+    # --- numbers (admin API) ----------------------------------------------------------------------
+
+    def add_number(
+        self, body: Mapping[str, Any], account_id: int, allowed_hosts: Collection[str]
+    ) -> dict[str, Any]:
+        number = _digits(body["number"], "number")
+        url = body.get("forwardUrl")
+        if url is not None:
+            check_callback_url(url, "forwardUrl", allowed_hosts)
+        keywords = sorted({k.upper() for k in body.get("keywords", [])})
+        with self._store.write() as conn:
+            if conn.execute("SELECT 1 FROM accounts WHERE id = ?", (account_id,)).fetchone() is None:
+                raise InvalidRequest({"account": [f"no account has id {account_id}"]})
+            try:
+                cursor = conn.execute(
+                    "INSERT INTO numbers (number, account_id, forward_url, keywords, content_type) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    (number, account_id, url, json.dumps(keywords), body.get("contentType", JSON_TYPE)),
+                )
+            except sqlite3.IntegrityError:
+                raise InvalidRequest({"number": ["is registered already"]}) from None
+            row = conn.execute("SELECT * FROM numbers WHERE id = ?", (cursor.lastrowid,)).fetchone()
+        return self._describe_number(row)
+
+    def numbers(self) -> list[dict[str, Any]]:
+        with self._store.read() as conn:
+            rows = conn.execute("SELECT * FROM numbers ORDER BY id").fetchall()
+        return [self._describe_number(r) for r in rows]
+
+    def delete_number(self, number_id: int) -> int:
+        deleted = self._store.delete_rows("numbers", number_id)
+        if deleted == 0:
+            raise NotFound("number", number_id)
+        return deleted
+
+    @staticmethod
+    def _describe_number(row: sqlite3.Row) -> dict[str, Any]:
+        return {
+            "id": row["id"],
+            "number": row["number"],
+            "account": row["account_id"],
+            **({"forwardUrl": row["forward_url"]} if row["forward_url"] else {}),
+            "keywords": json.loads(row["keywords"]),
+            "contentType": row["content_type"],
+        }
+
+    # --- messages ---------------------------------------------------------------------------------
+
+    def receive(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        """A handset sends ``text`` (an SMS) or ``segments`` (an MMS) from ``from`` to ``to`` (now,
+        or at ``at``)."""
+        sender = _digits(body["from"], "from")
+        receiver = _digits(body["to"], "to")
+        segments = body.get("segments")
+        text = body.get("text") or "\n".join(s["value"] for s in segments or [] if "value" in s)
+        with self._store.write() as conn:
+            at = parse_time(body["at"], "at") if "at" in body else self._clock.now_ms()
+            row_id = store_inbound(
+                conn, self._random, self._settings, sender, receiver, text, at, None, segments
+            )
+            row = conn.execute("SELECT * FROM inbound WHERE id = ?", (row_id,)).fetchone()
+        return self._describe(row)
+
+    def pull(self, account: Account, query: Mapping[str, str], channel: str = "sms") -> dict[str, Any]:
+        """Inbound messages of ``channel`` not forwarded, oldest first, each once. The fake's numbers
+        belong to no application, entity or campaign: a filter by one of them matches nothing."""
+        limit = int(query.get("limit") or DEFAULT_LIMIT)
+        if any(query.get(name) for name in ("applicationId", "entityId", "campaignReferenceId")):
+            limit = 0
+        where = "account_id = ? AND channel = ? AND pull = ? AND received_at <= ?"
+        params = (account.id, channel, PULL_READY, self._clock.now_ms())
+        with self._store.write() as conn:
+            rows = conn.execute(
+                f"SELECT * FROM inbound WHERE {where} ORDER BY received_at, id LIMIT ?", (*params, limit)
+            ).fetchall()
+            conn.executemany("UPDATE inbound SET pull = ? WHERE id = ?", [(PULL_DONE, r["id"]) for r in rows])
+            left = int(conn.execute(f"SELECT count(*) FROM inbound WHERE {where}", params).fetchone()[0])
+        results = [mo_result(r, pulled=True) for r in rows]
+        if channel == "mms":
+            return {"results": results}
+        return {"results": results, "messageCount": len(rows), "pendingMessageCount": left if limit else 0}
+
+    def listing(self, query: Mapping[str, str]) -> list[dict[str, Any]]:
+        """Every inbound message, newest first (admin API, dashboard)."""
+        clauses, params = ["1 = 1"], []
+        for name, column in (("to", "receiver"), ("from", "sender")):
+            if query.get(name):
+                clauses.append(f"{column} = ?")
+                params.append(query[name].removeprefix("+"))
+        limit = int(query.get("limit") or 100)
+        with self._store.read() as conn:
+            rows = conn.execute(
+                f"SELECT * FROM inbound WHERE {' AND '.join(clauses)} "
+                "ORDER BY received_at DESC, id DESC LIMIT ?",
+                (*params, limit),
+            ).fetchall()
+        return [self._describe(r) for r in rows]
+
+    def _describe(self, row: sqlite3.Row) -> dict[str, Any]:
+        now = self._clock.now_ms()
+        return {
+            **_sms_shape(row),
+            "channel": row["channel"],
+            **({"segments": json.loads(row["segments"])} if row["segments"] else {}),
+            **({"account": row["account_id"]} if row["account_id"] is not None else {}),
+            "owned": row["account_id"] is not None,
+            "arrived": row["received_at"] <= now,
+            "pulled": row["pull"] == PULL_DONE,
+            **({"replyTo": row["reply_to"]} if row["reply_to"] else {}),
+        }

@@ -1,0 +1,230 @@
+"""Pulling reports (each exactly once) and reading logs (current status of every message)."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from mock_infobip.channels.messages.catalog import Catalog
+from mock_infobip.channels.messages.lifecycle import PULL_DONE, PULL_READY
+from mock_infobip.channels.messages.requests import parse_time
+from mock_infobip.channels.messages.shapes import log, report
+from mock_infobip.core.accounts import Account
+from mock_infobip.core.clock import Clock, wire_time
+from mock_infobip.core.errors import InvalidRequest
+from mock_infobip.core.store import Store
+
+WINDOW_MS = 48 * 3600 * 1000  # reports and logs cover the last 48 hours
+DEFAULT_LIMIT = 50
+
+
+def _limit(query: Mapping[str, str]) -> int:
+    return int(query.get("limit") or DEFAULT_LIMIT)
+
+
+def _make_cursor(sent_at: int, row_id: int) -> str:
+    return base64.urlsafe_b64encode(f"{sent_at}:{row_id}".encode()).decode().rstrip("=")
+
+
+def _read_cursor(text: str) -> tuple[int, int]:
+    """Where the page after ``text`` (a ``nextCursor``) starts."""
+    try:
+        sent_at, row_id = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode().split(":")
+        return int(sent_at), int(row_id)
+    except (ValueError, UnicodeDecodeError):
+        raise InvalidRequest({"cursor": ["is not a cursor this endpoint returned"]}) from None
+
+
+def _many(value: str) -> list[str]:
+    return [item for item in (part.strip() for part in value.split(",")) if item]
+
+
+class ReportsService:
+    def __init__(self, store: Store, clock: Clock, catalog: Catalog) -> None:
+        self._store = store
+        self._clock = clock
+        self._catalog = catalog
+
+    def pull(
+        self, account: Account, version: int, query: Mapping[str, str], channel: str = "sms"
+    ) -> list[dict[str, Any]]:
+        """Final reports of ``channel`` not pushed (no callback URL, or retries exhausted) that
+        arrived in the last 48 h, oldest first, once."""
+        clauses = [
+            "account_id = ?",
+            "channel = ?",
+            "pull = ?",
+            "coalesce(reported_at, done_at, sent_at) >= ?",
+        ]
+        params: list[Any] = [account.id, channel, PULL_READY, self._clock.now_ms() - WINDOW_MS]
+        for name, column in (
+            ("bulkId", "bulk_id"),
+            ("messageId", "message_id"),
+            ("entityId", "entity_id"),
+            ("applicationId", "application_id"),
+            ("campaignReferenceId", "campaign_reference_id"),
+        ):
+            if query.get(name):
+                clauses.append(f"{column} = ?")
+                params.append(query[name])
+        with self._store.write() as conn:
+            rows = conn.execute(
+                f"SELECT * FROM messages WHERE {' AND '.join(clauses)} ORDER BY done_at, id LIMIT ?",
+                (*params, _limit(query)),
+            ).fetchall()
+            conn.executemany(
+                "UPDATE messages SET pull = ? WHERE id = ?", [(PULL_DONE, r["id"]) for r in rows]
+            )
+        shape = 2 if version == 1 else 3
+        return [report(shape, r, r["status"], r["error"], r["done_at"], self._catalog) for r in rows]
+
+    def logs(
+        self, account: Account, version: int, query: Mapping[str, str], channel: str = "sms"
+    ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+        """Messages of ``channel`` of the last 48 h with their current status, newest first; with
+        ``useCursor`` (v3) a page and the cursor of the next one."""
+        clauses = ["account_id = ?", "channel = ?", "sent_at >= ?"]
+        params: list[Any] = [account.id, channel, self._clock.now_ms() - WINDOW_MS]
+        sender, destination = ("from", "to") if version == 1 else ("sender", "destination")
+        for name, column in (
+            (sender, "sender"),
+            (destination, "destination"),
+            ("entityId", "entity_id"),
+            ("applicationId", "application_id"),
+        ):
+            if query.get(name):
+                clauses.append(f"{column} = ?")
+                params.append(query[name])
+        for name, column in (
+            ("bulkId", "bulk_id"),
+            ("messageId", "message_id"),
+            ("campaignReferenceId", "campaign_reference_id"),
+        ):
+            values = _many(query.get(name, ""))
+            if values:
+                clauses.append(f"{column} IN ({','.join('?' * len(values))})")
+                params.extend(values)
+        if query.get("generalStatus"):
+            clauses.append("status LIKE ?")
+            params.append(query["generalStatus"] + "/%")
+        for name, operator in (("sentSince", ">="), ("sentUntil", "<=")):
+            if query.get(name):
+                clauses.append(f"sent_at {operator} ?")
+                params.append(parse_time(query[name], name))
+        if query.get("mnc") and not query.get("mcc"):
+            raise InvalidRequest({"mnc": ["Mobile Country Code (mcc) is required with mnc"]})
+        if query.get("mcc"):
+            clauses.append("mcc_mnc = ?" if query.get("mnc") else "substr(mcc_mnc, 1, 3) = ?")
+            params.append(query["mcc"] + query.get("mnc", ""))
+        paged = version == 3 and query.get("useCursor", "").lower() == "true"
+        if paged and query.get("cursor"):
+            sent_at, row_id = _read_cursor(query["cursor"])
+            clauses.append("(sent_at < ? OR (sent_at = ? AND id < ?))")
+            params += [sent_at, sent_at, row_id]
+        limit = _limit(query)
+        with self._store.read() as conn:
+            rows = conn.execute(
+                f"SELECT * FROM messages WHERE {' AND '.join(clauses)} "
+                "ORDER BY sent_at DESC, id DESC LIMIT ?",
+                (*params, limit + 1 if paged else limit),
+            ).fetchall()
+        cursor: dict[str, Any] | None = None
+        if paged:
+            cursor = {"limit": limit}
+            if len(rows) > limit:
+                rows = rows[:limit]
+                cursor["nextCursor"] = _make_cursor(rows[-1]["sent_at"], rows[-1]["id"])
+        return [log(version, r, self._catalog) for r in rows], cursor
+
+    # --- inspection (admin API) -----------------------------------------------------------------
+
+    def outbox(self, query: Mapping[str, str]) -> list[dict[str, Any]]:
+        """Every message, newest first, with its status history."""
+        clauses, params = ["1 = 1"], []
+        for name, column in (("messageId", "message_id"), ("to", "destination")):
+            if query.get(name):
+                clauses.append(f"{column} = ?")
+                params.append(query[name])
+        if query.get("status"):
+            clauses.append("(status LIKE ? OR status LIKE ?)")
+            params += [query["status"] + "/%", "%/" + query["status"]]
+        limit, offset = int(query.get("limit") or 100), int(query.get("offset") or 0)
+        with self._store.read() as conn:
+            rows = conn.execute(
+                f"SELECT * FROM messages WHERE {' AND '.join(clauses)} ORDER BY sent_at DESC, id DESC "
+                "LIMIT ? OFFSET ?",
+                (*params, limit, offset),
+            ).fetchall()
+            history: dict[int, list[dict[str, Any]]] = {r["id"]: [] for r in rows}
+            marks = ",".join("?" * len(history))
+            for h in conn.execute(
+                f"SELECT * FROM message_history WHERE message IN ({marks}) ORDER BY rowid", tuple(history)
+            ):
+                history[h["message"]].append(
+                    {
+                        "at": wire_time(h["at"]),
+                        "status": self._name(h["status"]),
+                        "error": self._error_name(h["error"]),
+                    }
+                )
+        return [self._describe(r, history[r["id"]]) for r in rows]
+
+    def _describe(self, row: Any, history: list[dict[str, Any]]) -> dict[str, Any]:
+        described = {
+            "messageId": row["message_id"],
+            "bulkId": row["bulk_id"],
+            "accountId": row["account_id"],
+            "api": f"v{row['version']}",
+            "channel": row["channel"],
+            "to": row["destination"],
+            "region": row["region"],
+            "sender": row["sender"],
+            "text": row["text"],
+            "smsCount": row["sms_count"],
+            "sentAt": wire_time(row["sent_at"]),
+            "status": self._name(row["status"]),
+            "error": self._error_name(row["error"]),
+            "noReports": bool(row["no_reports"]),
+            "reportPulled": row["pull"] == PULL_DONE,
+            "history": history,
+        }
+        if row["done_at"] is not None:
+            described["doneAt"] = wire_time(row["done_at"])
+        if row["callback_url"] is not None:
+            described["callbackUrl"] = row["callback_url"]
+        return described
+
+    def _name(self, key: str) -> str:
+        return self._catalog.status_of(key).name
+
+    def _error_name(self, key: str) -> str:
+        return self._catalog.error_of(key).name
+
+    def attempts(self, query: Mapping[str, str]) -> list[dict[str, Any]]:
+        """Every callback attempt, in time order."""
+        clauses, params = ["1 = 1"], []
+        if query.get("url"):
+            clauses.append("url = ?")
+            params.append(query["url"])
+        limit = int(query.get("limit") or 1000)
+        with self._store.read() as conn:
+            rows = conn.execute(
+                f"SELECT * FROM (SELECT * FROM callback_attempts WHERE {' AND '.join(clauses)} "
+                "ORDER BY id DESC LIMIT ?) ORDER BY id",
+                (*params, limit),
+            ).fetchall()
+        return [
+            {
+                "url": r["url"],
+                "at": wire_time(r["at"]),
+                "retry": r["retry"],
+                "status": r["status"],
+                "error": r["error"],
+                "messageIds": json.loads(r["message_ids"]),
+                **({"nextRetryAt": wire_time(r["next_retry_at"])} if r["next_retry_at"] is not None else {}),
+                "body": r["body"],
+            }
+            for r in rows
+        ]

@@ -1,0 +1,58 @@
+"""Reading the ``Authorization`` header of an Infobip request (spec/README.md, Authentication).
+
+``App <apiKey>``; ``Basic base64(<apiKey>:)``; ``Basic base64(<username>:<password>)``; ``Bearer
+<token>`` issued by ``POST /auth/1/oauth2/token`` (``mock_infobip.core.oauth``). The scheme
+keyword is case-insensitive. Anything else, or credentials no account has, is :class:`Unauthorized`
+with one and the same answer.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Callable
+
+from mock_infobip.core.accounts import AccountsService, Principal
+from mock_infobip.core.errors import Unauthorized
+
+
+def presented_key(header: str | None) -> str | None:
+    """The API key a header presents (App, or Basic with an empty password), checked or not."""
+    scheme, _, value = (header or "").strip().partition(" ")
+    value = value.strip()
+    if scheme.lower() == "app" and value:
+        return value
+    if scheme.lower() == "basic":
+        try:
+            user, colon, password = base64.b64decode(value, validate=True).decode("utf-8").partition(":")
+        except (binascii.Error, UnicodeDecodeError):
+            return None
+        return user if colon and user and not password else None
+    return None
+
+
+def authenticate(
+    accounts: AccountsService,
+    header: str | None,
+    bearer: Callable[[str], Principal | None] | None = None,
+) -> Principal:
+    scheme, _, value = (header or "").strip().partition(" ")
+    value = value.strip()
+    principal: Principal | None = None
+    if not value:
+        raise Unauthorized()
+    if scheme.lower() == "app":
+        principal = accounts.by_key(value)
+    elif scheme.lower() == "bearer" and bearer is not None:
+        principal = bearer(value)
+    elif scheme.lower() == "basic":
+        try:
+            decoded = base64.b64decode(value, validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError):
+            raise Unauthorized() from None
+        user, colon, password = decoded.partition(":")
+        if colon and user:
+            principal = accounts.by_key(user) if password == "" else accounts.by_password(user, password)
+    if principal is None:
+        raise Unauthorized()
+    return principal

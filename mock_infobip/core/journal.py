@@ -1,0 +1,94 @@
+"""The request journal: what clients sent to the Infobip endpoints and what they got back."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from mock_infobip.core.clock import Clock, wire_time
+from mock_infobip.core.store import Store
+
+PRUNE_EVERY = 64
+
+
+@dataclass(frozen=True)
+class Entry:
+    method: str
+    path: str
+    query: str
+    status: int
+    api_key: str | None
+    account_id: int | None
+    operation: str | None
+    request_body: str
+    response_body: str
+
+
+class Journal:
+    def __init__(self, store: Store, clock: Clock, capacity: int, body_chars: int) -> None:
+        self._store = store
+        self._clock = clock
+        self.capacity = capacity
+        self._body_chars = body_chars
+
+    def record(self, entry: Entry) -> None:
+        if self.capacity <= 0:
+            return
+        cut = self._body_chars
+        newest = (
+            self._store.execute(
+                "INSERT INTO journal (at, method, path, query, status, api_key, account_id, "
+                "operation, request_body, response_body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    self._clock.now_ms(),
+                    entry.method,
+                    entry.path,
+                    entry.query,
+                    entry.status,
+                    entry.api_key,
+                    entry.account_id,
+                    entry.operation,
+                    entry.request_body[:cut],
+                    entry.response_body[:cut],
+                ),
+            ).lastrowid
+            or 0
+        )
+        if newest % PRUNE_EVERY == 0:
+            self._store.execute("DELETE FROM journal WHERE id <= ?", (newest - self.capacity,))
+
+    def entries(
+        self, *, path: str | None = None, api_key: str | None = None, limit: int | None = None
+    ) -> list[dict[str, object]]:
+        """Newest first, at most ``capacity`` (and ``limit``)."""
+        clauses, params = [], []
+        if path is not None:
+            clauses.append("path = ?")
+            params.append(path)
+        if api_key is not None:
+            clauses.append("api_key = ?")
+            params.append(api_key)
+        where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
+        cap = self.capacity if limit is None else min(limit, self.capacity)
+        with self._store.read() as conn:
+            newest = conn.execute("SELECT coalesce(max(id), 0) FROM journal").fetchone()[0]
+            rows = conn.execute(
+                f"SELECT * FROM journal {where}{' AND' if where else 'WHERE'} id > ? "
+                "ORDER BY id DESC LIMIT ?",
+                (*params, newest - self.capacity, cap),
+            ).fetchall()
+        return [
+            {
+                "id": r["id"],
+                "at": wire_time(r["at"]),
+                "method": r["method"],
+                "path": r["path"],
+                "query": r["query"],
+                "status": r["status"],
+                "apiKey": r["api_key"],
+                "accountId": r["account_id"],
+                "operation": r["operation"],
+                "requestBody": r["request_body"],
+                "responseBody": r["response_body"],
+            }
+            for r in rows
+        ]

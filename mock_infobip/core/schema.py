@@ -1,0 +1,278 @@
+"""The database's tables: created on open, columns added to older files, what ``reset`` wipes, and
+what the per-process values of :meth:`mock_infobip.core.store.Store.cached` are read from."""
+
+from __future__ import annotations
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS clock (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    mode TEXT NOT NULL,
+    speed REAL NOT NULL,
+    anchor_virtual INTEGER NOT NULL,
+    anchor_wall INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS accounts (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    name TEXT NOT NULL,
+    identifier TEXT NOT NULL,
+    username TEXT UNIQUE,
+    password TEXT,
+    created_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS api_keys (
+    key TEXT PRIMARY KEY,
+    account_id INTEGER NOT NULL REFERENCES accounts(id),
+    revoked INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS lists (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    account_id INTEGER NOT NULL REFERENCES accounts(id),
+    name TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS lists_by_name ON lists(account_id, name);
+CREATE TABLE IF NOT EXISTS people (
+    id INTEGER PRIMARY KEY,
+    account_id INTEGER NOT NULL,
+    key TEXT NOT NULL,
+    identifier TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    UNIQUE (account_id, key)
+);
+CREATE TABLE IF NOT EXISTS memberships (
+    list_id INTEGER NOT NULL,
+    person_id INTEGER NOT NULL,
+    PRIMARY KEY (list_id, person_id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS rate_windows (
+    principal TEXT NOT NULL,
+    operation TEXT NOT NULL,
+    last_admitted INTEGER NOT NULL,
+    hits INTEGER NOT NULL DEFAULT 1,
+    PRIMARY KEY (principal, operation)
+) WITHOUT ROWID;
+-- no AUTOINCREMENT (files made before keep it): writing sqlite_sequence made every request's entry
+-- ~40 % dearer. Ids restart after a reset, which wipes the journal.
+CREATE TABLE IF NOT EXISTS journal (
+    id INTEGER PRIMARY KEY,
+    at INTEGER NOT NULL,
+    method TEXT NOT NULL,
+    path TEXT NOT NULL,
+    query TEXT NOT NULL,
+    status INTEGER NOT NULL,
+    api_key TEXT,
+    account_id INTEGER,
+    operation TEXT,
+    request_body TEXT NOT NULL,
+    response_body TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS messages (
+    id INTEGER PRIMARY KEY,
+    account_id INTEGER NOT NULL,
+    message_id TEXT NOT NULL,
+    bulk_id TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    destination TEXT NOT NULL,
+    region TEXT,
+    sender TEXT,
+    text TEXT NOT NULL,
+    sms_count INTEGER NOT NULL,
+    price REAL NOT NULL,
+    callback_url TEXT,
+    callback_data TEXT,
+    intermediate INTEGER NOT NULL,
+    entity_id TEXT,
+    application_id TEXT,
+    campaign_reference_id TEXT,
+    sent_at INTEGER NOT NULL,
+    validity_ms INTEGER NOT NULL,
+    no_reports INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    error TEXT NOT NULL,
+    done_at INTEGER,
+    pull INTEGER NOT NULL DEFAULT 0,
+    notify_xml INTEGER NOT NULL DEFAULT 0,
+    reported_at INTEGER,
+    binary TEXT,
+    mcc_mnc TEXT,
+    converted_at INTEGER,
+    process_key TEXT,
+    reply_text TEXT,
+    channel TEXT NOT NULL DEFAULT 'sms',
+    mms_content TEXT
+);
+CREATE INDEX IF NOT EXISTS messages_by_account ON messages(account_id, sent_at);
+CREATE INDEX IF NOT EXISTS messages_by_message_id ON messages(account_id, message_id);
+CREATE INDEX IF NOT EXISTS messages_pullable ON messages(account_id, pull, done_at);
+CREATE INDEX IF NOT EXISTS messages_by_time ON messages(sent_at, status);
+CREATE INDEX IF NOT EXISTS messages_by_status ON messages(status);
+CREATE INDEX IF NOT EXISTS messages_by_region ON messages(region, status, no_reports);
+CREATE TABLE IF NOT EXISTS message_history (
+    message INTEGER NOT NULL,
+    at INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    error TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS message_history_by_message ON message_history(message);
+CREATE TABLE IF NOT EXISTS status_events (
+    id INTEGER PRIMARY KEY,
+    due_at INTEGER NOT NULL,
+    message INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    error TEXT NOT NULL,
+    final INTEGER NOT NULL,
+    done_at INTEGER,
+    held INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS status_events_due ON status_events(due_at, id);
+CREATE TABLE IF NOT EXISTS numbers (
+    id INTEGER PRIMARY KEY,
+    number TEXT NOT NULL UNIQUE,
+    account_id INTEGER NOT NULL,
+    forward_url TEXT,
+    keywords TEXT NOT NULL,
+    content_type TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS inbound (
+    id INTEGER PRIMARY KEY,
+    message_id TEXT NOT NULL,
+    account_id INTEGER,
+    number_id INTEGER,
+    sender TEXT NOT NULL,
+    receiver TEXT NOT NULL,
+    text TEXT NOT NULL,
+    clean_text TEXT NOT NULL,
+    keyword TEXT,
+    received_at INTEGER NOT NULL,
+    sms_count INTEGER NOT NULL,
+    price REAL NOT NULL,
+    reply_to TEXT,
+    pull INTEGER NOT NULL DEFAULT 0,
+    channel TEXT NOT NULL DEFAULT 'sms',
+    segments TEXT
+);
+CREATE INDEX IF NOT EXISTS inbound_pullable ON inbound(account_id, pull, received_at);
+CREATE TABLE IF NOT EXISTS oauth_tokens (
+    token TEXT PRIMARY KEY,
+    account_id INTEGER NOT NULL,
+    username TEXT NOT NULL,
+    expires_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS bulks (
+    id INTEGER PRIMARY KEY,
+    account_id INTEGER NOT NULL,
+    bulk_id TEXT NOT NULL,
+    send_at INTEGER NOT NULL,
+    state TEXT NOT NULL DEFAULT 'ACTIVE',
+    paused_at INTEGER
+);
+CREATE UNIQUE INDEX IF NOT EXISTS bulks_by_id ON bulks(account_id, bulk_id);
+CREATE TABLE IF NOT EXISTS deliveries (
+    id INTEGER PRIMARY KEY,
+    message INTEGER NOT NULL,
+    url TEXT NOT NULL,
+    body TEXT NOT NULL,
+    due_at INTEGER NOT NULL,
+    retry INTEGER NOT NULL DEFAULT 0,
+    state TEXT NOT NULL DEFAULT 'pending',
+    claimed_until INTEGER NOT NULL DEFAULT 0,
+    final INTEGER NOT NULL,
+    xml INTEGER NOT NULL DEFAULT 0,
+    kind TEXT NOT NULL DEFAULT 'report',
+    claim TEXT
+);
+CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries(state, due_at);
+CREATE TABLE IF NOT EXISTS callback_attempts (
+    id INTEGER PRIMARY KEY,
+    at INTEGER NOT NULL,
+    url TEXT NOT NULL,
+    retry INTEGER NOT NULL,
+    status INTEGER,
+    error TEXT,
+    message_ids TEXT NOT NULL,
+    body TEXT NOT NULL,
+    next_retry_at INTEGER
+);
+CREATE TABLE IF NOT EXISTS faults (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    method TEXT NOT NULL,
+    path TEXT NOT NULL,
+    api_key TEXT,
+    status INTEGER,
+    latency_ms INTEGER NOT NULL,
+    drop_connection INTEGER NOT NULL,
+    truncate INTEGER NOT NULL,
+    times_left INTEGER,
+    probability REAL NOT NULL,
+    seen INTEGER NOT NULL DEFAULT 0,
+    applied INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS outcome_rules (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    match_kind TEXT NOT NULL,
+    match_value TEXT NOT NULL,
+    status TEXT NOT NULL,
+    error TEXT NOT NULL,
+    delay_ms INTEGER NOT NULL,
+    intermediate TEXT NOT NULL,
+    report_delay_ms INTEGER NOT NULL DEFAULT 0,
+    reply TEXT
+);
+"""
+
+# Columns added after a table was first released: added to older database files on open.
+ADDED_COLUMNS = {
+    "messages": {
+        "notify_xml": "INTEGER NOT NULL DEFAULT 0",
+        "reported_at": "INTEGER",
+        "binary": "TEXT",
+        "mcc_mnc": "TEXT",
+        "converted_at": "INTEGER",
+        "process_key": "TEXT",
+        "reply_text": "TEXT",
+        "channel": "TEXT NOT NULL DEFAULT 'sms'",
+        "mms_content": "TEXT",
+    },
+    "deliveries": {
+        "xml": "INTEGER NOT NULL DEFAULT 0",
+        "kind": "TEXT NOT NULL DEFAULT 'report'",
+        "claim": "TEXT",
+    },
+    "status_events": {"done_at": "INTEGER", "held": "INTEGER NOT NULL DEFAULT 0"},
+    "inbound": {"channel": "TEXT NOT NULL DEFAULT 'sms'", "segments": "TEXT"},
+    "outcome_rules": {"report_delay_ms": "INTEGER NOT NULL DEFAULT 0", "reply": "TEXT"},
+}
+
+# What ``reset`` wipes: everything but accounts, keys, the clock and the meta values.
+RESET_TABLES = (
+    "memberships",
+    "people",
+    "lists",
+    "rate_windows",
+    "journal",
+    "messages",
+    "message_history",
+    "bulks",
+    "numbers",
+    "inbound",
+    "status_events",
+    "deliveries",
+    "callback_attempts",
+    "outcome_rules",
+    "faults",
+)
+
+
+# What :meth:`Store.cached` values are read from: a change to one of these tables (through the
+# store's connection, in any process) moves the configuration version. Faults: only whether there
+# are any is cached, so the counters a fault keeps as it fires do not count as changes.
+WATCHED = {
+    "accounts": ("INSERT", "UPDATE", "DELETE"),
+    "api_keys": ("INSERT", "UPDATE", "DELETE"),
+    "clock": ("INSERT", "UPDATE", "DELETE"),
+    "faults": ("INSERT", "DELETE"),
+}

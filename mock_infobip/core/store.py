@@ -1,0 +1,191 @@
+"""The one store: SQLite through the standard ``sqlite3`` module.
+
+One connection per process, guarded by a lock, so ``:memory:`` works the same as a file. A file
+database runs in WAL mode; every write is a ``BEGIN IMMEDIATE`` transaction, which also serialises
+writers across processes sharing the file (rate limits stay exact), taken in turn on the lock of
+``<db>-version`` first (``versions``). A change is committed before the caller gets control back,
+so a response is never sent for something that is not stored. What every request reads and only
+the controls change is kept per process while that file's counter holds (:meth:`Store.cached`).
+The tables are in ``schema``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TypeVar
+
+from mock_infobip.core.schema import ADDED_COLUMNS, RESET_TABLES, SCHEMA, WATCHED
+from mock_infobip.core.versions import UNKNOWN, Version
+
+T = TypeVar("T")
+
+CACHE_ENTRIES = 4096  # past this many cached values (e.g. many unknown keys tried), start again
+
+
+def in_memory(path: str) -> bool:
+    """A database of this process alone (``:memory:``), which no other process can share."""
+    return path == ":memory:" or path.startswith("file::memory:")
+
+
+class UnusableDatabase(ValueError):
+    """The database file cannot be opened or set up (a directory, a missing folder, not SQLite)."""
+
+
+class Store:
+    """A SQLite database shared by the services of one process (and other processes on the file)."""
+
+    def __init__(self, path: str = ":memory:", *, synchronous: str = "NORMAL") -> None:
+        try:
+            self._open(path, synchronous)
+        except sqlite3.Error as exc:
+            raise UnusableDatabase(f"database {path!r} cannot be used: {exc}") from None
+
+    def _open(self, path: str, synchronous: str) -> None:
+        self.path = path
+        self.in_memory = in_memory(path)
+        self._lock = threading.RLock()
+        self._depth = 0
+        self._changed = False
+        self._conn = sqlite3.connect(
+            path, isolation_level=None, check_same_thread=False, timeout=30.0, uri=path.startswith("file:")
+        )
+        self._conn.row_factory = sqlite3.Row
+        with self._lock:
+            self._conn.execute("PRAGMA busy_timeout = 30000")
+            if not self.in_memory:
+                self._conn.execute("PRAGMA journal_mode = WAL")
+            self._conn.execute(f"PRAGMA synchronous = {synchronous}")
+            self._conn.execute("PRAGMA foreign_keys = OFF")
+            self._cache: dict[str, tuple[int, object]] = {}
+            database_file = self._conn.execute("PRAGMA database_list").fetchone()["file"]
+            self.version = Version(None if self.in_memory else database_file)
+            with self.write() as conn:
+                for statement in SCHEMA.split(";"):
+                    if statement.strip():
+                        conn.execute(statement)
+                for table, columns in ADDED_COLUMNS.items():
+                    present = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+                    for column, declaration in columns.items():
+                        if column not in present:
+                            conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
+            self._watch()
+
+    def _watch(self) -> None:
+        """Temporary triggers (this connection's own: other tools on the file are not affected)
+        note a change to a watched table; :meth:`write` and :meth:`execute` move the version after
+        the commit."""
+        self._conn.create_function("mock_infobip_changed", 0, self._note_change)
+        for table, events in WATCHED.items():
+            for event in events:
+                self._conn.execute(
+                    f"CREATE TEMP TRIGGER IF NOT EXISTS watch_{table}_{event.lower()} AFTER {event} "
+                    f"ON main.{table} BEGIN SELECT mock_infobip_changed(); END"
+                )
+
+    def _note_change(self) -> None:
+        self._changed = True
+
+    def _committed(self) -> None:
+        if self._changed:
+            self._changed = False
+            self.version.bump()
+
+    def cached(self, name: str, load: Callable[[], T]) -> T:
+        """``load()``'s value, kept in this process until a watched table changes (in any process
+        on the file). Only for values read from the ``WATCHED`` tables."""
+        version = self.version.current()  # read before loading: a value is never older than it
+        found = self._cache.get(name)
+        if found is not None and found[0] == version:
+            return found[1]  # type: ignore[return-value]
+        value = load()
+        if version != UNKNOWN:
+            if len(self._cache) >= CACHE_ENTRIES:
+                self._cache.clear()
+            self._cache[name] = (version, value)
+        return value
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction; nested calls join the outer one."""
+        with self._lock:
+            if self._depth:
+                self._depth += 1
+                try:
+                    yield self._conn
+                finally:
+                    self._depth -= 1
+                return
+            self.version.hold_writes()
+            try:
+                self._conn.execute("BEGIN IMMEDIATE")
+                self._depth = 1
+                try:
+                    yield self._conn
+                except BaseException:
+                    self._depth = 0
+                    self._conn.execute("ROLLBACK")
+                    self._changed = False
+                    raise
+                self._depth = 0
+                self._conn.execute("COMMIT")
+            finally:
+                self.version.release_writes()
+            self._committed()
+
+    @contextmanager
+    def read(self) -> Iterator[sqlite3.Connection]:
+        """Reads: inside a write they join it; otherwise each statement sees the database as of its
+        own start (no transaction to open and close: most reads are one statement)."""
+        with self._lock:
+            yield self._conn
+
+    def execute(self, sql: str, params: tuple[object, ...] = ()) -> sqlite3.Cursor:
+        """One statement, atomic on its own (SQLite's implicit transaction): cheaper than
+        :meth:`write` when there is only one."""
+        with self._lock:
+            if self._depth:
+                return self._conn.execute(sql, params)
+            self.version.hold_writes()
+            try:
+                cursor = self._conn.execute(sql, params)
+            finally:
+                self.version.release_writes()
+            self._committed()
+            return cursor
+
+    def delete_rows(self, table: str, row_id: int | None = None) -> int:
+        """Delete the row ``row_id`` of ``table`` (or every row); how many were deleted."""
+        with self.write() as conn:
+            if row_id is None:
+                return conn.execute(f"DELETE FROM {table}").rowcount
+            return conn.execute(f"DELETE FROM {table} WHERE id = ?", (row_id,)).rowcount
+
+    def get_meta(self, key: str) -> str | None:
+        with self.read() as conn:
+            row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.write() as conn:
+            conn.execute(
+                "INSERT INTO meta (key, value) VALUES (?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
+
+    def reset(self) -> None:
+        with self.write() as conn:
+            for table in RESET_TABLES:
+                conn.execute(f"DELETE FROM {table}")
+
+    def close(self) -> None:
+        with self._lock:
+            if not self.in_memory:
+                with contextlib.suppress(sqlite3.Error):
+                    self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            self._conn.close()
+            self.version.close()

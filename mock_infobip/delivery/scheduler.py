@@ -1,0 +1,392 @@
+"""The scheduler: due status events and callback pushes, carried out in time order.
+
+Both live in the database (``status_events``, ``deliveries``), so they survive a restart. A push
+is claimed with a lease on the wall clock before its POST and settled after it, outside any
+transaction, so a slow receiver never holds the store. Retries follow Infobip's cycle: after the
+failed attempt number n (0 = the first), the next comes ``1 min + 1 min × n²`` later, up to
+``callback_max_retries`` retries; a final report whose retries are exhausted becomes pullable.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import logging
+import os
+import sqlite3
+import threading
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+
+from mock_infobip.channels.inbound import store_inbound
+from mock_infobip.channels.messages.catalog import Catalog
+from mock_infobip.channels.messages.lifecycle import PULL_NONE, PULL_READY, apply_status
+from mock_infobip.channels.messages.xml import JSON_TYPE, XML_TYPE, reports_xml
+from mock_infobip.channels.sms.outcomes import REPLY
+from mock_infobip.core.clock import Clock
+from mock_infobip.core.randomness import Randomness
+from mock_infobip.core.settings import Settings
+from mock_infobip.core.store import Store
+from mock_infobip.delivery.callbacks import Answer, Transport
+
+log = logging.getLogger("mock_infobip.scheduler")
+EVENT_BATCH = 2000
+LEASE_MARGIN_MS = 30_000  # a claimed push's lease: the callback timeout and this
+MINUTE_MS = 60_000
+
+
+def retry_delay_ms(attempt: int) -> int:
+    """Wait after failed attempt number ``attempt`` (0 = the first): 1, 2, 5, 10, 17, 26 … minutes."""
+    return MINUTE_MS + MINUTE_MS * attempt * attempt
+
+
+# What a push carries: delivery reports (rows of ``messages``) or inbound messages (rows of
+# ``inbound``, Infobip's MO format with counts). Exhausted pushes leave their rows pullable.
+PULL_TABLES = {"report": "messages", "inbound": "inbound"}
+
+
+@dataclass(frozen=True)
+class _Batch:
+    url: str
+    retry: int
+    kind: str
+    ids: list[int]
+    message_ids: list[str]
+    finals: list[int]  # rows of the final reports (or the inbound messages) in it
+    body: bytes
+    content_type: str
+    claim: str  # the claim its rows carry while this push owns them
+
+
+class Scheduler:
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        settings: Settings,
+        catalog: Catalog,
+        transport: Transport,
+        random: Randomness,
+    ) -> None:
+        self._store = store
+        self._random = random
+        self._clock = clock
+        self._settings = settings
+        self._catalog = catalog
+        self.transport = transport
+        self._lock = threading.RLock()
+        self._pool: ThreadPoolExecutor | None = None
+        self._inflight: set[Future[None]] = set()
+        self._inflight_lock = threading.Lock()
+        self._claims = itertools.count(1)
+
+    def run_due(self, until: int | None = None, *, step_clock: bool = False, wait: bool = True) -> None:
+        """Carry out everything due up to ``until`` (default now), in time order. With
+        ``step_clock`` a manual clock is moved to each moment before its work, and to ``until``.
+        Without ``wait`` (the background worker) pushes run on the pool and settle when they end,
+        so a slow receiver delays nobody else."""
+        with self._lock:
+            if wait:
+                self._settle_inflight()
+            target = self._clock.now_ms() if until is None else until
+            while True:
+                event_at, push_at = self._next_event(target), self._next_push(target)
+                if event_at is None and push_at is None:
+                    break
+                if event_at is not None and (push_at is None or event_at <= push_at):
+                    self._step(event_at, step_clock)
+                    self._process_events(push_at if push_at is not None else target)
+                else:
+                    assert push_at is not None
+                    self._step(push_at, step_clock)
+                    self._push(push_at, wait)
+            self._step(target, step_clock)
+
+    def next_due(self) -> int | None:
+        """When the next piece of work falls due (for the background worker)."""
+        with self._store.read() as conn:
+            event = conn.execute("SELECT min(due_at) FROM status_events WHERE held = 0").fetchone()[0]
+            push = conn.execute("SELECT min(due_at) FROM deliveries WHERE state = 'pending'").fetchone()[0]
+        found = [t for t in (event, push) if t is not None]
+        return min(found) if found else None
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+
+    # --- status events --------------------------------------------------------------------------
+
+    def _step(self, at: int, step_clock: bool) -> None:
+        if step_clock:
+            self._clock.move_to(at)
+
+    def _next_event(self, until: int) -> int | None:
+        with self._store.read() as conn:
+            found = conn.execute(
+                "SELECT min(due_at) FROM status_events WHERE due_at <= ? AND held = 0", (until,)
+            ).fetchone()[0]
+        return None if found is None else int(found)
+
+    def _process_events(self, bound: int) -> None:
+        """Apply events due up to ``bound``; stop after the moment whose events queued a push."""
+        with self._store.write() as conn:
+            events = conn.execute(
+                "SELECT * FROM status_events WHERE due_at <= ? AND held = 0 ORDER BY due_at, id LIMIT ?",
+                (bound, EVENT_BATCH),
+            ).fetchall()
+            cut: int | None = None
+            done = []
+            for event in events:
+                if cut is not None and event["due_at"] > cut:
+                    break
+                done.append((event["id"],))
+                # read now, not with the events: an earlier event of this batch may have changed it
+                message = conn.execute("SELECT * FROM messages WHERE id = ?", (event["message"],)).fetchone()
+                if message is None:
+                    continue
+                if event["status"] == REPLY:  # the handset answers to the number the message came from
+                    store_inbound(
+                        conn,
+                        self._random,
+                        self._settings,
+                        message["destination"].removeprefix("+"),
+                        (message["sender"] or "").removeprefix("+"),
+                        message["reply_text"] or "",
+                        event["due_at"],
+                        message["message_id"],
+                    )
+                    if cut is None:
+                        cut = event["due_at"]
+                    continue
+                pushed = apply_status(
+                    conn,
+                    message,
+                    event["status"],
+                    event["error"],
+                    event["due_at"],
+                    bool(event["final"]),
+                    self._catalog,
+                    event["done_at"],
+                )
+                if pushed and cut is None:
+                    cut = event["due_at"]
+            conn.executemany("DELETE FROM status_events WHERE id = ?", done)
+
+    # --- callbacks ------------------------------------------------------------------------------
+
+    def _next_push(self, until: int) -> int | None:
+        with self._store.read() as conn:
+            found = conn.execute(
+                "SELECT min(due_at) FROM deliveries "
+                "WHERE state = 'pending' AND due_at <= ? AND claimed_until <= ?",
+                (until, self._clock.wall_ms()),
+            ).fetchone()[0]
+        return None if found is None else int(found)
+
+    def _lease(self) -> int:
+        return self._clock.wall_ms() + round(self._settings.callback_timeout * 1000) + LEASE_MARGIN_MS
+
+    def _claim(self, at: int) -> list[_Batch]:
+        size = self._settings.callback_batch_size
+        limit = size * self._settings.callback_concurrency * 4
+        lease = self._lease()
+        claim = f"{os.getpid()}:{next(self._claims)}"
+        with self._store.write() as conn:
+            rows = conn.execute(
+                "SELECT d.id, d.message, d.url, d.body, d.retry, d.final, d.xml, d.kind, m.version "
+                "FROM deliveries d LEFT JOIN messages m ON m.id = d.message AND d.kind = 'report' "
+                "WHERE d.state = 'pending' AND d.due_at = ? AND d.claimed_until <= ? ORDER BY d.id LIMIT ?",
+                (at, self._clock.wall_ms(), limit),
+            ).fetchall()
+            conn.executemany(
+                "UPDATE deliveries SET claimed_until = ?, claim = ? WHERE id = ?",
+                [(lease, claim, r["id"]) for r in rows],
+            )
+        groups: dict[tuple[str, int, str, int, int | None], list[sqlite3.Row]] = {}
+        for row in rows:
+            key = (row["url"], row["retry"], row["kind"], row["xml"], row["version"])
+            groups.setdefault(key, []).append(row)
+        return [
+            self._batch(url, retry, kind, chunk, version if xml else None, claim)
+            for (url, retry, kind, xml, version), members in groups.items()
+            for chunk in _chunks(members, size)
+        ]
+
+    @staticmethod
+    def _batch(
+        url: str, retry: int, kind: str, rows: list[sqlite3.Row], xml_version: int | None, claim: str
+    ) -> _Batch:
+        """One callback: JSON, or XML in the shape of ``xml_version`` when the messages asked."""
+        results = [json.loads(r["body"]) for r in rows]
+        listed = ",".join(r["body"] for r in rows)
+        if kind == "inbound":
+            body, content_type = (
+                f'{{"results":[{listed}],"messageCount":{len(rows)},"pendingMessageCount":0}}'.encode(),
+                JSON_TYPE,
+            )
+        elif xml_version is None:
+            body, content_type = ('{"results":[' + listed + "]}").encode(), JSON_TYPE
+        else:
+            body, content_type = reports_xml(xml_version, results), XML_TYPE
+        return _Batch(
+            url,
+            retry,
+            kind,
+            [r["id"] for r in rows],
+            [result["messageId"] for result in results],
+            [r["message"] for r in rows if r["final"]],
+            body,
+            content_type,
+            claim,
+        )
+
+    def _push(self, at: int, wait: bool) -> None:
+        futures = [self._executor().submit(self._deliver, batch, at) for batch in self._claim(at)]
+        with self._inflight_lock:
+            self._inflight.update(futures)
+        for future in futures:
+            future.add_done_callback(self._done)
+        if wait:
+            for future in futures:
+                future.result()
+
+    def _done(self, future: Future[None]) -> None:
+        with self._inflight_lock:
+            self._inflight.discard(future)
+
+    def _settle_inflight(self) -> None:
+        """Wait for pushes the background worker started (an advance sees them settled)."""
+        with self._inflight_lock:
+            pending = list(self._inflight)
+        for future in pending:
+            future.exception()
+
+    def _still_ours(self, batch: _Batch) -> bool:
+        """Right before the POST: every row is still pending and claimed by this push (a row
+        delivered meanwhile, or claimed again after a lease ran out, is never posted again); the
+        lease starts over for the attempt."""
+        marks = ",".join("?" * len(batch.ids))
+        with self._store.write() as conn:
+            cursor = conn.execute(
+                f"UPDATE deliveries SET claimed_until = ? WHERE id IN ({marks}) AND state = 'pending' "
+                "AND claim = ?",
+                (self._lease(), *batch.ids, batch.claim),
+            )
+            if cursor.rowcount == len(batch.ids):
+                return True
+            conn.execute(  # give back what is still ours: the next pass claims it afresh
+                f"UPDATE deliveries SET claimed_until = 0, claim = NULL WHERE id IN ({marks}) AND claim = ?",
+                (*batch.ids, batch.claim),
+            )
+            return False
+
+    def _deliver(self, batch: _Batch, at: int) -> None:
+        """POST one batch and settle it (on a pool thread)."""
+        if not self._still_ours(batch):
+            return
+        try:
+            answer = self.transport.post(
+                batch.url, batch.body, self._settings.callback_timeout, batch.content_type
+            )
+        except Exception as exc:  # a transport must never take the scheduler down
+            log.exception("callback transport failed")
+            answer = Answer(None, f"{type(exc).__name__}: {exc}"[:500])
+        with self._store.write() as conn:
+            self._settle(conn, batch, answer, max(self._clock.now_ms(), at))
+
+    def _settle(self, conn: sqlite3.Connection, batch: _Batch, answer: Answer, at: int) -> None:
+        next_at = None
+        if answer.ok:
+            conn.executemany(
+                "UPDATE deliveries SET state = 'delivered' WHERE id = ? AND claim = ?",
+                [(i, batch.claim) for i in batch.ids],
+            )
+        elif batch.retry < self._settings.callback_max_retries:
+            next_at = at + retry_delay_ms(batch.retry)
+            conn.executemany(
+                "UPDATE deliveries SET due_at = ?, retry = retry + 1, claimed_until = 0, claim = NULL "
+                "WHERE id = ? AND claim = ?",
+                [(next_at, i, batch.claim) for i in batch.ids],
+            )
+        else:
+            conn.executemany(
+                "UPDATE deliveries SET state = 'exhausted' WHERE id = ? AND claim = ?",
+                [(i, batch.claim) for i in batch.ids],
+            )
+            conn.executemany(
+                f"UPDATE {PULL_TABLES[batch.kind]} SET pull = ? WHERE id = ? AND pull = ?",
+                [(PULL_READY, m, PULL_NONE) for m in batch.finals],
+            )
+        conn.execute(
+            "INSERT INTO callback_attempts (at, url, retry, status, error, message_ids, body, next_retry_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                at,
+                batch.url,
+                batch.retry,
+                answer.status,
+                answer.error,
+                json.dumps(batch.message_ids),
+                batch.body.decode(),
+                next_at,
+            ),
+        )
+
+    def _executor(self) -> ThreadPoolExecutor:
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(
+                self._settings.callback_concurrency, thread_name_prefix="callback"
+            )
+        return self._pool
+
+
+def _chunks(rows: list[sqlite3.Row], size: int) -> Iterator[list[sqlite3.Row]]:
+    for start in range(0, len(rows), size):
+        yield rows[start : start + size]
+
+
+class Worker:
+    """Runs the scheduler in the background: on a running clock it polls, on a manual clock it
+    only carries out work that is due now when kicked (an immediate rejection report, say). With
+    ``always_poll`` (the scheduler of several ``serve`` workers, whose kicks it does not hear) it
+    polls on a manual clock too."""
+
+    def __init__(self, scheduler: Scheduler, clock: Clock, poll_seconds: float = 0.2) -> None:
+        self._scheduler = scheduler
+        self._clock = clock
+        self._poll = poll_seconds
+        self._wake = threading.Event()
+        self._stopping = False
+        self._thread: threading.Thread | None = None
+        self.always_poll = False
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def start(self) -> None:
+        thread = threading.Thread(target=self._loop, name="mock-infobip-scheduler", daemon=True)
+        thread.start()
+        self._thread = thread
+
+    def kick(self) -> None:
+        self._wake.set()
+
+    def stop(self) -> None:
+        self._stopping = True
+        self._wake.set()
+        if self._thread is not None and self._thread.is_alive():
+            self._thread.join(timeout=60)
+
+    def _loop(self) -> None:
+        while not self._stopping:
+            manual = self._clock.mode == "manual" and not self.always_poll
+            self._wake.wait(None if manual else self._poll)
+            self._wake.clear()
+            if self._stopping:
+                break
+            try:
+                self._scheduler.run_due(wait=False)
+            except Exception:  # keep the worker alive; the error is logged
+                log.exception("scheduler run failed")

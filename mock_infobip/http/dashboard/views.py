@@ -1,0 +1,173 @@
+"""The demo dashboard, served by the fake at ``/``: server-rendered, no assets from the internet,
+refreshing itself. Thin routes over :class:`DashboardQueries`."""
+
+from __future__ import annotations
+
+import hmac
+import json
+
+from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from markupsafe import Markup
+
+from mock_infobip.core.accounts import mask_key
+from mock_infobip.core.clock import wire_time
+from mock_infobip.core.errors import Conflict
+from mock_infobip.http.dashboard.charts import COLOURS, country_bars, stacked_bars
+from mock_infobip.http.dashboard.queries import GROUPS, DashboardQueries
+from mock_infobip.http.web import ADMIN_COOKIE, LOGIN_PATH, admin_token_presented, runtime
+
+blueprint = Blueprint("dashboard", __name__, template_folder="templates")
+PREFIX = "/dashboard"
+
+
+def queries() -> DashboardQueries:
+    return DashboardQueries(runtime())
+
+
+def page_number() -> int:
+    text = request.args.get("page", "1")
+    return max(1, int(text)) if text.isdigit() else 1
+
+
+@blueprint.app_template_filter("wire")
+def wire(ms: int | None) -> Markup:
+    """An instant as a ``<time>``: the page shows it in the browser's zone, UTC on hover."""
+    if ms is None:
+        return Markup("")
+    text = wire_time(int(ms))
+    return Markup('<time datetime="{0}" title="{0} (UTC)">{0}</time>').format(text)
+
+
+@blueprint.app_template_filter("masked")
+def masked(key: str | None) -> str:
+    return "" if not key else mask_key(key)
+
+
+@blueprint.app_template_filter("ids")
+def ids(message_ids: str) -> list[str]:
+    """The message ids of a callback attempt (stored as a JSON list)."""
+    found: list[str] = json.loads(message_ids)
+    return found
+
+
+@blueprint.app_template_filter("status_name")
+def status_name(key: str) -> str:
+    return key.split("/", 1)[-1]
+
+
+@blueprint.app_template_filter("group")
+def group(key: str) -> str:
+    return key.split("/", 1)[0]
+
+
+@blueprint.context_processor
+def common() -> dict[str, object]:
+    return {
+        "colours": COLOURS,
+        "groups": GROUPS,
+        "refresh": request.args.get("refresh", "5"),
+        "locked": not admin_token_presented(runtime()),
+        "account_names": {a["id"]: a["name"] for a in runtime().accounts.describe_all()},
+    }
+
+
+@blueprint.get(LOGIN_PATH)
+def login_form() -> str:
+    return render_template("login.html", failed=False)
+
+
+@blueprint.post(LOGIN_PATH)
+def login() -> Response | tuple[str, int]:
+    """The admin token once; the dashboard keeps it in a same-site, HTTP-only cookie."""
+    token = runtime().settings.admin_token
+    given = request.form.get("token", "")
+    if not token or not hmac.compare_digest(given.encode(), token.encode()):
+        return render_template("login.html", failed=True), 401
+    response: Response = redirect(url_for("dashboard.overview"))  # type: ignore[assignment]
+    response.set_cookie(ADMIN_COOKIE, token, httponly=True, samesite="Strict", path="/")
+    return response
+
+
+@blueprint.get("/")
+def overview() -> str:
+    q = queries()
+    return render_template(
+        "overview.html",
+        info=q.overview(),
+        time_chart=stacked_bars(q.outcomes_over_time()),
+        country_chart=country_bars(q.outcomes_by_country()),
+    )
+
+
+@blueprint.get(PREFIX + "/lists")
+def lists() -> str:
+    return render_template("lists.html", page=queries().lists(page_number()))
+
+
+@blueprint.get(PREFIX + "/lists/<int:list_id>")
+def members(list_id: int) -> str:
+    search = request.args.get("q", "")
+    q = queries()
+    heading = q.list_heading(list_id)
+    if heading is None:
+        abort(404)
+    return render_template(
+        "members.html",
+        list_id=list_id,
+        heading=heading,
+        search=search,
+        page=q.members(list_id, search, page_number()),
+    )
+
+
+@blueprint.get(PREFIX + "/messages")
+def messages() -> str:
+    status, country = request.args.get("status", ""), request.args.get("country", "")
+    no_reports = request.args.get("noreports") == "1"
+    return render_template(
+        "messages.html",
+        status=status,
+        country=country,
+        no_reports=no_reports,
+        page=queries().messages(status, country, no_reports, page_number()),
+    )
+
+
+@blueprint.get(PREFIX + "/messages/<message_id>")
+def message(message_id: str) -> str:
+    found = queries().message(message_id)
+    if found is None:
+        abort(404)
+    return render_template("message.html", message=found)
+
+
+@blueprint.get(PREFIX + "/inbound")
+def inbound() -> str:
+    number = request.args.get("number", "")
+    q = queries()
+    return render_template(
+        "inbound.html", number=number, numbers=q.numbers(), page=q.inbound(number, page_number())
+    )
+
+
+@blueprint.get(PREFIX + "/callbacks")
+def callbacks() -> str:
+    return render_template("callbacks.html", page=queries().callbacks(page_number()))
+
+
+@blueprint.get(PREFIX + "/refusals")
+def refusals() -> str:
+    return render_template("refusals.html", page=queries().refusals(page_number()))
+
+
+@blueprint.post(PREFIX + "/advance")
+def advance() -> Response:
+    seconds = request.form.get("seconds", "")
+    try:
+        amount = float(seconds)
+        if not 0 <= amount <= 10 * 365 * 86400:
+            raise ValueError
+        runtime().advance(amount)
+    except (ValueError, Conflict):
+        abort(400)
+    return redirect(url_for("dashboard.overview"))  # type: ignore[return-value]

@@ -1,0 +1,181 @@
+"""The OpenAPI 3.1 document of the fake, built from ``contracts/``.
+
+Each schema file becomes one component (its ``$id`` dropped, every ``$ref`` rewritten to a pointer
+into ``#/components/schemas``), and every operation, parameter and response refers to those
+components: the schemas are referenced, never copied per operation.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from functools import cache
+from typing import Any
+from urllib.parse import urljoin
+
+from mock_infobip import __version__
+from mock_infobip.core.envelopes import ADMIN
+from mock_infobip.core.validation import BASE_URI, Contracts, Operation, default_contracts
+
+TAGS = [
+    {"name": "lists", "description": "The Amplitude cohort lists API (Infobip People tags)"},
+    {"name": "sms", "description": "Sending SMS, delivery reports and logs"},
+    {"name": "admin", "description": "The fake's own admin API: inspect and steer it (not Infobip's)"},
+]
+STATUS_TEXT = {
+    200: "OK",
+    201: "Created",
+    400: "Bad request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    413: "Request entity too large",
+    429: "Too many requests",
+    500: "Server error",
+    502: "Bad gateway",
+    503: "Service unavailable",
+    504: "Gateway timeout",
+}
+
+
+def component_name(file: str) -> str:
+    """``lists/create-list.request.schema.json`` -> ``lists.create-list.request``."""
+    return file.removesuffix(".schema.json").replace("/", ".")
+
+
+def pointer(ref: str, base: str = "") -> str:
+    """A contract reference (relative to the file ``base``) as a pointer into the components."""
+    absolute = urljoin(BASE_URI + base, ref)
+    file, _, fragment = absolute.removeprefix(BASE_URI).partition("#")
+    return f"#/components/schemas/{component_name(file)}{fragment}"
+
+
+def _rewrite(node: Any, base: str) -> Any:
+    if isinstance(node, dict):
+        return {
+            k: (pointer(v, base) if k == "$ref" else _rewrite(v, base))
+            for k, v in node.items()
+            if k not in ("$id", "$schema")
+        }
+    if isinstance(node, list):
+        return [_rewrite(item, base) for item in node]
+    return node
+
+
+WEBHOOK_SUMMARY = {
+    "sms.inbound": "Inbound SMS forwarded by the fake",
+    "mms.inbound": "Inbound MMS forwarded by the fake",
+}
+
+
+def _content(ref: str, media: str = "application/json") -> dict[str, Any]:
+    return {media: {"schema": {"$ref": pointer(ref)}}}
+
+
+def _parameters(contracts: Contracts, operation: Operation) -> list[dict[str, Any]]:
+    parameters = [
+        {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+        for name in re.findall(r"\{(\w+)\}", operation.path)
+    ]
+    if operation.query is not None:
+        query = contracts.validator(operation.query).schema
+        required = set(query.get("required", []))
+        for name in query.get("properties", {}):
+            parameters.append(
+                {
+                    "name": name,
+                    "in": "query",
+                    "required": name in required,
+                    "schema": {"$ref": f"{pointer(operation.query)}/properties/{name}"},
+                }
+            )
+    return parameters
+
+
+def _operation(contracts: Contracts, operation: Operation) -> dict[str, Any]:
+    tag = operation.id.split(".")[0]
+    statuses = {**contracts.common.get(operation.envelope, {}), **operation.responses}
+    described: dict[str, Any] = {
+        "operationId": operation.id,
+        "tags": [tag],
+        "summary": operation.summary,
+        "parameters": _parameters(contracts, operation),
+        "responses": {
+            str(status): {"description": STATUS_TEXT.get(status, str(status)), "content": _content(ref)}
+            for status, ref in sorted(statuses.items())
+        },
+    }
+    if operation.envelope != ADMIN and operation.auth != "none":
+        described["security"] = [{"App": []}, {"Basic": []}, {"Bearer": []}]
+    if operation.request is not None:
+        media = (
+            "application/x-www-form-urlencoded" if operation.request_type == "form" else "application/json"
+        )
+        described["requestBody"] = {"required": True, "content": _content(operation.request, media)}
+    if operation.rate_limit is not None:
+        described["x-rate-limit"] = operation.rate_limit
+    return described
+
+
+def build(contracts: Contracts) -> dict[str, Any]:
+    paths: dict[str, dict[str, Any]] = {}
+    for operation in contracts.operations.values():
+        paths.setdefault(operation.path, {})[operation.method.lower()] = _operation(contracts, operation)
+    components = {}
+    for file in sorted(contracts.directory.rglob("*.schema.json")):
+        relative = file.relative_to(contracts.directory).as_posix()
+        components[component_name(relative)] = _rewrite(
+            json.loads(file.read_text(encoding="utf-8")), relative
+        )
+    webhooks = {
+        name: {
+            "post": {
+                "summary": WEBHOOK_SUMMARY.get(name, "Delivery reports pushed by the fake"),
+                "requestBody": {"required": True, "content": _content(ref)},
+                "responses": {"200": {"description": "Any 2xx within the timeout acknowledges"}},
+            }
+        }
+        for name, ref in contracts.webhooks.items()
+    }
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "mock-infobip",
+            "version": __version__,
+            "description": "A local fake of Infobip's lists (Amplitude cohort sync) and SMS APIs.",
+        },
+        "jsonSchemaDialect": "https://json-schema.org/draft/2020-12/schema",
+        "tags": copy.deepcopy(TAGS),
+        "paths": paths,
+        "webhooks": webhooks,
+        "components": {
+            "schemas": components,
+            "securitySchemes": {
+                "App": {
+                    "type": "apiKey",
+                    "in": "header",
+                    "name": "Authorization",
+                    "description": "App <apiKey> (the scheme keyword is case-insensitive)",
+                },
+                "Bearer": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "An access token from POST /auth/1/oauth2/token",
+                },
+                "Basic": {
+                    "type": "http",
+                    "scheme": "basic",
+                    "description": "<apiKey>: or <username>:<password>",
+                },
+            },
+        },
+    }
+
+
+@cache
+def document() -> dict[str, Any]:
+    """The fake's OpenAPI document (built once per process)."""
+    return build(default_contracts())

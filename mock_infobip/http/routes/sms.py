@@ -1,0 +1,168 @@
+"""SMS and MMS endpoints: send (SMS v2 text and binary, v3, over query parameters; MMS), preview,
+scheduled bulks, conversion tracking, pull reports, logs and inbound messages. Thin: the pipeline in
+``mock_infobip.http.web`` has authenticated, rate-limited and validated the request already."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from mock_infobip.channels.messages.requests import SendRequest, from_mms, from_query, from_v2, from_v3
+from mock_infobip.channels.sms.preview import preview
+from mock_infobip.channels.sms.service import SendResult
+from mock_infobip.http.reply import Reply, json_response
+from mock_infobip.http.web import Call, Handler
+
+
+def _send(call: Call, request: SendRequest) -> SendResult:
+    result = call.runtime.messaging.send(call.account, request)
+    call.runtime.kick()
+    return result
+
+
+def _answer_v2(request: SendRequest, result: SendResult) -> Reply:
+    messages: list[dict[str, Any]] = [
+        {
+            "messageId": m.message_id,
+            "status": m.status.wire(),
+            "to": m.to,
+            **({"smsCount": m.sms_count} if request.include_count else {}),
+        }
+        for m in result.messages
+    ]
+    return json_response({"bulkId": result.bulk_id, "messages": messages})
+
+
+def _answer_v3(result: SendResult) -> Reply:
+    messages = [
+        {
+            "messageId": m.message_id,
+            "status": m.status.wire(),
+            "destination": m.to,
+            "details": {"messageCount": m.sms_count},
+        }
+        for m in result.messages
+    ]
+    return json_response({"bulkId": result.bulk_id, "messages": messages})
+
+
+def _v2(call: Call, body: Mapping[str, Any]) -> Reply:
+    request = from_v2(body, call.runtime.callback_hosts, call.runtime.clock.now_ms())
+    return _answer_v2(request, _send(call, request))
+
+
+def _v3(call: Call, body: Mapping[str, Any]) -> Reply:
+    request = from_v3(body, call.runtime.callback_hosts, call.runtime.clock.now_ms())
+    return _answer_v3(_send(call, request))
+
+
+def send_v2(call: Call) -> Reply:
+    return _v2(call, call.body)
+
+
+def send_v3(call: Call) -> Reply:
+    return _v3(call, call.body)
+
+
+def send_mms(call: Call) -> Reply:
+    request = from_mms(call.body, call.runtime.callback_hosts, call.runtime.clock.now_ms())
+    return _answer_v3(_send(call, request))
+
+
+def reports_mms(call: Call) -> Reply:
+    return json_response({"results": call.runtime.reports.pull(call.account, 3, call.query, "mms")})
+
+
+def logs_mms(call: Call) -> Reply:
+    results, cursor = call.runtime.reports.logs(call.account, 3, call.query, "mms")
+    return json_response({"results": results, **({"cursor": cursor} if cursor is not None else {})})
+
+
+def inbox_mms(call: Call) -> Reply:
+    return json_response(call.runtime.inbound.pull(call.account, call.query, "mms"))
+
+
+def query_v1(call: Call) -> Reply:
+    return _v2(call, from_query(call.query, 2))
+
+
+def query_v3(call: Call) -> Reply:
+    return _v3(call, from_query(call.query, 3))
+
+
+def preview_v1(call: Call) -> Reply:
+    return json_response(preview(call.body))
+
+
+def bulk_get(call: Call) -> Reply:
+    return json_response(call.runtime.bulks.get(call.account, call.query["bulkId"]))
+
+
+def bulk_reschedule(call: Call) -> Reply:
+    bulks = call.runtime.bulks
+    return json_response(bulks.reschedule(call.account, call.query["bulkId"], call.body["sendAt"]))
+
+
+def bulk_status(call: Call) -> Reply:
+    return json_response(call.runtime.bulks.status(call.account, call.query["bulkId"]))
+
+
+def bulk_status_update(call: Call) -> Reply:
+    answer = call.runtime.bulks.set_status(call.account, call.query["bulkId"], call.body["status"])
+    call.runtime.kick()  # a cancellation reports at once
+    return json_response(answer)
+
+
+def conversion(call: Call) -> Reply:
+    key = call.runtime.messaging.confirm_conversion(call.account, call.path["messageId"])
+    return json_response({"processKey": key})
+
+
+def token(call: Call) -> Reply:
+    return json_response(call.runtime.tokens.issue(call.body))
+
+
+def reports_v1(call: Call) -> Reply:
+    return json_response({"results": call.runtime.reports.pull(call.account, 1, call.query)})
+
+
+def reports_v3(call: Call) -> Reply:
+    return json_response({"results": call.runtime.reports.pull(call.account, 3, call.query)})
+
+
+def inbox_v1(call: Call) -> Reply:
+    return json_response(call.runtime.inbound.pull(call.account, call.query))
+
+
+def logs_v1(call: Call) -> Reply:
+    return json_response({"results": call.runtime.reports.logs(call.account, 1, call.query)[0]})
+
+
+def logs_v3(call: Call) -> Reply:
+    results, cursor = call.runtime.reports.logs(call.account, 3, call.query)
+    return json_response({"results": results, **({"cursor": cursor} if cursor is not None else {})})
+
+
+HANDLERS: dict[str, Handler] = {
+    "sms.send.v2": send_v2,
+    "sms.send.binary.v2": send_v2,
+    "sms.send.v3": send_v3,
+    "sms.query.v1": query_v1,
+    "sms.query.v3": query_v3,
+    "sms.preview": preview_v1,
+    "sms.bulks.get": bulk_get,
+    "sms.bulks.reschedule": bulk_reschedule,
+    "sms.bulks.status": bulk_status,
+    "sms.bulks.status.update": bulk_status_update,
+    "ct.end": conversion,
+    "auth.token": token,
+    "sms.reports.v1": reports_v1,
+    "sms.reports.v3": reports_v3,
+    "sms.inbox.v1": inbox_v1,
+    "sms.logs.v1": logs_v1,
+    "sms.logs.v3": logs_v3,
+    "mms.send": send_mms,
+    "mms.reports": reports_mms,
+    "mms.logs": logs_mms,
+    "mms.inbox": inbox_mms,
+}

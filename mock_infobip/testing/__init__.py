@@ -1,0 +1,463 @@
+"""The fake inside a test process.
+
+- :func:`fake` serves ``https://api.infobip.com`` (and any base URL given) from the Flask app in this
+  process with no sockets, to ``requests``, httpx, aiohttp, ``urllib.request`` and ``http.client``
+  alike (:mod:`mock_infobip.inprocess` says how each is reached). Calls to other hosts go out as
+  usual; calls to the real Infobip fail the test unless ``allow_real_infobip=True``. Callbacks to
+  receivers registered with :meth:`Handle.add_receiver` are served the same way.
+- :func:`server` runs the fake on waitress on a free loopback port in a background thread.
+
+Both give the same :class:`Handle`. Both default to a manual clock, a throw-away database and
+callbacks carried out before the request that caused them returns.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import functools
+import inspect
+import json as json_module
+import threading
+import traceback
+import warnings
+from collections.abc import Callable, Iterable, Mapping
+from http.client import HTTPException
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+from mock_infobip.core.errors import InvalidRequest
+from mock_infobip.core.faults import path_pattern
+from mock_infobip.core.settings import Settings
+from mock_infobip.delivery.callbacks import Answer, HttpTransport, Transport, describe
+from mock_infobip.http.app import create_app
+from mock_infobip.inprocess import ROUTER, RealInfobipBlocked
+from mock_infobip.inprocess.router import INFOBIP_BASE_URL, Route, origin
+from mock_infobip.inprocess.stdlib import memory_connection
+from mock_infobip.runtime import Runtime
+from mock_infobip.testing.clockhandle import ClockHandle
+
+DEFAULTS: dict[str, Any] = {"db": ":memory:", "clock": "manual", "dispatch": "inline", "seed": 0}
+WsgiApp = Callable[..., Iterable[bytes]]
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class FakeError(AssertionError):
+    """An unexpected exception was raised inside the fake while it served a request."""
+
+
+# --- callbacks to receivers in this process --------------------------------------------------------
+
+
+class RoutedTransport:
+    """Callbacks to receivers registered in this process (:meth:`Handle.add_receiver`) are served
+    by their WSGI app over a memory socket (same parsing, same errors); every other URL goes over
+    HTTP."""
+
+    def __init__(self, http: Transport | None = None) -> None:
+        self._http = http or HttpTransport()
+
+    def post(self, url: str, body: bytes, timeout: float, content_type: str = "application/json") -> Answer:
+        route = ROUTER.route(*origin(url))
+        if route is None:
+            return self._http.post(url, body, timeout, content_type)
+        parts = urlsplit(url)
+        connection = memory_connection(route)(parts.hostname or route.host, parts.port, timeout=timeout)
+        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        try:
+            connection.request("POST", target, body=body, headers={"Content-Type": content_type})
+            return Answer(connection.getresponse().status)
+        except TimeoutError:
+            return Answer(None, f"timeout after {timeout:g} s")
+        except (OSError, HTTPException) as exc:
+            return Answer(None, describe(exc))
+        finally:
+            connection.close()
+
+
+# --- the handle -----------------------------------------------------------------------------------
+
+
+_ANY: Any = object()  # assert_requested without a body to compare
+
+
+def _journal_body(entry: Mapping[str, Any]) -> Any:
+    try:
+        return json_module.loads(str(entry["requestBody"]))
+    except ValueError:
+        return None
+
+
+def listing(entries: Iterable[Mapping[str, Any]]) -> str:
+    """Journal entries a line each (``  POST /path -> 404``), for assertion messages."""
+    return "\n".join(f"  {e['method']} {e['path']} -> {e['status']}" for e in entries) or "  (none)"
+
+
+class NoReportsWarning(UserWarning):
+    """An outcome rule for a country without delivery reports: its reports never come."""
+
+
+class Handle:
+    """What a test steers and inspects the fake with, in process or on a server."""
+
+    def __init__(
+        self,
+        runtime: Runtime,
+        base_url: str,
+        app: WsgiApp | None = None,
+        base_urls: tuple[str, ...] = (),
+        allow_real_infobip: bool = False,
+    ) -> None:
+        self.runtime = runtime
+        self.base_url = base_url
+        self.clock = ClockHandle(runtime)
+        self._app = app  # in process: the app the base URLs are routed to
+        self._base_urls = base_urls
+        self._guards = not allow_real_infobip
+        self._routes: list[Route | object] = []
+        self._receivers: list[Route] = []
+
+    def activate(self) -> None:
+        """Serve the base URLs from the app in this process (in-process fake), and, unless
+        ``allow_real_infobip``, refuse connections to the real Infobip while active."""
+        if self._routes:
+            return
+        if self._app is not None:
+            self._routes = [ROUTER.add(url, self._app) for url in self._base_urls]
+        if self._guards:
+            self._routes.append(ROUTER.guard())
+
+    def deactivate(self) -> None:
+        for route in self._routes:
+            ROUTER.remove(route)
+        self._routes = []
+
+    @property
+    def api_key(self) -> str:
+        return self.runtime.api_key
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """``Authorization: App <api_key>``."""
+        return {"Authorization": f"App {self.api_key}"}
+
+    def _checked(self, ref: str, body: Mapping[str, Any]) -> Mapping[str, Any]:
+        errors = self.runtime.contracts.errors(ref, body)
+        if errors:
+            raise InvalidRequest(errors)
+        return body
+
+    def outcome(
+        self,
+        status: str = "DELIVERED_TO_HANDSET",
+        *,
+        to: str | None = None,
+        prefix: str | None = None,
+        country: str | None = None,
+        error: str | None = None,
+        delay_seconds: float = 0,
+        intermediate: list[str] | None = None,
+        report_delay_seconds: float = 0,
+        reply: str | None = None,
+        reply_delay_seconds: float = 0,
+    ) -> int:
+        """An outcome rule (the most recent matching one wins); returns its id. ``reply``: the
+        handset answers that text ``reply_delay_seconds`` after the message reached it."""
+        match = {k: v for k, v in (("to", to), ("prefix", prefix), ("country", country)) if v is not None}
+        body: dict[str, Any] = {
+            "match": match,
+            "status": status,
+            "delaySeconds": delay_seconds,
+            "reportDelaySeconds": report_delay_seconds,
+        }
+        if error is not None:
+            body["error"] = error
+        if intermediate is not None:
+            body["intermediate"] = intermediate
+        if reply is not None:
+            body["reply"] = {"text": reply, "delaySeconds": reply_delay_seconds}
+        rule = self.runtime.outcomes.add(self._checked("admin/admin.schema.json#/$defs/outcomeRequest", body))
+        if rule.reaches_no_reports(self.runtime.messaging.no_dlr) and not status.startswith("REJECTED"):
+            warnings.warn(
+                f"outcome {status} for {match}: a country without delivery reports, where no report of it "
+                "will ever come (only rejections are reported there; setting no_dlr_mode)",
+                NoReportsWarning,
+                stacklevel=2,
+            )
+        return rule.id
+
+    def fault(
+        self,
+        *,
+        method: str = "*",
+        path: str = "*",
+        api_key: str | None = None,
+        status: int | None = None,
+        latency_ms: int | None = None,
+        drop: bool | None = None,
+        truncate: bool | None = None,
+        times: int | None = None,
+        probability: float | None = None,
+    ) -> int:
+        """A fault rule for matching requests; returns its id."""
+        fields = {
+            "method": method,
+            "path": path,
+            "apiKey": api_key,
+            "status": status,
+            "latencyMs": latency_ms,
+            "drop": drop,
+            "truncate": truncate,
+            "times": times,
+            "probability": probability,
+        }
+        body = {k: v for k, v in fields.items() if v is not None}
+        return self.runtime.faults.add(self._checked("admin/admin.schema.json#/$defs/faultRequest", body)).id
+
+    def clear_faults(self) -> int:
+        """Delete every fault rule (requests held by a latency are released); returns how many."""
+        return self.runtime.faults.delete()
+
+    def number(
+        self,
+        number: str,
+        *,
+        forward_url: str | None = None,
+        keywords: list[str] | None = None,
+        account: int | None = None,
+    ) -> dict[str, Any]:
+        """Give an account (default: the default account) a number handsets can text."""
+        body: dict[str, Any] = {"number": number, "keywords": keywords or []}
+        if forward_url is not None:
+            body["forwardUrl"] = forward_url
+        self._checked("admin/admin.schema.json#/$defs/numberRequest", body)
+        rt = self.runtime
+        found = rt.inbound.add_number(body, account or rt.default_account.id, rt.callback_hosts)
+        return found
+
+    def handset(
+        self, sender: str, to: str, text: str = "", segments: list[dict[str, str]] | None = None
+    ) -> dict[str, Any]:
+        """A handset texts ``to`` now (forwarded or pullable as the number says); with ``segments``
+        (``{"contentType", "value" | "url"}``) it sends an MMS."""
+        body: dict[str, Any] = {"from": sender, "to": to, "text": text}
+        if segments:
+            body = {"from": sender, "to": to, "segments": segments}
+        message = self.runtime.inbound.receive(
+            self._checked("admin/admin.schema.json#/$defs/inboundRequest", body)
+        )
+        self.runtime.kick()
+        return message
+
+    def inbound(self, **query: str) -> list[dict[str, Any]]:
+        """Every inbound message, newest first."""
+        return self.runtime.inbound.listing({"limit": "100000", **query})
+
+    def lists(self) -> list[dict[str, Any]]:
+        return self.runtime.lists.summaries()
+
+    def members(self, list_id: int) -> list[str]:
+        return [str(m) for m in self.runtime.lists.describe(list_id)["members"]]  # type: ignore[attr-defined]
+
+    def delete_list(self, list_id: int) -> None:
+        """As a user deleting the tag in Infobip's web interface."""
+        self.runtime.lists.delete(list_id)
+
+    def messages(self, **query: str) -> list[dict[str, Any]]:
+        return self.runtime.reports.outbox({"limit": "100000", **query})
+
+    def callbacks(self) -> list[dict[str, Any]]:
+        return self.runtime.reports.attempts({"limit": "100000"})
+
+    def assert_requested(
+        self, method: str, path: str, *, times: int | None = None, json: Any = _ANY
+    ) -> list[dict[str, Any]]:
+        """Assert that the code under test called ``method path`` (a ``{listId}`` template or a
+        glob), ``times`` times when given (else at least once), with this JSON body when given;
+        returns the matching journal entries, oldest first."""
+        pattern = path_pattern(path)
+        seen = list(reversed(self.runtime.journal.entries()))
+        found = [
+            e
+            for e in seen
+            if e["method"] == method.upper()
+            and fnmatch.fnmatchcase(str(e["path"]), pattern)
+            and (json is _ANY or _journal_body(e) == json)
+        ]
+        if (times is None and not found) or (times is not None and len(found) != times):
+            listed = listing(seen[-20:])
+            wanted = "at least once" if times is None else f"{times} time(s)"
+            body = "" if json is _ANY else " with that JSON body"
+            raise AssertionError(
+                f"expected {method.upper()} {path} {wanted}{body}, found {len(found)}; "
+                f"requests seen:\n{listed}"
+            )
+        return found
+
+    def unmatched(self) -> list[dict[str, Any]]:
+        """Requests that no operation of the fake matched (answered 404 or 405), oldest first."""
+        return [
+            e
+            for e in reversed(self.runtime.journal.entries())
+            if e["operation"] is None and e["status"] in (404, 405)
+        ]
+
+    def requests(self, path: str | None = None, api_key: str | None = None) -> list[dict[str, Any]]:
+        """The request journal, newest first."""
+        return self.runtime.journal.entries(path=path, api_key=api_key)
+
+    def add_account(
+        self,
+        name: str,
+        api_keys: list[str] | None = None,
+        identifier: str = "email",
+        username: str | None = None,
+        password: str | None = None,
+    ) -> dict[str, Any]:
+        account, keys = self.runtime.add_account(name, api_keys, identifier, username, password)
+        return {"id": account.id, "name": account.name, "identifier": account.identifier, "apiKeys": keys}
+
+    def revoke_key(self, api_key: str, revoked: bool = True) -> None:
+        self.runtime.accounts.set_revoked(api_key, revoked)
+
+    def add_receiver(self, app: WsgiApp, base_url: str = "http://receiver.test") -> str:
+        """Serve callbacks to ``base_url`` from ``app`` in this process; returns the base URL."""
+        self._receivers.append(ROUTER.add(base_url, app))
+        host = urlsplit(base_url).hostname
+        if host:
+            self.runtime.callback_hosts.add(host.lower())
+        return base_url.rstrip("/")
+
+    def reset(self) -> None:
+        """Wipe everything but accounts, keys and the clock; forget recorded errors."""
+        self.runtime.reset()
+        self.runtime.errors.clear()
+
+    def check(self) -> None:
+        """Raise :class:`FakeError` if the fake raised an unexpected exception since the last check,
+        and :class:`RealInfobipBlocked` if the code under test tried to reach the real Infobip."""
+        blocked, ROUTER.blocked[:] = list(ROUTER.blocked), []
+        if blocked:
+            raise RealInfobipBlocked(blocked[0] + (f" ({len(blocked)} attempts)" if len(blocked) > 1 else ""))
+        errors, self.runtime.errors[:] = list(self.runtime.errors), []
+        if errors:
+            text = "".join(traceback.format_exception(errors[0]))
+            raise FakeError(f"mock-infobip raised {len(errors)} unexpected error(s); the first:\n{text}")
+
+    def remove_receivers(self) -> None:
+        for route in self._receivers:
+            ROUTER.remove(route)
+        self._receivers.clear()
+
+    def close(self) -> None:
+        self.deactivate()
+        self.remove_receivers()
+        self.runtime.close()
+
+
+def _settings(overrides: Mapping[str, Any]) -> Settings:
+    return Settings().replace(**{**DEFAULTS, **overrides})
+
+
+def _injecting(func: F, context: Callable[[], Any]) -> F:
+    """``func`` run inside ``context()``; a parameter named ``infobip`` gets the handle."""
+    wants = "infobip" in inspect.signature(func).parameters
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with context() as handle:
+            if wants:
+                kwargs["infobip"] = handle
+            return func(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+class Fake:
+    """Context manager and decorator: the fake in this process, with no sockets."""
+
+    def __init__(
+        self,
+        base_urls: tuple[str, ...] = (INFOBIP_BASE_URL,),
+        allow_real_infobip: bool = False,
+        **settings: Any,
+    ) -> None:
+        self.base_urls = base_urls or (INFOBIP_BASE_URL,)
+        self.allow_real_infobip = allow_real_infobip
+        self.settings = _settings(settings)
+        self.handle: Handle | None = None
+
+    def __enter__(self) -> Handle:
+        runtime = Runtime(self.settings, transport=RoutedTransport())
+        app = create_app(runtime)
+        base = self.base_urls[0].rstrip("/")
+        self.handle = Handle(runtime, base, app, self.base_urls, self.allow_real_infobip)
+        self.handle.activate()
+        return self.handle
+
+    def __exit__(self, *exc: object) -> None:
+        if self.handle is not None:
+            self.handle.close()
+        self.handle = None
+
+    def __call__(self, func: F) -> F:
+        return _injecting(
+            func, lambda: Fake(self.base_urls, self.allow_real_infobip, **_overrides(self.settings))
+        )
+
+
+class Server:
+    """Context manager and decorator: the fake on waitress on a free loopback port."""
+
+    def __init__(self, allow_real_infobip: bool = False, **settings: Any) -> None:
+        self.allow_real_infobip = allow_real_infobip
+        self.settings = _settings({"host": "127.0.0.1", "port": 0, **settings})
+        self.handle: Handle | None = None
+        self._thread: threading.Thread | None = None
+        self._server: Any = None
+
+    def __enter__(self) -> Handle:
+        from mock_infobip.serving.serve import base_url, create_server
+
+        runtime = Runtime(self.settings, transport=RoutedTransport())
+        runtime.start_worker()
+        self._server = create_server(runtime)
+        self._thread = threading.Thread(target=self._server.run, name="mock-infobip-server", daemon=True)
+        self._thread.start()
+        url = base_url(self.settings.host, self._server.effective_port)
+        self.handle = Handle(runtime, url, allow_real_infobip=self.allow_real_infobip)
+        self.handle.activate()
+        return self.handle
+
+    def __exit__(self, *exc: object) -> None:
+        from mock_infobip.serving.serve import stop_threaded
+
+        if self._server is not None:
+            stop_threaded(self._server)
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+        if self.handle is not None:
+            self.handle.close()
+        self.handle = None
+
+    def __call__(self, func: F) -> F:
+        return _injecting(func, lambda: Server(self.allow_real_infobip, **_overrides(self.settings)))
+
+
+def _overrides(settings: Settings) -> dict[str, Any]:
+    defaults = Settings()
+    return {
+        name: getattr(settings, name)
+        for name in settings.__dataclass_fields__
+        if getattr(settings, name) != getattr(defaults, name)
+    }
+
+
+def fake(*base_urls: str, **settings: Any) -> Fake:
+    """The fake in process: ``with fake() as infobip:`` or ``@fake()`` (a parameter named
+    ``infobip`` receives the handle). Extra base URLs are served too; settings as for ``serve``."""
+    return Fake(tuple(base_urls) or (INFOBIP_BASE_URL,), **settings)
+
+
+def server(**settings: Any) -> Server:
+    """The fake on a real loopback server in a background thread (``with server() as infobip:``)."""
+    return Server(**settings)
