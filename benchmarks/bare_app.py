@@ -1,19 +1,23 @@
-"""The baselines: a bare Flask app on waitress answering constant JSON (same threads as the fake),
-and with ``--wsgi`` a WSGI function answering the same with no framework at all: what waitress
-itself allows, the ceiling of any app on it.
+"""The baselines: a bare Flask app on the fake's own server (``mock_infobip.serving``) answering
+constant JSON, and with ``--wsgi`` a WSGI function answering the same with no framework at all:
+what the server itself allows, the ceiling of any app on it. Any app that is not the fake is served
+on the server's threads (the fake serves its small Infobip requests on the loop itself).
 
     python bare_app.py [PROCESSES] [--wsgi]
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 import sys
 from collections.abc import Callable
 from typing import Any
 
-import waitress
 from flask import Flask, Response, request
+
+from mock_infobip.serving.server import Limits, Server, listening_socket
+from mock_infobip.serving.workers import die_with_parent
 
 app = Flask("bare")
 BODY = b'{"listId":1}'
@@ -34,25 +38,17 @@ def constant_wsgi(environ: dict[str, Any], start_response: Callable[..., object]
 
 
 def main(processes: int, served: Any = app) -> None:
-    """Serve on a free port; with ``processes`` > 1, that many processes on the port with
-    ``SO_REUSEPORT`` sockets, as ``serve --workers`` does: the ceiling of Flask on waitress."""
-    if processes <= 1:
-        server = waitress.create_server(served, host="127.0.0.1", port=0, threads=4)
-        print(f"listening on http://127.0.0.1:{server.effective_port}", flush=True)
-        server.run()
-        return
-    from mock_infobip.serving.workers import die_with_parent, port_socket
-
-    sockets = [port_socket("127.0.0.1", 0, listen=True)]
-    port = sockets[0].getsockname()[1]
-    sockets += [port_socket("127.0.0.1", port, listen=True) for _ in range(processes - 1)]
-    for sock in sockets[1:]:
+    """Serve on a free port; with ``processes`` > 1, that many processes accepting from one socket,
+    as ``serve --workers`` does: the ceiling of Flask on this server."""
+    sock = listening_socket("127.0.0.1", 0)
+    shared = processes > 1
+    for _ in range(processes - 1):
         if os.fork() == 0:
             die_with_parent()
-            waitress.create_server(served, sockets=[sock], threads=4).run()
+            asyncio.run(Server(served, [sock], Limits(), shared=True).serve(asyncio.Event().wait()))
             os._exit(0)
-    print(f"listening on http://127.0.0.1:{port}", flush=True)
-    waitress.create_server(served, sockets=[sockets[0]], threads=4).run()
+    print(f"listening on http://127.0.0.1:{sock.getsockname()[1]}", flush=True)
+    asyncio.run(Server(served, [sock], Limits(), shared=shared).serve(asyncio.Event().wait()))
 
 
 if __name__ == "__main__":

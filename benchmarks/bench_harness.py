@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/bench_harness.py [--calls 1000] [--rounds 5]
 
 - create-list calls/s with plain `requests` (rate limit 0): in process (`fake()`, no sockets) vs the
-  same calls over loopback to waitress, both to `server()` (a thread of this process, like the
+  same calls over loopback to the server, both to `server()` (a thread of this process, like the
   `infobip_server` fixture) and to a `mock-infobip serve` process, taking turns over 5 rounds
   (medians); target in process ≥ 3× faster;
 - time to a fresh `fake()` (enter and exit; target ≤ 50 ms), median of 30;

@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/bench_inbound.py [--messages 10000]
 
-A number with a forward URL to a loopback receiver (waitress, in this process); `--messages` handset
+A number with a forward URL to a loopback receiver (the fake's server, in process); `--messages` handset
 messages to it, all received 60 s ahead (`POST /__admin/inbound` with `at`), so nothing is pushed
 while they are created; one `POST /__admin/clock/advance` of 60 s then forwards them all through the
 delivery machinery: messages/s forwarded (target ≥ 2,000). The receiver counts what it got.

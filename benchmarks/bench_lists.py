@@ -1,4 +1,4 @@
-"""Lists API over loopback on waitress, against a bare Flask+waitress app in the same command.
+"""Lists API over loopback, against a bare Flask app on the same server in the same command.
 
     .venv/bin/python benchmarks/bench_lists.py [--requests 2000] [--rounds 3]
 
@@ -98,9 +98,9 @@ def main() -> None:
 
     bc, fc, ba, fa, fl = map(merge, (bare_create, fake_create, bare_add, fake_add, fake_large))
     rows = [
-        ("create list", "bare Flask+waitress", bc),
+        ("create list", "bare Flask", bc),
         ("create list", "mock-infobip", fc),
-        ("add 1,000 ids", "bare Flask+waitress", ba),
+        ("add 1,000 ids", "bare Flask", ba),
         ("add 1,000 ids, empty list", "mock-infobip", fa),
         (f"add 1,000 ids, list of {args.members:,}", "mock-infobip", fl),
     ]

@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/bench_reports.py [--pushed 10000] [--messages 100000]
 
-1. `--pushed` messages to one loopback receiver (waitress, in this process), all with a report due
+1. `--pushed` messages to one loopback receiver (the fake's server, in process), all with a report due
    60 s after sending; one `POST /__admin/clock/advance` carries them out: reports/s pushed (target
    ≥ 2,000). The receiver counts the results it got.
 2. `--messages` messages with the default profile (random delays up to 4 days) and no callback URL,
@@ -21,8 +21,11 @@ from pathlib import Path
 from typing import Any
 
 import requests
-import waitress
 from common import Server, start_fake
+
+from mock_infobip.serving.serve import BackgroundServer
+from mock_infobip.serving.server import Limits, listening_socket
+from mock_infobip.serving.server import Server as HttpServer
 
 BATCH = 1000
 
@@ -32,9 +35,9 @@ class CountingReceiver:
         self.count = 0
         self.callbacks = 0
         self._lock = threading.Lock()
-        self.server = waitress.create_server(self, host="127.0.0.1", port=0, threads=8)
-        self.url = f"http://127.0.0.1:{self.server.effective_port}/dlr"
-        threading.Thread(target=self.server.run, daemon=True).start()
+        limits = Limits(control_threads=8)
+        self.server = BackgroundServer(HttpServer(self, [listening_socket("127.0.0.1", 0)], limits)).start()
+        self.url = f"http://127.0.0.1:{self.server.port}/dlr"
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> list[bytes]:
         length = int(environ.get("CONTENT_LENGTH") or 0)

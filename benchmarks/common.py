@@ -59,7 +59,7 @@ def ensure_tool(name: str) -> str:
 
 
 def start_bare(processes: int = 1, wsgi: bool = False) -> Server:
-    """The bare Flask app of ``bare_app.py`` on waitress; with ``wsgi``, its constant WSGI function."""
+    """The bare Flask app of ``bare_app.py`` on the fake's server; ``wsgi``: its constant WSGI function."""
     return start([sys.executable, str(HERE / "bare_app.py"), str(processes), *(["--wsgi"] if wsgi else [])])
 
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from mock_infobip.core.about import VERSION
+
 if TYPE_CHECKING:
     from mock_infobip.testing import Fake, Server
 
-__version__ = "0.1.0"
+__version__ = VERSION
 
 
 def fake(*base_urls: str, **settings: object) -> Fake:
@@ -18,7 +20,7 @@ def fake(*base_urls: str, **settings: object) -> Fake:
 
 
 def server(**settings: object) -> Server:
-    """The fake on a loopback waitress server in a background thread."""
+    """The fake on its server on a free loopback port, in a background thread."""
     from mock_infobip.testing import server as _server
 
     return _server(**settings)

@@ -12,8 +12,9 @@ from typing import Any
 
 import click
 
-from mock_infobip import __version__
 from mock_infobip.clients.events import UnusableEventStore
+from mock_infobip.core.about import VERSION as __version__
+from mock_infobip.core.net import PortInUse
 from mock_infobip.core.settings import ENV_PREFIX, SettingsError, describe_settings, from_sources
 from mock_infobip.core.store import UnusableDatabase
 
@@ -91,8 +92,8 @@ def load_settings(flags: dict[str, Any]) -> Any:
 @cli.command()
 @_settings_options
 def serve(**flags: Any) -> None:
-    """Run the fake on waitress until Ctrl-C or SIGTERM."""
-    from mock_infobip.serving.serve import run
+    """Run the fake until Ctrl-C or SIGTERM."""
+    from mock_infobip.serving.run import run
 
     run(load_settings(flags))
 
@@ -316,19 +317,18 @@ def sync(
 @click.option("--port", type=click.IntRange(0, 65535), default=8081, show_default=True)
 @click.option("--db", default="./receiver.db", show_default=True, help="SQLite file of the events.")
 def receiver(host: str, port: int, db: str) -> None:
-    """Run the delivery-report receiver (POST /dlr, GET /events) on waitress."""
-    import waitress
-
+    """Run the delivery-report receiver (POST /dlr, GET /events) until Ctrl-C or SIGTERM."""
     from mock_infobip.clients.receiver import create_receiver_app
-    from mock_infobip.serving.serve import base_url, run_until_stopped, stop_signals
+    from mock_infobip.serving.serve import Stopper, base_url, serve_until_stopped
+    from mock_infobip.serving.server import Limits, Server, listening_socket
 
-    with stop_signals():
+    stopper = Stopper()
+    with stopper.installed():
         app = create_receiver_app(db)
-        server = waitress.create_server(app, host=host, port=port, ident="mock-infobip-receiver")  # type: ignore[attr-defined]
-        port = getattr(server, "effective_port", port)
-        where = f"{base_url(host, port)} (POST /dlr, POST /inbound, GET /events)"
+        server = Server(app, [listening_socket(host, port)], Limits(), ident="mock-infobip-receiver")
+        where = f"{base_url(host, server.port)} (POST /dlr, POST /inbound, GET /events)"
         click.echo(f"receiver listening on {where}, events in {db}")
-        run_until_stopped(server)
+        serve_until_stopped(server, stopper)
 
 
 def plural(count: int, noun: str) -> str:
@@ -344,7 +344,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     except click.ClickException as exc:
         print(f"{PROG}: error: {exc.format_message()}", file=sys.stderr)
         sys.exit(2 if isinstance(exc, click.UsageError) else exc.exit_code)
-    except (SettingsError, UnusableDatabase, UnusableEventStore) as exc:
+    except (SettingsError, UnusableDatabase, UnusableEventStore, PortInUse) as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         sys.exit(2)
     except OSError as exc:

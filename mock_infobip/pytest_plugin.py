@@ -3,7 +3,7 @@
 - ``infobip``: the in-process fake (no sockets) serving ``https://api.infobip.com`` to requests,
   httpx, aiohttp and urllib while the test runs, reset before it, its clock back at its settings'
   ``start``. One fake per distinct settings is kept for the session, so a reset is all a test pays.
-- ``infobip_server``: one real waitress server per session (per distinct settings), reset before
+- ``infobip_server``: one real server on loopback per session (per distinct settings), reset before
   each test that uses it.
 
 Settings: the ini option ``infobip_settings`` (lines of ``name = value``) and, per test, the marker

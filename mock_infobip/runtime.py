@@ -6,7 +6,6 @@ services.
 
 from __future__ import annotations
 
-from mock_infobip import __version__
 from mock_infobip.channels.inbound import InboundService
 from mock_infobip.channels.lists.service import ListsService
 from mock_infobip.channels.messages.catalog import catalog
@@ -14,6 +13,7 @@ from mock_infobip.channels.reports import ReportsService
 from mock_infobip.channels.sms.bulks import BulksService
 from mock_infobip.channels.sms.outcomes import OutcomeRules
 from mock_infobip.channels.sms.service import Messaging
+from mock_infobip.core.about import VERSION as __version__
 from mock_infobip.core.accounts import Account, AccountsService
 from mock_infobip.core.clock import Clock, Wall
 from mock_infobip.core.faults import FaultRules

@@ -8,8 +8,17 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import requests
+
+from mock_infobip.serving.serve import BackgroundServer
+from mock_infobip.serving.server import Limits, Server, listening_socket
+
+
+def wsgi_server(app: Any) -> BackgroundServer:
+    """Any WSGI app on the fake's server on a free loopback port, in a thread (a context manager)."""
+    return BackgroundServer(Server(app, [listening_socket("127.0.0.1", 0)], Limits()))
 
 
 def command() -> list[str]:

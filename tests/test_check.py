@@ -2,31 +2,13 @@
 
 from __future__ import annotations
 
-import threading
-from typing import Any
 from xml.etree import ElementTree
 
-import waitress
 from flask import Flask, jsonify
 
 from mock_infobip import server
-from mock_infobip.serving.serve import stop_threaded
 from mock_infobip.tools.check import LIST_NAME, Checker, junit
-from tests.servers import run_cli, serve
-
-
-def serving(srv: Any) -> threading.Thread:
-    """Run a waitress server on a thread (stop it with :func:`stopped`)."""
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    return thread
-
-
-def stopped(srv: Any, thread: threading.Thread) -> None:
-    """Stop it from inside its loop: closing its sockets from this thread while the loop waits on
-    them makes the loop's select fail (EBADF) on that thread."""
-    stop_threaded(srv)
-    thread.join(timeout=30)
+from tests.servers import run_cli, serve, wsgi_server
 
 
 def test_the_fake_passes_every_probe_and_nothing_is_consumed():
@@ -69,10 +51,8 @@ def drifting_app() -> Flask:
 
 
 def test_drift_is_named_with_endpoint_status_and_field(tmp_path):
-    srv = waitress.create_server(drifting_app(), host="127.0.0.1", port=0)
-    thread = serving(srv)
-    base = f"http://127.0.0.1:{srv.effective_port}"
-    try:
+    with wsgi_server(drifting_app()) as srv:
+        base = f"http://127.0.0.1:{srv.port}"
         probes = Checker(base, "k", sleep=lambda s: None).run()
         create = probes[0]
         assert not create.ok
@@ -93,8 +73,6 @@ def test_drift_is_named_with_endpoint_status_and_field(tmp_path):
         )
         assert result.returncode == 1
         assert "DRIFT" in result.stdout and (tmp_path / "r.xml").exists()
-    finally:
-        stopped(srv, thread)
 
 
 def test_check_command_against_a_sped_up_fake(tmp_path):
@@ -169,13 +147,9 @@ def test_a_drift_line_shows_what_was_received():
             {"requestError": {"serviceException": {"messageId": "UNAUTHORIZED", "text": "Nope"}}}
         ), 401
 
-    srv = waitress.create_server(app, host="127.0.0.1", port=0)
-    thread = serving(srv)
-    try:
-        probes = Checker(f"http://127.0.0.1:{srv.effective_port}", "k", sleep=lambda s: None).run()
+    with wsgi_server(app) as srv:
+        probes = Checker(f"http://127.0.0.1:{srv.port}", "k", sleep=lambda s: None).run()
         wrong_key = next(p for p in probes if p.name == "create list: bad credentials")
         (problem,) = wrong_key.problems
         assert '"text": "Nope"' in problem and "expected" in problem
         assert problem.index("received") < problem.index('"text": "Nope"') < problem.index("expected")
-    finally:
-        stopped(srv, thread)

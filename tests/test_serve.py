@@ -1,4 +1,4 @@
-"""``mock-infobip serve`` as a real process on waitress: flags, signals, durability, two processes."""
+"""``mock-infobip serve`` as a real process: flags, signals, durability, two processes."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 import requests
 
-from mock_infobip.serving.lanes import StickyDispatcher
 from tests.servers import ServeProcess, run_cli, serve
 
 LISTS = "/saas/amplitude/1/lists"
@@ -99,12 +98,15 @@ def test_a_bad_flag_is_one_line_and_exit_2(args, fragment):
     assert "Traceback" not in result.stderr
 
 
-def test_a_port_in_use_is_one_line(db):
-    server = serve("--db", db)
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_port_in_use_is_one_line_naming_it_and_exit_2(db, tmp_path, workers):
+    server = serve("--db", db)  # another serve on the port: it is not shared
     port = server.base_url.rsplit(":", 1)[1]
-    result = run_cli("serve", "--db", ":memory:", "--port", port)
-    assert result.returncode == 1
-    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    result = run_cli("serve", "--db", str(tmp_path / "other.db"), "--port", port, "--workers", workers)
+    assert result.returncode == 2
+    (line,) = result.stderr.strip().splitlines()
+    assert f"port {port} is already in use" in line
+    assert server.post(LISTS, {"name": "still mine"}).status_code == 200
     server.stop()
 
 
@@ -140,7 +142,7 @@ def burst(servers: list[ServeProcess], count: int) -> list[int]:
     return sorted(statuses)
 
 
-def test_sixteen_simultaneous_creates_admit_one_across_waitress_threads(db):
+def test_sixteen_simultaneous_creates_admit_one(db):
     server = serve("--db", db, "--api-key", "k", "--threads", "8", env=WIDE_WINDOW)
     assert burst([server], 16) == [200] + [429] * 15
     server.stop()
@@ -175,62 +177,24 @@ def test_an_access_log_in_combined_format_or_json_lines(tmp_path):
             )
 
 
-class _Task:
-    def __init__(self, run):  # type: ignore[no-untyped-def]
-        self.run = run
-
-    def service(self) -> None:
-        self.run()
-
-    def cancel(self) -> None:
-        pass
-
-
-def test_one_thread_serves_a_queue_of_requests_while_none_is_held():
-    dispatcher = StickyDispatcher()
-    dispatcher.STUCK_AFTER = 60.0
-    dispatcher.set_thread_count(4)
-    served, release, done = [], threading.Event(), threading.Event()
-    dispatcher.add_task(_Task(lambda: (release.wait(10), served.append(threading.current_thread().name))))
-    for number in range(20):
-        dispatcher.add_task(
-            _Task(lambda n=number: (served.append(threading.current_thread().name), n == 19 and done.set()))
-        )
-    release.set()
-    assert done.wait(10)
-    dispatcher.shutdown()
-    assert len(served) == 21 and len(set(served)) == 1
-
-
-def test_a_held_request_does_not_hold_the_ones_behind_it():
-    dispatcher = StickyDispatcher()
-    dispatcher.STUCK_AFTER = 0.05
-    dispatcher.set_thread_count(2)
-    second_ran, first_done = threading.Event(), threading.Event()
-    dispatcher.add_task(_Task(lambda: (second_ran.wait(30), first_done.set())))
-    dispatcher.add_task(_Task(second_ran.set))
-    assert first_done.wait(30) and second_ran.is_set()
-    assert dispatcher.shutdown()
-
-
 def test_a_stop_signal_before_the_loop_starts_is_a_clean_stop(tmp_path, monkeypatch) -> None:
-    """SIGINT in the instant between the banner and waitress's loop (a script that sends it as
+    """SIGINT in the instant between the banner and the server's loop (a script that sends it as
     soon as it reads the banner): the server closes as on any stop and says so."""
     import io
     import os
 
     from mock_infobip.core.settings import from_sources
-    from mock_infobip.serving import serve as serve_module
+    from mock_infobip.serving import run as run_module
 
-    def interrupted(server: Any) -> None:
-        try:
-            os.kill(os.getpid(), signal.SIGINT)  # the handler raises where the loop would have begun
-        finally:
-            server.close()
+    real = run_module.serve_until_stopped
 
-    monkeypatch.setattr(serve_module, "run_until_stopped", interrupted)
+    def interrupted(server: Any, stopper: Any) -> None:
+        os.kill(os.getpid(), signal.SIGINT)  # the stopper takes it before the loop begins
+        real(server, stopper)
+
+    monkeypatch.setattr(run_module, "serve_until_stopped", interrupted)
     settings = from_sources(flags={"db": str(tmp_path / "f.db"), "port": 0, "workers": 1}, environ={})
     out = io.StringIO()
-    serve_module.run(settings, out)
+    run_module.run(settings, out)
     assert " listening on " in out.getvalue()
     assert out.getvalue().endswith("mock-infobip stopped\n")

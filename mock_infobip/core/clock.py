@@ -175,21 +175,22 @@ class Clock:
         seconds: float,
         release: threading.Event | None = None,
         released_elsewhere: Callable[[], bool] | None = None,
-    ) -> None:
+    ) -> bool:
         """Wait ``seconds`` of real time, whatever the mode (latency of a fault); a ``release``
         set meanwhile ends the wait at once, and ``released_elsewhere()`` (another process's
-        release, asked every ``RELEASE_POLL`` seconds) within that."""
+        release, asked every ``RELEASE_POLL`` seconds) within that. True: ended by a release."""
         if seconds <= 0:
-            return
+            return False
         if release is None or not isinstance(self._wall, SystemWall):
             self._wall.sleep(seconds)
-            return
+            return False
         deadline = elapsed() + seconds
         while (left := deadline - elapsed()) > 0:
             if release.wait(left if released_elsewhere is None else min(left, RELEASE_POLL)):
-                return
+                return True
             if released_elsewhere is not None and released_elsewhere():
-                return
+                return True
+        return False
 
     def wall_sleep(self, seconds: float) -> None:
         """Really wait ``seconds`` of the fake's time on a running clock."""

@@ -68,6 +68,12 @@ class Fault:
         return described
 
 
+@dataclass(frozen=True)
+class ReleaseMark:
+    event: threading.Event  # this process's release when the wait began (set by a delete)
+    deletions: str | None  # the deletions counter then
+
+
 class FaultRules:
     def __init__(self, store: Store, random: Randomness, max_latency_ms: int = 60_000) -> None:
         self._store = store
@@ -79,10 +85,21 @@ class FaultRules:
         """What a request held by a fault's latency waits on: this process's release (deleting
         rules sets it), and whether rules were deleted since in any process on the file (the
         other workers of ``serve``)."""
-        since = self._deletions()
-        return self._release, lambda: self._deletions() != since
+        mark = self.mark()
+        return mark.event, lambda: self.deletions() != mark.deletions
 
-    def _deletions(self) -> str | None:
+    def mark(self) -> ReleaseMark:
+        """Where the releases stand when a request begins to wait out a latency (see :meth:`released`)."""
+        return ReleaseMark(self._release, self.deletions())
+
+    @staticmethod
+    def released(mark: ReleaseMark, deletions: str | None) -> bool:
+        """Whether rules were deleted since ``mark``: in this process, or in any process on the
+        file (``deletions``: :meth:`deletions` read now, once for every waiting request)."""
+        return mark.event.is_set() or deletions != mark.deletions
+
+    def deletions(self) -> str | None:
+        """How many times rules were deleted, in any process on the file."""
         return self._store.get_meta(DELETIONS)
 
     def add(self, body: Mapping[str, Any]) -> Fault:
@@ -118,7 +135,7 @@ class FaultRules:
     def delete(self, fault_id: int | None = None) -> int:
         with self._store.write():
             deleted = self._store.delete_rows("faults", fault_id)
-            self._store.set_meta(DELETIONS, str(int(self._deletions() or 0) + 1))
+            self._store.set_meta(DELETIONS, str(int(self.deletions() or 0) + 1))
         released, self._release = self._release, threading.Event()
         released.set()  # requests waiting out a latency answer now
         if fault_id is not None and deleted == 0:

@@ -38,15 +38,16 @@ class Settings:
     # processes serving the port (0: one a core); an in-memory database is always served by one
     workers: int = 0
     threads: int = 4
-    # waitress: worker threads of the admin API, health and dashboard (a lane apart from the
-    # Infobip API's), open connections at most, seconds an idle or dripping connection is kept,
-    # and seconds between the checks for such connections
     # one line per request on stderr: off, combined (Apache's format) or json (JSON lines)
     access_log: str = "off"
+    # the server: threads of the admin API, health and dashboard (a lane apart from the Infobip
+    # API's), open connections at most (beyond, the oldest one serving nothing is closed), seconds
+    # a request's head may take from its first byte, and seconds its body may take from its head
+    # and a kept-alive connection may stay idle
     control_threads: int = 2
     connection_limit: int = 1000
+    header_timeout: int = 10
     channel_timeout: int = 30
-    cleanup_interval: int = 10
     admin_token: str | None = None
     # Host names the admin API and dashboard answer besides loopback and --host (DNS rebinding)
     allowed_hosts: tuple[str, ...] = ()
@@ -287,7 +288,7 @@ PARSERS: dict[str, Callable[[Any], Any]] = {
     "control_threads": _at_least(_parse_int, 1),
     "connection_limit": _at_least(_parse_int, 1),
     "channel_timeout": _at_least(_parse_int, 1),
-    "cleanup_interval": _at_least(_parse_int, 1),
+    "header_timeout": _at_least(_parse_int, 1),
     "admin_token": _parse_optional_str,
     "allowed_hosts": _host_list,
     "api_keys": _parse_keys,

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
-from mock_infobip.http.web import ServeOnThread
+from mock_infobip.http.signals import Hold
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
@@ -39,8 +39,8 @@ class AccessLog:
             for chunk in self._app(environ, recording):
                 size += len(chunk)
                 yield chunk
-        except ServeOnThread:
-            moved = True  # served again on a thread: logged then
+        except Hold:
+            moved = True  # served again once its latency is waited out: logged then
             raise
         finally:
             if not moved:

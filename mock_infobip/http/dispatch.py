@@ -19,7 +19,7 @@ either way.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from werkzeug.datastructures import MultiDict
@@ -35,16 +35,15 @@ from werkzeug.wrappers import Request
 from werkzeug.wsgi import get_content_length
 
 from mock_infobip.core.auth import presented_key
+from mock_infobip.core.clock import elapsed
 from mock_infobip.core.errors import DomainError
+from mock_infobip.core.faults import Fault
 from mock_infobip.core.journal import Entry
 from mock_infobip.http.reply import Reply
+from mock_infobip.http.signals import CLIENT_GONE, LATENCY_DONE, NO_WAIT, PRESET_FAULT, DropConnection, Hold
 from mock_infobip.http.web import (
-    NO_WAIT,
-    PRESET_FAULT,
-    DropConnection,
     Exchange,
     Handler,
-    ServeOnThread,
     authorization_header,
     domain_error,
     envelope_of,
@@ -124,7 +123,7 @@ class ApiRequest:
 
 def _read_declared(environ: WSGIEnvironment, declared: int, limit: int | None) -> bytes:
     """What werkzeug's ``get_input_stream(...).read()`` reads of a body of ``declared`` bytes: a
-    stream the server ends itself (``wsgi.input_terminated``, as waitress's) to its end, up to the
+    stream the server ends itself (``wsgi.input_terminated``, as the fake's server's) to its end, up to the
     limit (a limit of 0 refuses even an empty body, as werkzeug does); any other up to ``declared``
     bytes, a client gone before them ``ClientDisconnected``."""
     stream = environ["wsgi.input"]
@@ -231,17 +230,31 @@ class InfobipApi:
         if fault is None:
             return None
         exchange.fault = fault
-        if fault.latency_ms > 0:
-            if environ.get(NO_WAIT):
-                raise ServeOnThread(fault)  # served on a thread instead
+        gone = environ.get(CLIENT_GONE)
+        if fault.latency_ms > 0 and not (gone or environ.get(LATENCY_DONE)):
+            if environ.get(NO_WAIT):  # waited out by whoever serves it, then served again
+                raise Hold(fault, self._waiter(fault))
             rt.clock.real_sleep(fault.latency_ms / 1000, *rt.faults.holding())  # (holding reads the store)
-        if fault.drop:
+        if fault.drop or gone:
             rt.journal.record(self._entry(exchange, req, 0, ""))
             raise DropConnection()
         if fault.status is not None:
             exchange.operation = self._routes[endpoint][0] if endpoint in self._routes else None
             return error_reply(self._envelope(exchange), fault.status)
         return None
+
+    def _waiter(self, fault: Fault) -> Callable[[float], bool]:
+        """``Hold.wait_out`` of a request held by ``fault``, from now."""
+        rt = self.runtime
+        release, elsewhere = rt.faults.holding()
+        ends = elapsed() + fault.latency_ms / 1000
+
+        def wait_out(limit: float) -> bool:
+            left = ends - elapsed()
+            released = rt.clock.real_sleep(min(left, limit), release, elsewhere)
+            return released or left <= limit
+
+        return wait_out
 
     def _entry(self, exchange: Exchange, req: ApiRequest, status: int, response_body: str) -> Entry:
         try:

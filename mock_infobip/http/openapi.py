@@ -14,7 +14,7 @@ from functools import cache
 from typing import Any
 from urllib.parse import urljoin
 
-from mock_infobip import __version__
+from mock_infobip.core.about import VERSION as __version__
 from mock_infobip.core.envelopes import ADMIN
 from mock_infobip.core.validation import BASE_URI, Contracts, Operation, default_contracts
 

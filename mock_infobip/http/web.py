@@ -15,7 +15,7 @@ import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, cast
 from urllib.parse import urlsplit
 
 from flask import Flask, current_app, g, request
@@ -23,7 +23,6 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.wrappers import Request
 
-from mock_infobip.channels.messages.requests import is_loopback
 from mock_infobip.core import envelopes
 from mock_infobip.core.accounts import Account, Principal
 from mock_infobip.core.auth import authenticate
@@ -38,8 +37,10 @@ from mock_infobip.core.errors import (
     Unauthorized,
 )
 from mock_infobip.core.faults import Fault
+from mock_infobip.core.net import is_loopback
 from mock_infobip.core.validation import ROOT_FIELD, Operation
 from mock_infobip.http.reply import Reply, json_response
+from mock_infobip.http.wsgi import IN_PROCESS
 from mock_infobip.runtime import Runtime
 
 if TYPE_CHECKING:
@@ -218,7 +219,7 @@ def make_view(rt: Runtime, operation: Operation, handler: Handler) -> Callable[.
     dispatched by :mod:`mock_infobip.http.dispatch` through the same :func:`run_operation`."""
 
     def view(**path: str) -> Reply:
-        exchange = g.exchange = Exchange(request._get_current_object())  # type: ignore[attr-defined]
+        exchange = g.exchange = Exchange(_current_request())
         return run_operation(rt, operation, handler, exchange, path)
 
     view.__name__ = operation.id.replace(".", "_")
@@ -306,7 +307,9 @@ def error_response(
 
 
 def _current_request() -> Request:
-    found: Request = request._get_current_object()  # type: ignore[attr-defined]
+    """Flask's ``request`` proxy, which stands for the request of the context it is used in (every
+    use here is inside the request's context)."""
+    found: Request = cast(Request, request)
     return found
 
 
@@ -327,7 +330,6 @@ def _flask_unexpected(exc: Exception) -> Reply:
 
 STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 ADMIN_COOKIE = "mock_infobip_admin"
-IN_PROCESS = "mock_infobip.in_process"
 
 
 def _host_allowed(rt: Runtime) -> bool:
@@ -378,29 +380,6 @@ def _guard_controls() -> Reply | None:
     if (admin or changing) and request.path != LOGIN_PATH and not admin_token_presented(rt):
         return error_response(401)
     return None
-
-
-# environ: whoever serves this request must not wait in it - the server's loop (``lanes``), or an
-# in-process call made with a timeout (``inprocess.wire``)
-NO_WAIT = "mock_infobip.no_wait"
-PRESET_FAULT = "mock_infobip.fault"  # environ: the fault this request took when it was begun
-
-
-class ServeOnThread(BaseException):
-    """A fault would hold a request served where nothing may wait (``NO_WAIT``): before anything
-    is answered or changed, the request moves to a thread with the fault it took. A
-    BaseException, so that the dispatch's ``except Exception`` (``api``) lets it through to the
-    server."""
-
-    def __init__(self, fault: Fault) -> None:
-        super().__init__(fault)
-        self.fault = fault
-
-
-class DropConnection(BaseException):
-    """A fault: close the connection without an answer. A BaseException, so that the dispatch's
-    ``except Exception`` (``api``) lets it through to the server (``lanes.FaultTask``) or the
-    in-process adapter."""
 
 
 def infobip_path(path: str) -> bool:

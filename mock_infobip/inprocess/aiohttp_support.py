@@ -11,12 +11,13 @@ session created anywhere in the code under test is served.
 from __future__ import annotations
 
 import asyncio
+import threading
 from typing import Any
 
 import aiohttp
 
 from mock_infobip.inprocess.router import ROUTER, Route
-from mock_infobip.inprocess.wire import Reply, respond, split_request
+from mock_infobip.inprocess.wire import Reply, respond_unless_gone, split_request
 
 
 class MemoryTransport(asyncio.Transport):
@@ -29,6 +30,7 @@ class MemoryTransport(asyncio.Transport):
         self._sent = b""
         self._busy = False
         self._closing = False
+        self._gone = threading.Event()  # the client closed this connection
 
     def write(self, data: bytes | bytearray | memoryview) -> None:
         self._sent += bytes(data)
@@ -50,7 +52,7 @@ class MemoryTransport(asyncio.Transport):
         self._busy = True
         route = self._route
         answer = self._loop.run_in_executor(
-            None, respond, route.app, request, route.scheme, route.host, route.port
+            None, respond_unless_gone, route.app, request, route.scheme, route.host, route.port, self._gone
         )
         answer.add_done_callback(self._answered)
 
@@ -78,6 +80,7 @@ class MemoryTransport(asyncio.Transport):
         return self._closing
 
     def close(self) -> None:
+        self._gone.set()
         if not self._closing:
             self._closing = True
             self._loop.call_soon(self._protocol.connection_lost, None)

@@ -11,6 +11,7 @@ The connections are not httpcore's pools, which ``respx`` patches: respx and the
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import anyio
@@ -18,7 +19,7 @@ import httpcore
 import httpx
 
 from mock_infobip.inprocess.router import ROUTER, Route
-from mock_infobip.inprocess.wire import Reply, respond, respond_within, split_request
+from mock_infobip.inprocess.wire import Reply, respond_unless_gone, respond_within, split_request
 
 
 class _Exchange:
@@ -87,13 +88,23 @@ class AsyncMemoryStream(httpcore.AsyncNetworkStream):
         if not x.pending:
             request = x.request()
             if request is not None:
+                gone = threading.Event()
                 try:
                     with anyio.fail_after(timeout):
                         reply = await anyio.to_thread.run_sync(
-                            respond, x.route.app, request, *_origin(x.route), abandon_on_cancel=True
+                            respond_unless_gone,
+                            x.route.app,
+                            request,
+                            *_origin(x.route),
+                            gone,
+                            abandon_on_cancel=True,
                         )
                 except TimeoutError as exc:
+                    gone.set()
                     raise httpcore.ReadTimeout("timed out") from exc
+                except BaseException:  # cancelled: the client stopped waiting
+                    gone.set()
+                    raise
                 x.answered(reply)
         return x.take(max_bytes)
 

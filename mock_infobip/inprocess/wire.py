@@ -12,15 +12,14 @@ from __future__ import annotations
 
 import io
 import socket
-import sys
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import unquote_to_bytes, urlsplit
 
 from mock_infobip.core import clock
-from mock_infobip.http.web import IN_PROCESS, NO_WAIT, PRESET_FAULT, DropConnection, ServeOnThread
+from mock_infobip.http.signals import CLIENT_GONE, LATENCY_DONE, NO_WAIT, PRESET_FAULT, DropConnection, Hold
+from mock_infobip.http.wsgi import IN_PROCESS, build_environ
 
 WsgiApp = Callable[..., Iterable[bytes]]
 
@@ -94,40 +93,10 @@ def _dechunk(buffer: bytes, at: int) -> tuple[bytes, int] | None:
 
 def environ(request: Request, scheme: str, host: str, port: int) -> dict[str, Any]:
     """The WSGI environ a server on ``scheme://host:port`` would build for ``request``."""
-    target = request.target
-    if target.startswith("/") and "#" not in target:  # origin-form, as clients send it
-        path, _, query = target.partition("?")
-    else:
-        url = urlsplit(target)
-        path, query = url.path, url.query
-    if "%" in path:  # the target's bytes (read as latin-1) unquoted, read as latin-1: as waitress does
-        path = unquote_to_bytes(path.encode("latin-1")).decode("latin-1")
-    env: dict[str, Any] = {
-        "REQUEST_METHOD": request.method,
-        "SCRIPT_NAME": "",
-        "PATH_INFO": path or "/",
-        "QUERY_STRING": query,
-        "SERVER_NAME": host,
-        "SERVER_PORT": str(port),
-        "SERVER_PROTOCOL": "HTTP/1.1",
-        "REMOTE_ADDR": "127.0.0.1",
-        "CONTENT_LENGTH": str(len(request.body)),
-        "wsgi.version": (1, 0),
-        "wsgi.url_scheme": scheme,
-        "wsgi.input": io.BytesIO(request.body),
-        "wsgi.errors": sys.stderr,
-        "wsgi.multithread": True,
-        "wsgi.multiprocess": False,
-        "wsgi.run_once": False,
-        IN_PROCESS: True,
-    }
-    for name, value in request.headers:
-        key = name.upper().replace("-", "_")
-        if key == "CONTENT_TYPE":
-            env[key] = value
-        elif key != "CONTENT_LENGTH":
-            env["HTTP_" + key] = f"{env['HTTP_' + key]},{value}" if "HTTP_" + key in env else value
-    env.setdefault("HTTP_HOST", host if port in (80, 443) else f"{host}:{port}")
+    env = build_environ(
+        request.method, request.target, request.headers, request.body, scheme=scheme, host=host, port=port
+    )
+    env[IN_PROCESS] = True
     return env
 
 
@@ -172,44 +141,46 @@ def respond_within(
     app: WsgiApp, request: Request, scheme: str, host: str, port: int, timeout: float | None
 ) -> Reply:
     """:func:`respond`, but a client that stops waiting after ``timeout`` seconds gets
-    ``socket.timeout`` while the fake carries on with the request, as a server would.
+    ``socket.timeout``, as over a socket.
 
-    The request is served in the caller's thread, where it may not wait (``NO_WAIT``): a fault
-    that would hold it moves it, before anything is answered or changed, to a thread the caller
-    waits for at most ``timeout`` (a thread a call cost more than the fake's answer). An answer
-    that came later than ``timeout`` all the same is lost, as the client would have stopped
-    reading."""
+    The request is served in the caller's thread, where it may not wait (``NO_WAIT``): a fault's
+    latency comes back as ``Hold`` (before anything is answered or changed) and is waited out
+    here for at most what is left of ``timeout``; a client that stopped waiting first is gone, and
+    its request is dropped (journaled with status 0), as the server drops a held request whose
+    client hung up. An answer that came later than ``timeout`` all the same is lost, as the client
+    would have stopped reading."""
     if timeout is None:
         return respond(app, request, scheme, host, port)
     started = clock.elapsed()
     try:
         reply = respond(app, request, scheme, host, port, {NO_WAIT: True})
-    except ServeOnThread as held:
-        return _respond_on_thread(app, request, (scheme, host, port), timeout, {PRESET_FAULT: held.fault})
+    except Hold as held:
+        if not held.wait_out(max(0.0, timeout - (clock.elapsed() - started))):
+            respond(app, request, scheme, host, port, {PRESET_FAULT: held.fault, CLIENT_GONE: True})
+            raise TimeoutError("timed out") from None
+        reply = respond(app, request, scheme, host, port, {PRESET_FAULT: held.fault, LATENCY_DONE: True})
     if clock.elapsed() - started > timeout:
         raise TimeoutError("timed out")
     return reply
 
 
-def _respond_on_thread(
-    app: WsgiApp, request: Request, origin: tuple[str, str, int], timeout: float, extra: Mapping[str, Any]
+GONE_POLL = 0.05  # seconds between looks at whether a held request's client is gone
+
+
+def respond_unless_gone(
+    app: WsgiApp, request: Request, scheme: str, host: str, port: int, gone: threading.Event
 ) -> Reply:
-    done: list[Reply | BaseException] = []
-
-    def run() -> None:
-        try:
-            done.append(respond(app, request, *origin, extra))
-        except BaseException as exc:  # handed to the waiting client
-            done.append(exc)
-
-    worker = threading.Thread(target=run, name="mock-infobip-in-process", daemon=True)
-    worker.start()
-    worker.join(timeout)
-    if not done:
-        raise TimeoutError("timed out")
-    if isinstance(done[0], BaseException):
-        raise done[0]
-    return done[0]
+    """:func:`respond` on a thread whose client may stop waiting (sets ``gone``): a fault's
+    latency is waited out here, and a request whose client is gone first is dropped (journaled with
+    status 0), as the server drops a held request whose client hung up."""
+    try:
+        return respond(app, request, scheme, host, port, {NO_WAIT: True})
+    except Hold as held:
+        while not held.wait_out(GONE_POLL):
+            if gone.is_set():
+                respond(app, request, scheme, host, port, {PRESET_FAULT: held.fault, CLIENT_GONE: True})
+                return Reply(b"", close=True)
+        return respond(app, request, scheme, host, port, {PRESET_FAULT: held.fault, LATENCY_DONE: True})
 
 
 class MemorySocket:

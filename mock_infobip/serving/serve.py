@@ -1,37 +1,24 @@
-"""Running the fake on waitress, the production WSGI server."""
+"""The fake's server assembled: its app, socket and limits; how it stops on a signal; the banner;
+and the server on a thread of its own (``mock_infobip.server()``, the tests)."""
 
 from __future__ import annotations
 
-import ipaddress
-import logging
+import asyncio
 import signal
 import socket
-import sys
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import FrameType
-from typing import Any, TextIO
-
-import waitress
-from waitress import wasyncore
-from waitress.server import BaseWSGIServer, MultiSocketServer
+from typing import Any
 
 from mock_infobip.core.clock import wire_time
+from mock_infobip.core.net import is_loopback
 from mock_infobip.core.settings import Settings, SettingsError
 from mock_infobip.http.accesslog import AccessLog
 from mock_infobip.http.app import create_app
 from mock_infobip.runtime import Runtime
-from mock_infobip.serving import lanes
-from mock_infobip.serving.lanes import FaultChannel, LaneDispatcher
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
+from mock_infobip.serving.server import Limits, Server, listening_socket
 
 
 def check_exposure(settings: Settings) -> None:
@@ -41,52 +28,27 @@ def check_exposure(settings: Settings) -> None:
         )
 
 
-def quiet_queue_warnings() -> None:
-    """waitress logs "Task queue depth is N" for every request that waits for a thread: under load,
-    a line a request on stderr, burying the lines that matter. For a fake that is noise (the access
-    log and the dashboard say what was served); errors are still logged."""
-    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
+def limits(settings: Settings) -> Limits:
+    return Limits(
+        header_timeout=settings.header_timeout,
+        body_timeout=settings.channel_timeout,
+        idle_timeout=settings.channel_timeout,
+        max_body=settings.max_body_bytes,
+        connection_limit=settings.connection_limit,
+        threads=settings.threads,
+        control_threads=settings.control_threads,
+    )
 
 
-def create_server(runtime: Runtime, sock: socket.socket | None = None) -> BaseWSGIServer | MultiSocketServer:
-    """The waitress server of ``runtime``: on ``settings.host``/``port``, or on ``sock`` (a
-    listening socket of one of several workers)."""
+def create_server(runtime: Runtime, sock: socket.socket | None = None, shared: bool = False) -> Server:
+    """The server of ``runtime``: on ``settings.host``/``port``, or on ``sock`` (``shared`` with
+    the other workers of ``serve --workers``)."""
     settings = runtime.settings
-    quiet_queue_warnings()
     app: Any = create_app(runtime)
     if settings.access_log != "off":
         app = AccessLog(app, settings.access_log, runtime.clock.wall_ms)
-    where: dict[str, Any] = (
-        {"sockets": [sock]} if sock is not None else {"host": settings.host, "port": settings.port}
-    )
-    dispatcher = LaneDispatcher(settings.threads, settings.control_threads, runtime.faults.any_set)
-    server: BaseWSGIServer | MultiSocketServer = waitress.create_server(  # type: ignore[attr-defined]
-        app,
-        **where,
-        threads=settings.threads,
-        connection_limit=settings.connection_limit,
-        channel_timeout=settings.channel_timeout,
-        cleanup_interval=settings.cleanup_interval,
-        ident="mock-infobip",
-        clear_untrusted_proxy_headers=True,
-        _dispatcher=dispatcher,
-    )
-    listeners: list[object] = (
-        [server] if isinstance(server, BaseWSGIServer) else list((server.map or {}).values())
-    )
-    for listener in listeners:
-        if isinstance(listener, BaseWSGIServer):
-            listener.channel_class = FaultChannel
-            lanes.spare_the_trigger(listener)
-    return server
-
-
-def stop_threaded(server: BaseWSGIServer) -> None:
-    """Stop a server whose loop runs in another thread: first its worker threads finish their
-    tasks, then its connections are closed from inside the loop (waitress's trigger), which ends it."""
-    server.task_dispatcher.shutdown()
-    connections = server._map  # type: ignore[attr-defined]  # waitress keeps its socket map here
-    server.trigger.pull_trigger(lambda: wasyncore.close_all(connections))  # type: ignore[attr-defined]
+    sock = sock if sock is not None else listening_socket(settings.host, settings.port)
+    return Server(app, [sock], limits(settings), faults=runtime.faults, shared=shared)
 
 
 def base_url(host: str, port: int) -> str:
@@ -115,57 +77,99 @@ def banner(runtime: Runtime, url: str, workers: int = 1) -> str:
     return "\n".join(lines)
 
 
-def _stop(signum: int, frame: FrameType | None) -> None:
-    lanes.stop()  # SystemExit now, or once the request the loop is serving is answered
+class Stopper:
+    """SIGINT (Ctrl-C) and SIGTERM end the process cleanly, whether they come before the server's
+    loop runs or while it does (the requests being served are answered first)."""
 
+    def __init__(self) -> None:
+        self.asked = False
+        self._wake: Callable[[], None] | None = None
 
-@contextmanager
-def stop_signals() -> Iterator[None]:
-    """SIGINT (Ctrl-C) and SIGTERM end the process cleanly, whatever it inherited (a shell starts
-    ``serve &`` with SIGINT ignored). Entered before the banner says the server is listening."""
-    previous = {sig: signal.signal(sig, _stop) for sig in (signal.SIGTERM, signal.SIGINT)}
-    try:
-        yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+    def ask(self, signum: int = 0, frame: FrameType | None = None) -> None:
+        self.asked = True
+        if self._wake is not None:
+            self._wake()
 
+    def wake_with(self, wake: Callable[[], None]) -> None:
+        """Call ``wake`` when asked (now, if asked already)."""
+        self._wake = wake
+        if self.asked:
+            wake()
 
-def run_until_stopped(server: BaseWSGIServer | MultiSocketServer) -> None:
-    """Serve in this thread until a stop signal (see :func:`stop_signals`), then close the server."""
-    with stop_signals():
+    async def wait(self) -> None:
+        loop = asyncio.get_running_loop()
+        stopped = asyncio.Event()
+
+        def wake() -> None:
+            loop.call_soon_threadsafe(stopped.set)
+
+        self.wake_with(wake)
+        await stopped.wait()
+
+    @contextmanager
+    def installed(self) -> Iterator[None]:
+        """Entered before the banner says the server is listening (a shell starts ``serve &`` with
+        SIGINT ignored: the handlers are set whatever was inherited)."""
+        previous = {sig: signal.signal(sig, self.ask) for sig in (signal.SIGTERM, signal.SIGINT)}
         try:
-            server.run()
+            yield
         finally:
-            server.close()
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
 
 
-def run(settings: Settings, out: TextIO = sys.stdout) -> None:
-    """Serve until Ctrl-C or SIGTERM; everything acknowledged is in the store by then."""
-    from mock_infobip.serving.workers import run_workers, worker_count
+def serve_until_stopped(server: Server, stopper: Stopper) -> None:
+    """Serve in this thread until ``stopper`` is asked (see :class:`Stopper`)."""
+    if not stopper.asked:
+        asyncio.run(server.serve(stopper.wait()))
 
-    check_exposure(settings)
-    with stop_signals():
+
+class BackgroundServer:
+    """A server's loop on a thread of its own (``mock_infobip.server()``, the tests): started
+    listening when :meth:`start` returns, stopped (its requests answered) when :meth:`stop` does."""
+
+    def __init__(self, server: Server) -> None:
+        self.server = server
+        self._thread: threading.Thread | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop: asyncio.Event | None = None
+        self._failed: list[BaseException] = []
+
+    @property
+    def port(self) -> int:
+        return self.server.port
+
+    def start(self) -> BackgroundServer:
+        ready = threading.Event()
+        self._thread = threading.Thread(
+            target=self._run, args=(ready,), name="mock-infobip-server", daemon=True
+        )
+        self._thread.start()
+        ready.wait()
+        if self._failed:
+            raise self._failed[0]
+        return self
+
+    def _run(self, ready: threading.Event) -> None:
+        async def main() -> None:
+            self._loop = asyncio.get_running_loop()
+            self._stop = asyncio.Event()
+            await self.server.serve(self._stop.wait(), ready.set)
+
         try:
-            count = worker_count(settings)
-            if count > 1:
-                run_workers(settings, count, out)
-            else:
-                _serve(settings, out)
-        except SystemExit as stop:  # a stop signal outside waitress's loop (which takes it itself):
-            if stop.code not in (0, None):  # e.g. between the banner and the loop's start
-                raise
-    print("mock-infobip stopped", file=out, flush=True)
+            asyncio.run(main())
+        except BaseException as exc:  # handed to start() if it failed to start
+            self._failed.append(exc)
+            ready.set()
 
+    def stop(self) -> None:
+        if self._loop is not None and self._stop is not None:
+            self._loop.call_soon_threadsafe(self._stop.set)
+        if self._thread is not None:
+            self._thread.join(timeout=30)
 
-def _serve(settings: Settings, out: TextIO) -> None:
-    runtime = Runtime(settings)
-    try:
-        server = create_server(runtime)
-        runtime.start_worker()
-        port = getattr(server, "effective_port", settings.port)
-        url = base_url(settings.host, port)
-        print(banner(runtime, url), file=out, flush=True)
-        run_until_stopped(server)
-    finally:
-        runtime.close()
+    def __enter__(self) -> BackgroundServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

@@ -1,17 +1,15 @@
-"""``serve --workers N``: N processes serving one port, sharing the database file.
+"""``serve --workers N``: N processes serving one port, sharing the database file (Unix: fork).
 
-Pre-fork with ``SO_REUSEPORT`` (chosen over gunicorn: no new dependency, waitress stays the server,
-and the kernel spreads connections evenly over the workers' own listening sockets, with no
-thundering herd on one shared socket):
+Pre-fork on one listening socket, as gunicorn does:
 
-- the parent opens the database once (schema, default account and key, the banner), opens one
-  listening ``SO_REUSEPORT`` socket a worker on the port (so ``--port 0`` gives every worker the
-  same port, a taken port is one error before anything starts, and the port answers as soon as the
-  banner says so), then forks the workers; it keeps the sockets, so a restarted worker takes over
-  its socket's queue and no connection is refused meanwhile;
-- each worker opens its own connection to the file and serves its own socket; every write is a
-  SQLite transaction, so rate limits, fault ``times`` and the journal stay exact across workers
-  (the limiter's check-and-record is one ``BEGIN IMMEDIATE`` transaction);
+- the parent opens the database once (schema, default account and key, the banner), binds the
+  port (a port already in use, by anything, another ``serve`` included, is one error before
+  anything starts), then forks the workers, which inherit its socket; each accepts one connection
+  at a time when it is free, so connections spread over the workers that have time for them. The
+  parent keeps the socket, so a restarted worker takes up its queue and no connection is refused
+  meanwhile;
+- each worker opens its own connection to the file and serves; every write is a SQLite
+  transaction, so rate limits, fault ``times`` and the journal stay exact across workers;
 - worker 0 runs the one background scheduler (reports, callbacks, inbound forwards), polling the
   database as it does not hear the other workers' kicks: a report due "at once" after a send served
   by another worker is pushed within the poll interval (0.2 s);
@@ -20,6 +18,7 @@ thundering herd on one shared socket):
   dying at start, which stops the server with exit status 1.
 
 An in-memory database cannot be shared between processes: with ``--db :memory:`` one process serves.
+Without ``os.fork`` (Windows) one process serves, and ``--workers`` above 1 is refused.
 """
 
 from __future__ import annotations
@@ -34,9 +33,11 @@ import traceback
 from typing import TextIO
 
 from mock_infobip.core.clock import elapsed, pause
-from mock_infobip.core.settings import Settings
+from mock_infobip.core.settings import Settings, SettingsError
 from mock_infobip.core.store import in_memory
 from mock_infobip.runtime import Runtime
+from mock_infobip.serving.serve import Stopper, banner, base_url, create_server, serve_until_stopped
+from mock_infobip.serving.server import listening_socket
 
 RESTARTS_AT_START = 5  # workers dying within a second of starting, in a row, before giving up
 STOP_SECONDS = 30
@@ -46,40 +47,31 @@ PR_SET_PDEATHSIG = 1
 def worker_count(settings: Settings) -> int:
     if in_memory(settings.db):
         return 1
+    if not hasattr(os, "fork"):
+        if settings.workers > 1:
+            raise SettingsError("workers: more than one worker needs os.fork (Linux, macOS, BSD)")
+        return 1
     return settings.workers or os.cpu_count() or 1
 
 
-def port_socket(host: str, port: int, listen: bool) -> socket.socket:
-    """A socket bound to ``host:port`` with ``SO_REUSEPORT`` (listening when ``listen``)."""
-    family, kind, proto, _, address = socket.getaddrinfo(
-        host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
-    )[0]
-    sock = socket.socket(family, kind, proto)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-    sock.bind(address)
-    if listen:
-        sock.listen(1024)
-        sock.setblocking(False)
-    return sock
+def _stop_now() -> None:
+    raise SystemExit(0)
 
 
 def _worker(settings: Settings, index: int, sock: socket.socket) -> None:
-    """A worker process: its own store connection and listening socket; worker 0 schedules."""
-    from mock_infobip.serving.serve import create_server, run_until_stopped
-
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, signal.SIG_DFL)
-    die_with_parent()
-    runtime = Runtime(settings)
-    try:
-        server = create_server(runtime, sock)
-        if index == 0:
-            runtime.worker.always_poll = True
-            runtime.start_worker()
-        run_until_stopped(server)
-    finally:
-        runtime.close()
+    """A worker process: its own store connection, the shared socket; worker 0 schedules."""
+    stopper = Stopper()
+    with stopper.installed():
+        die_with_parent()
+        runtime = Runtime(settings)
+        try:
+            server = create_server(runtime, sock, shared=True)
+            if index == 0:
+                runtime.worker.always_poll = True
+                runtime.start_worker()
+            serve_until_stopped(server, stopper)
+        finally:
+            runtime.close()
 
 
 def die_with_parent() -> None:
@@ -91,16 +83,13 @@ def die_with_parent() -> None:
         raise SystemExit(0)
 
 
-def _fork(settings: Settings, index: int, sockets: list[socket.socket]) -> int:
+def _fork(settings: Settings, index: int, sock: socket.socket) -> int:
     pid = os.fork()
     if pid:
         return pid
     status = 0
     try:
-        for other, sock in enumerate(sockets):
-            if other != index:
-                sock.close()
-        _worker(settings, index, sockets[index])
+        _worker(settings, index, sock)
     except SystemExit:
         pass
     except BaseException:
@@ -112,13 +101,10 @@ def _fork(settings: Settings, index: int, sockets: list[socket.socket]) -> int:
         os._exit(status)
 
 
-def run_workers(settings: Settings, count: int, out: TextIO) -> None:
+def run_workers(settings: Settings, count: int, out: TextIO, stopper: Stopper) -> None:
     """Serve with ``count`` worker processes until SIGINT/SIGTERM (see the module's notes)."""
-    from mock_infobip.serving.serve import banner, base_url
-
-    sockets = [port_socket(settings.host, settings.port, listen=True)]
-    port = int(sockets[0].getsockname()[1])
-    sockets += [port_socket(settings.host, port, listen=True) for _ in range(count - 1)]
+    sock = listening_socket(settings.host, settings.port)
+    port = int(sock.getsockname()[1])
     settings = settings.replace(port=port)
     runtime = Runtime(settings)  # the schema, the default account and key, before any worker
     try:
@@ -130,8 +116,9 @@ def run_workers(settings: Settings, count: int, out: TextIO) -> None:
     workers: dict[int, tuple[int, float]] = {}  # pid -> (index, started)
     failures = 0
     try:
+        stopper.wake_with(_stop_now)  # the parent's wait for its workers ends with SystemExit
         for index in range(count):
-            workers[_fork(settings, index, sockets)] = (index, elapsed())
+            workers[_fork(settings, index, sock)] = (index, elapsed())
         print(text, file=out, flush=True)
         while workers:
             pid, status = os.wait()
@@ -145,19 +132,18 @@ def run_workers(settings: Settings, count: int, out: TextIO) -> None:
             print(
                 f"mock-infobip: worker {index} (pid {pid}) exited ({status}); started again", file=sys.stderr
             )
-            workers[_fork(settings, index, sockets)] = (index, elapsed())
-    except SystemExit as stop:  # SIGINT/SIGTERM (serve.stop_signals): a clean stop
+            workers[_fork(settings, index, sock)] = (index, elapsed())
+    except SystemExit as stop:  # SIGINT/SIGTERM (the stopper): a clean stop
         if stop.code:
             raise
     finally:
         _stop_all(workers)
-        for sock in sockets:
-            sock.close()
+        sock.close()
 
 
 def _stop_all(workers: dict[int, tuple[int, float]]) -> None:
-    """SIGTERM every worker, again every half second (waitress swallows an exit raised while its
-    loop runs a trigger callback), SIGKILL after ``STOP_SECONDS``."""
+    """SIGTERM every worker (again every half second, in case one came before its handler was
+    set), SIGKILL after ``STOP_SECONDS``."""
     deadline = elapsed() + STOP_SECONDS
     next_signal = 0.0
     while workers and elapsed() < deadline:

@@ -5,7 +5,7 @@
   alike (:mod:`mock_infobip.inprocess` says how each is reached). Calls to other hosts go out as
   usual; calls to the real Infobip fail the test unless ``allow_real_infobip=True``. Callbacks to
   receivers registered with :meth:`Handle.add_receiver` are served the same way.
-- :func:`server` runs the fake on waitress on a free loopback port in a background thread.
+- :func:`server` runs the fake's server on a free loopback port in a background thread.
 
 Both give the same :class:`Handle`. Both default to a manual clock, a throw-away database and
 callbacks carried out before the request that caused them returns.
@@ -17,12 +17,11 @@ import fnmatch
 import functools
 import inspect
 import json as json_module
-import threading
 import traceback
 import warnings
 from collections.abc import Callable, Iterable, Mapping
 from http.client import HTTPException
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
 from mock_infobip.core.errors import InvalidRequest
@@ -35,6 +34,9 @@ from mock_infobip.inprocess.router import INFOBIP_BASE_URL, Route, origin
 from mock_infobip.inprocess.stdlib import memory_connection
 from mock_infobip.runtime import Runtime
 from mock_infobip.testing.clockhandle import ClockHandle
+
+if TYPE_CHECKING:
+    from mock_infobip.serving.serve import BackgroundServer
 
 DEFAULTS: dict[str, Any] = {"db": ":memory:", "clock": "manual", "dispatch": "inline", "seed": 0}
 WsgiApp = Callable[..., Iterable[bytes]]
@@ -406,35 +408,29 @@ class Fake:
 
 
 class Server:
-    """Context manager and decorator: the fake on waitress on a free loopback port."""
+    """Context manager and decorator: the fake's server on a free loopback port."""
 
     def __init__(self, allow_real_infobip: bool = False, **settings: Any) -> None:
         self.allow_real_infobip = allow_real_infobip
         self.settings = _settings({"host": "127.0.0.1", "port": 0, **settings})
         self.handle: Handle | None = None
-        self._thread: threading.Thread | None = None
-        self._server: Any = None
+        self._server: BackgroundServer | None = None
 
     def __enter__(self) -> Handle:
-        from mock_infobip.serving.serve import base_url, create_server
+        from mock_infobip.serving.serve import BackgroundServer, base_url, create_server
 
         runtime = Runtime(self.settings, transport=RoutedTransport())
         runtime.start_worker()
-        self._server = create_server(runtime)
-        self._thread = threading.Thread(target=self._server.run, name="mock-infobip-server", daemon=True)
-        self._thread.start()
-        url = base_url(self.settings.host, self._server.effective_port)
+        self._server = BackgroundServer(create_server(runtime)).start()
+        url = base_url(self.settings.host, self._server.port)
         self.handle = Handle(runtime, url, allow_real_infobip=self.allow_real_infobip)
         self.handle.activate()
         return self.handle
 
     def __exit__(self, *exc: object) -> None:
-        from mock_infobip.serving.serve import stop_threaded
-
         if self._server is not None:
-            stop_threaded(self._server)
-        if self._thread is not None:
-            self._thread.join(timeout=30)
+            self._server.stop()
+        self._server = None
         if self.handle is not None:
             self.handle.close()
         self.handle = None

@@ -3,7 +3,7 @@ import urllib.request
 
 
 def test_a_client_without_requests(infobip_server):
-    # infobip_server is a real waitress server on loopback, shared by the session, reset per test.
+    # infobip_server is a real server on loopback, shared by the session, reset per test.
     call = urllib.request.Request(
         infobip_server.base_url + "/saas/amplitude/1/lists",
         method="POST",

@@ -6,7 +6,6 @@ and checks what a schema cannot: callback hosts (a setting lists where callbacks
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -15,6 +14,7 @@ from urllib.parse import urlsplit
 
 from mock_infobip.core.clock import to_ms
 from mock_infobip.core.errors import InvalidRequest
+from mock_infobip.core.net import is_loopback
 
 MAX_VALIDITY_MS = 2880 * 60 * 1000  # validity is capped at 48 h (2880 minutes), also the default
 MAX_SCHEDULE_MS = 180 * 24 * 3600 * 1000  # sendAt: "no later than 180 days in advance"
@@ -94,15 +94,6 @@ class SendRequest:
     messages: list[Outgoing]
     speed: tuple[int, int] | None = None  # (messages, per milliseconds): the bulk's sending speed limit
     channel: str = "sms"  # sms | mms
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def check_callback_url(url: str, field: str, allowed_hosts: Collection[str]) -> None:

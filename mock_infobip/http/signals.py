@@ -1,0 +1,41 @@
+"""What the app asks of whoever serves it (the server in ``serving/``, or the in-process wire in
+``inprocess/``), beyond WSGI: keys of the environ it reads, and the exceptions it raises instead of
+an answer. Both are BaseExceptions, so that the dispatch's ``except Exception`` lets them through.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from mock_infobip.core.faults import Fault
+
+# environ: whoever serves this request must not wait in the app (the server's event loop, or an
+# in-process call made with a timeout): a fault's latency is raised as :class:`Hold` instead
+NO_WAIT = "mock_infobip.no_wait"
+# environ: the fault this request took when it was first begun (given again with the request
+# after its latency was waited out elsewhere)
+PRESET_FAULT = "mock_infobip.fault"
+# environ: the preset fault's latency has been waited out already
+LATENCY_DONE = "mock_infobip.latency_done"
+# environ: the client hung up (or stopped waiting) while the preset fault's latency held its
+# request: the app journals it with status 0, as a dropped connection, and raises DropConnection
+CLIENT_GONE = "mock_infobip.client_gone"
+
+
+class Hold(BaseException):
+    """A fault's latency would hold a request served where nothing may wait (``NO_WAIT``): before
+    anything is answered or changed (but the fault's own count), whoever serves it waits out
+    ``fault.latency_ms`` (ended early when faults are deleted, see
+    :meth:`mock_infobip.core.faults.FaultRules.mark`) and serves the request again with
+    ``PRESET_FAULT`` and ``LATENCY_DONE`` set; or, if its client is gone first, with
+    ``PRESET_FAULT`` and ``CLIENT_GONE``. ``wait_out(limit)`` waits on this thread for at most
+    ``limit`` seconds: True once the latency is over (or released), False at the limit."""
+
+    def __init__(self, fault: Fault, wait_out: Callable[[float], bool]) -> None:
+        super().__init__(fault)
+        self.fault = fault
+        self.wait_out = wait_out
+
+
+class DropConnection(BaseException):
+    """A fault: close the connection without an answer."""

@@ -1,0 +1,268 @@
+"""The fake's HTTP/1.1 server: asyncio (the standard library's event loop, on every OS) and h11 (a
+well-kept, sans-I/O HTTP/1.1 parser and framer), each through its public API; one connection is a
+:class:`mock_infobip.serving.connection.Connection`.
+
+Who serves a request (:meth:`Server.lane`):
+
+- **the event loop itself**, for a request of the Infobip API with a body up to ``LOOP_MAX_BODY``:
+  no hand-over to a thread, whose context switches would cost more than the fake's own work. The
+  app never waits there (``NO_WAIT``): a fault's latency comes back as ``Hold`` and is waited out
+  on the loop, holding nothing;
+- **the Infobip lane**: threads for larger Infobip requests;
+- **the control lane**: threads of their own for the admin API, health, the dashboard and OpenAPI,
+  so that nothing sent to the Infobip API keeps the controls from answering.
+
+Any other WSGI app (the receiver, the benchmarks' bare app) is served on the control lane's
+threads only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import errno
+import json
+import logging
+import os
+import socket
+from collections.abc import Awaitable, Callable
+from concurrent.futures import Executor, ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from mock_infobip.core import envelopes
+from mock_infobip.core.faults import FaultRules, ReleaseMark
+from mock_infobip.core.net import PortInUse
+from mock_infobip.http.web import infobip_path
+from mock_infobip.serving.connection import Connection
+
+log = logging.getLogger("mock_infobip.server")
+LOOP_MAX_BODY = 64 * 1024
+STOP_SECONDS = 10  # how long a stop waits for requests being served
+BACKLOG = 1024
+
+
+@dataclass(frozen=True)
+class Limits:
+    header_timeout: float = 10.0  # a request's line and headers, from its first byte
+    body_timeout: float = 30.0  # its body, from the end of its head
+    idle_timeout: float = 30.0  # a kept-alive connection between requests
+    max_body: int = 10 * 1024 * 1024  # bodies beyond this are not read (the app answers 413)
+    connection_limit: int = 1000
+    threads: int = 4
+    control_threads: int = 2
+
+
+def listening_socket(host: str, port: int) -> socket.socket:
+    """A socket listening on ``host:port`` (``port`` 0: a free one), never shared with another
+    process's socket: a taken port is :class:`PortInUse`."""
+    family, kind, proto, _, address = socket.getaddrinfo(
+        host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+    )[0]
+    sock = socket.socket(family, kind, proto)
+    try:
+        if os.name == "posix":  # rebinding over TIME_WAIT connections; never over a listener
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        elif hasattr(socket, "SO_EXCLUSIVEADDRUSE"):  # Windows: no other socket may take the port
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_EXCLUSIVEADDRUSE, 1)
+        sock.bind(address)
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRINUSE or getattr(exc, "winerror", None) == 10048:
+            raise PortInUse(exc.errno, f"port {port} is already in use on {host}") from None
+        raise
+    sock.listen(BACKLOG)
+    sock.setblocking(False)
+    return sock
+
+
+class Holds:
+    """Requests waiting out a fault's latency on the loop. Deleting faults ends their wait: in this
+    process at once (the rules' release event, looked at with the others), in any other process on
+    the database within ``POLL`` seconds (one read of the deletions counter for all of them)."""
+
+    POLL = 0.05
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, faults: FaultRules | None) -> None:
+        self._loop = loop
+        self._faults = faults
+        self._waiting: dict[asyncio.Future[None], tuple[ReleaseMark | None, asyncio.TimerHandle]] = {}
+        self._poller: asyncio.TimerHandle | None = None
+
+    def wait(self, seconds: float) -> asyncio.Future[None]:
+        waiting: asyncio.Future[None] = self._loop.create_future()
+        mark = self._faults.mark() if self._faults is not None else None
+        self._waiting[waiting] = (mark, self._loop.call_later(seconds, _finish, waiting))
+        waiting.add_done_callback(self._forget)
+        if self._poller is None and self._faults is not None:
+            self._poller = self._loop.call_later(self.POLL, self._poll)
+        return waiting
+
+    def __len__(self) -> int:
+        return len(self._waiting)
+
+    def _forget(self, waiting: asyncio.Future[None]) -> None:
+        entry = self._waiting.pop(waiting, None)
+        if entry is not None:
+            entry[1].cancel()
+
+    def _poll(self) -> None:
+        self._poller = None
+        if not self._waiting or self._faults is None:
+            return
+        deletions = self._faults.deletions()
+        for waiting, (mark, _) in list(self._waiting.items()):
+            if mark is not None and FaultRules.released(mark, deletions):
+                _finish(waiting)
+        self._poller = self._loop.call_later(self.POLL, self._poll)
+
+
+def _finish(waiting: asyncio.Future[None]) -> None:
+    if not waiting.done():
+        waiting.set_result(None)
+
+
+class Server:
+    """Serves ``app`` on listening sockets until :meth:`serve`'s ``until`` is done.
+
+    ``faults``: the fake's fault rules (for held requests); None for an app that is not the fake,
+    which is then served on threads only. ``shared``: the sockets are shared with other processes
+    (``serve --workers``), so a connection is accepted one at a time, by whichever process is free.
+    """
+
+    def __init__(
+        self,
+        app: Callable[..., Any],
+        sockets: list[socket.socket],
+        limits: Limits,
+        *,
+        faults: FaultRules | None = None,
+        ident: str = "mock-infobip",
+        shared: bool = False,
+    ) -> None:
+        self.app = app
+        self.sockets = sockets
+        self.limits = limits
+        self.faults = faults
+        self.ident = ident
+        self.shared = shared
+        self.multiprocess = shared
+        address = sockets[0].getsockname()
+        self.host, self.port = str(address[0]), int(address[1])
+        self.stopping = False
+        self.connections: dict[Connection, None] = {}  # in the order they came
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._holds: Holds | None = None
+        self._all_closed: asyncio.Event | None = None
+        self.infobip_lane: Executor = ThreadPoolExecutor(limits.threads, "mock-infobip-api")
+        self.control_lane: Executor = ThreadPoolExecutor(limits.control_threads, "mock-infobip-control")
+
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop:
+        assert self._loop is not None, "the server is not serving"
+        return self._loop
+
+    @property
+    def holds(self) -> Holds:
+        assert self._holds is not None, "the server is not serving"
+        return self._holds
+
+    # --- what connections ask --------------------------------------------------------------------
+
+    def lane(self, environ: dict[str, Any]) -> Executor | None:
+        """Where a request is served: None for the loop itself (see the module's docstring)."""
+        if self.faults is None or not infobip_path(environ["PATH_INFO"]):
+            return self.control_lane
+        if int(environ["CONTENT_LENGTH"]) <= LOOP_MAX_BODY:
+            return None
+        return self.infobip_lane
+
+    def refusal(self, status: int) -> tuple[list[tuple[str, str]], bytes]:
+        """The answer to a request the server could not read (not HTTP/1.1, too large a head)."""
+        if self.faults is None:
+            return [("Content-Type", "text/plain")], f"{status}\n".encode()
+        body = json.dumps(envelopes.error_body(envelopes.LEGACY, status)).encode()
+        return [("Content-Type", "application/json;charset=UTF-8")], body
+
+    def extra_headers(self, headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        """The headers a server adds to an app's: Date and Server, unless the app gave them."""
+        given = {name.lower() for name, _ in headers}
+        extra = []
+        if "date" not in given:
+            extra.append(("Date", email.utils.formatdate(usegmt=True)))
+        if "server" not in given:
+            extra.append(("Server", self.ident))
+        return extra
+
+    def opened(self, connection: Connection) -> None:
+        self.connections[connection] = None
+        if len(self.connections) <= self.limits.connection_limit:
+            return
+        # over the limit: the oldest connection serving nothing makes room (a client that trickles
+        # its request, or keeps an idle connection, never locks the others out)
+        for older in self.connections:
+            if older is not connection and older.idle():
+                older.close()
+                return
+        connection.close()
+
+    def closed(self, connection: Connection) -> None:
+        self.connections.pop(connection, None)
+        if self.stopping and not self.connections and self._all_closed is not None:
+            self._all_closed.set()
+
+    def log_error(self, error: BaseException) -> None:
+        log.error("error serving a request", exc_info=error)
+
+    # --- serving ---------------------------------------------------------------------------------
+
+    async def serve(self, until: Awaitable[Any], ready: Callable[[], None] | None = None) -> None:
+        """Serve until ``until`` is done, then stop: no new connection, the requests being served
+        answered (for up to ``STOP_SECONDS``), every connection closed."""
+        loop = self._loop = asyncio.get_running_loop()
+        self._holds = Holds(loop, self.faults)
+        listeners: list[asyncio.Server] = []
+        for sock in self.sockets:
+            if self.shared:
+                loop.add_reader(sock.fileno(), self._accept_one, sock)
+            else:
+                listeners.append(
+                    await loop.create_server(lambda: Connection(self), sock=sock, backlog=BACKLOG)
+                )
+        if ready is not None:
+            ready()
+        try:
+            await until
+        finally:
+            await self._stop(listeners)
+
+    def _accept_one(self, sock: socket.socket) -> None:
+        """One connection from a socket other processes accept from too (the free one takes it)."""
+        try:
+            conn, _ = sock.accept()
+        except (BlockingIOError, InterruptedError, ConnectionAbortedError):
+            return  # another process took it
+        conn.setblocking(False)
+        self.loop.create_task(self.loop.connect_accepted_socket(lambda: Connection(self), conn))
+
+    async def _stop(self, listeners: list[asyncio.Server]) -> None:
+        self.stopping = True
+        self._all_closed = asyncio.Event()
+        for sock in self.sockets:
+            if self.shared:
+                self.loop.remove_reader(sock.fileno())
+        for listener in listeners:
+            listener.close()
+        for connection in list(self.connections):
+            if connection.idle() or connection.holding is not None:
+                connection.close()
+        if self.connections:
+            try:
+                await asyncio.wait_for(self._all_closed.wait(), STOP_SECONDS)
+            except TimeoutError:
+                for connection in list(self.connections):
+                    connection.close()
+        for listener in listeners:
+            await listener.wait_closed()
+        for lane in (self.infobip_lane, self.control_lane):
+            lane.shutdown(wait=True, cancel_futures=True)
