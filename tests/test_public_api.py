@@ -35,8 +35,10 @@ EXTENSION_POINTS = {
     "urllib3.connection.HTTPSConnection": "urllib3's ConnectionCls is its documented hook",
     "httpcore.NetworkStream": "httpcore's network backends are its documented extension point",
     "httpcore.AsyncNetworkStream": "httpcore's network backends are its documented extension point",
-    "httpx.HTTPTransport": "httpx documents custom transports",
-    "httpx.AsyncHTTPTransport": "httpx documents custom transports",
+    "httpx.BaseTransport": "httpx documents custom transports",
+    "httpx.AsyncBaseTransport": "httpx documents custom transports",
+    "httpx.SyncByteStream": "the body stream of a custom transport's response",
+    "httpx.AsyncByteStream": "the body stream of a custom transport's response",
     "aiohttp.TCPConnector": "aiohttp's connectors (UnixConnector is one)",
 }
 
@@ -45,10 +47,9 @@ EXTENSION_POINTS = {
 KNOWN = {
     "mock_infobip/inprocess/aiohttp_support.py: aiohttp.TCPConnector._create_connection",
     "mock_infobip/inprocess/aiohttp_support.py: self._create_connection (aiohttp.TCPConnector)",
+    "mock_infobip/inprocess/aiohttp_support.py: self._factory",
     "mock_infobip/inprocess/aiohttp_support.py: self._factory (aiohttp.TCPConnector)",
     "mock_infobip/inprocess/aiohttp_support.py: self._loop (aiohttp.TCPConnector)",
-    "mock_infobip/inprocess/httpx_support.py: self._pool (httpx.HTTPTransport)",
-    "mock_infobip/inprocess/httpx_support.py: self._pool (httpx.AsyncHTTPTransport)",
 }
 
 
@@ -141,6 +142,27 @@ def internals_used(scope: ast.AST, full: str, where: str) -> set[str]:
     return found
 
 
+@cache
+def own_private_names() -> frozenset[str]:
+    """Private names this package defines: functions, classes, module names, and attributes it
+    sets on ``self`` (so ``other._x`` of one of its own objects is its own business)."""
+    found: set[str] = set()
+    for path in SOURCES:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                found.add(node.name)
+            elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                found.add(node.id)
+            elif (
+                isinstance(node, ast.Attribute)
+                and isinstance(node.ctx, ast.Store)
+                and isinstance(node.value, ast.Name)
+                and node.value.id in ("self", "cls")
+            ):
+                found.add(node.attr)
+    return frozenset(name for name in found if name.startswith("_"))
+
+
 def violations(path: Path) -> set[str]:
     tree = ast.parse(path.read_text())
     names = external_imports(tree)
@@ -154,6 +176,20 @@ def violations(path: Path) -> set[str]:
             full = dotted(node, names)
             if full is not None and full not in DOCUMENTED:
                 found.add(f"{where}: {full}")
+            elif full is None and node.attr not in own_private_names():  # on an object of another package
+                found.add(f"{where}: {ast.unparse(node.value)}.{node.attr}")
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id in ("getattr", "setattr", "hasattr")
+            and len(node.args) >= 2
+            and isinstance(node.args[1], ast.Constant)
+            and isinstance(node.args[1].value, str)
+            and node.args[1].value.startswith("_")
+            and not node.args[1].value.startswith("__")
+            and node.args[1].value not in own_private_names()
+        ):
+            found.add(f"{where}: {node.func.id}({ast.unparse(node.args[0])}, {node.args[1].value!r})")
         if isinstance(node, ast.ClassDef):
             for base in node.bases:
                 full = dotted(base, names)
@@ -193,7 +229,7 @@ def test_the_scan_finds_what_it_is_for(tmp_path):
         "    def write(self, data):\n"
         "        return self._extra\n"
         "def read(req: Request):\n"
-        "    return req, Request._cached_data\n"
+        "    return req._cached_data, getattr(req, '_parsed_content_type', None)\n"
     )
     try:
         found = violations(sample)
@@ -204,5 +240,7 @@ def test_the_scan_finds_what_it_is_for(tmp_path):
         f"{where}: waitress.task._private",
         f"{where}: class Channel(waitress.server.BaseWSGIServer)",
         f"{where}: self._extra (asyncio.Transport)",
-        f"{where}: werkzeug.wrappers.Request._cached_data",
+        f"{where}: self._extra",
+        f"{where}: req._cached_data",
+        f"{where}: getattr(req, '_parsed_content_type')",
     }

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from flask import Flask
+from werkzeug.routing import Map
 
 from mock_infobip.http import web
 from mock_infobip.http.dashboard.views import blueprint as dashboard
@@ -41,7 +42,9 @@ class FakeApp(Flask):
 def create_app(runtime: Runtime) -> FakeApp:
     app = FakeApp("mock_infobip")
     app.config["MAX_CONTENT_LENGTH"] = runtime.settings.max_body_bytes
-    app.url_map.merge_slashes = False
+    # paths matched as sent: a repeated slash is a 404 as at Infobip, not a redirect (given to the
+    # map when it is made: werkzeug 3.0's matcher reads it then, not later)
+    app.url_map = Map(merge_slashes=False)
     app.extensions["mock_infobip"] = runtime
     for operation in runtime.contracts.operations.values():
         # the Infobip API's rules have no Flask view: mock_infobip.http.dispatch dispatches them

@@ -11,14 +11,14 @@ dashboard, OpenAPI document) stay with Flask. The order is the one Flask's hooks
 4. the journal records the answer, then a ``truncate`` fault cuts its body.
 
 Why not Flask's ``full_dispatch_request``: its request and application contexts, signals, session
-and URL-adapter binding cost as much as the fake's own work on a create list (README,
-Performance: ``bench_app_cost`` 729 k → 369 k instructions a create list, ``--workers 2`` 0.52 →
-0.70 × WireMock). The routes, the views' pipeline and the error mapping are the same objects
-either way.
+and URL-adapter binding cost as much as the fake's own work on a create list (measured with
+``benchmarks/bench_app_cost.py``; the figures are in ``benchmarks/README.md``). The routes, the
+views' pipeline and the error mapping are the same objects either way.
 """
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -66,7 +66,7 @@ class ApiRequest:
     environ and a body of a declared length within the limit read at once; anything else (the
     query's and a form's fields, the Host, a body of no declared length, chunked or too large)
     from werkzeug's ``Request`` over the same environ, made when first needed (werkzeug's Request
-    for every request, its headers and its wrapping stream cost a create list about 30 k
+    for every request, its headers and its wrapping stream cost a create list a tenth of its
     instructions)."""
 
     __slots__ = ("_data", "_werkzeug", "environ", "max_content_length", "method", "path")
@@ -83,12 +83,19 @@ class ApiRequest:
 
     @property
     def werkzeug(self) -> Request:
-        """werkzeug's Request of this environ (413 beyond the limit, as Flask's MAX_CONTENT_LENGTH)."""
+        """werkzeug's Request of this environ (413 beyond the limit, as Flask's MAX_CONTENT_LENGTH);
+        made after the body was read, it reads that body again, from memory."""
         if self._werkzeug is None:
-            full = self._werkzeug = Request(self.environ, populate_request=False)
+            environ = self.environ
+            if self._data is not None:
+                environ = {
+                    **environ,
+                    "wsgi.input": io.BytesIO(self._data),
+                    "CONTENT_LENGTH": str(len(self._data)),
+                }
+                environ.pop("HTTP_TRANSFER_ENCODING", None)
+            full = self._werkzeug = Request(environ, populate_request=False)
             full.max_content_length = self.max_content_length
-            if self._data is not None:  # the body is read already: its form is parsed from it
-                full._cached_data = self._data
         return self._werkzeug
 
     @property
@@ -108,16 +115,13 @@ class ApiRequest:
         """The body, read once (``cache`` is always true here)."""
         if self._data is not None:
             return self._data
-        full = self._werkzeug
-        if full is None or (getattr(full, "_cached_data", None) is None and "stream" not in full.__dict__):
+        if self._werkzeug is None:
             declared = get_content_length(self.environ)
             limit = self.max_content_length
             if declared is not None and (limit is None or declared <= limit):
                 self._data = _read_declared(self.environ, declared, limit)
-                if full is not None:
-                    full._cached_data = self._data
                 return self._data
-        self._data = self.werkzeug.get_data(cache=True)
+        self._data = self.werkzeug.get_data(cache=True)  # werkzeug's reading (made first, or no length)
         return self._data
 
 

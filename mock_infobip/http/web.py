@@ -122,7 +122,7 @@ def plain_json(raw: bytes) -> bool:
 
 class Incoming(Protocol):
     """What the pipeline reads of a request: werkzeug's Request (the controls, under Flask) or the
-    Infobip API's lighter ``api.ApiRequest``."""
+    Infobip API's lighter ``dispatch.ApiRequest``."""
 
     @property
     def environ(self) -> WSGIEnvironment: ...

@@ -17,7 +17,7 @@ from typing import Any
 import aiohttp
 
 from mock_infobip.inprocess.router import ROUTER, Route
-from mock_infobip.inprocess.wire import Reply, respond_unless_gone, split_request
+from mock_infobip.inprocess.wire import Wired, respond_unless_gone, split_request
 
 
 class MemoryTransport(asyncio.Transport):
@@ -56,7 +56,7 @@ class MemoryTransport(asyncio.Transport):
         )
         answer.add_done_callback(self._answered)
 
-    def _answered(self, answer: asyncio.Future[Reply]) -> None:
+    def _answered(self, answer: asyncio.Future[Wired]) -> None:
         self._busy = False
         if self._closing:
             return

@@ -7,11 +7,15 @@ outlasts the read timeout).
 active, every ``httpx.HTTPTransport`` / ``AsyncHTTPTransport`` hands the fake's origins to them
 (their ``handle_request`` is wrapped), so a client built anywhere in the code under test is served.
 The connections are not httpcore's pools, which ``respx`` patches: respx and the fake coexist.
+The transports are httpx's public ``BaseTransport``s, built as ``httpx.HTTPTransport`` builds its
+own on httpcore (its request, its response, its errors mapped to httpx's).
 """
 
 from __future__ import annotations
 
+import contextlib
 import threading
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import anyio
@@ -19,7 +23,7 @@ import httpcore
 import httpx
 
 from mock_infobip.inprocess.router import ROUTER, Route
-from mock_infobip.inprocess.wire import Reply, respond_unless_gone, respond_within, split_request
+from mock_infobip.inprocess.wire import Wired, respond_unless_gone, respond_within, split_request
 
 
 class _Exchange:
@@ -39,7 +43,7 @@ class _Exchange:
         self.sent = self.sent[used:]
         return request
 
-    def answered(self, reply: Reply) -> None:
+    def answered(self, reply: Wired) -> None:
         self.pending += reply.data
         self.closed = reply.close
 
@@ -130,66 +134,112 @@ def _route(request: httpcore.Request) -> Route:
     return route
 
 
-class _Connections:
-    """Stands where httpx's transport keeps its pool: one HTTP/1.1 connection a request."""
+# httpcore's errors as httpx raises them (most specific first), with the request they were for
+_ERRORS: tuple[tuple[type[Exception], type[httpx.TransportError]], ...] = (
+    (httpcore.ConnectTimeout, httpx.ConnectTimeout),
+    (httpcore.ReadTimeout, httpx.ReadTimeout),
+    (httpcore.WriteTimeout, httpx.WriteTimeout),
+    (httpcore.PoolTimeout, httpx.PoolTimeout),
+    (httpcore.ConnectError, httpx.ConnectError),
+    (httpcore.ReadError, httpx.ReadError),
+    (httpcore.WriteError, httpx.WriteError),
+    (httpcore.RemoteProtocolError, httpx.RemoteProtocolError),
+    (httpcore.LocalProtocolError, httpx.LocalProtocolError),
+    (httpcore.UnsupportedProtocol, httpx.UnsupportedProtocol),
+    (httpcore.ProxyError, httpx.ProxyError),
+    (httpcore.TimeoutException, httpx.TimeoutException),
+    (httpcore.NetworkError, httpx.NetworkError),
+    (httpcore.ProtocolError, httpx.ProtocolError),
+)
 
-    def handle_request(self, request: httpcore.Request) -> httpcore.Response:
-        route = _route(request)
-        return httpcore.HTTP11Connection(request.url.origin, MemoryStream(route)).handle_request(request)
 
-    async def handle_async_request(self, request: httpcore.Request) -> httpcore.Response:
-        route = _route(request)
-        connection = httpcore.AsyncHTTP11Connection(request.url.origin, AsyncMemoryStream(route))
-        return await connection.handle_async_request(request)
+@contextlib.contextmanager
+def _as_httpx(request: httpx.Request) -> Iterator[None]:
+    try:
+        yield
+    except Exception as exc:
+        for source, target in _ERRORS:
+            if isinstance(exc, source):
+                raise target(str(exc), request=request) from exc
+        raise
+
+
+def _core_request(request: httpx.Request) -> httpcore.Request:
+    url = request.url
+    return httpcore.Request(
+        method=request.method,
+        url=httpcore.URL(scheme=url.raw_scheme, host=url.raw_host, port=url.port, target=url.raw_path),
+        headers=request.headers.raw,
+        content=request.stream,  # httpx's streams are httpcore's iterables
+        extensions=request.extensions,
+    )
+
+
+class _Body(httpx.SyncByteStream):
+    def __init__(self, stream: Any, request: httpx.Request) -> None:
+        self._stream, self._request = stream, request
+
+    def __iter__(self) -> Iterator[bytes]:
+        with _as_httpx(self._request):
+            yield from self._stream
 
     def close(self) -> None:
-        return None
+        self._stream.close()
+
+
+class _AsyncBody(httpx.AsyncByteStream):
+    def __init__(self, stream: Any, request: httpx.Request) -> None:
+        self._stream, self._request = stream, request
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        with _as_httpx(self._request):
+            async for part in self._stream:
+                yield part
 
     async def aclose(self) -> None:
-        return None
+        await self._stream.aclose()
 
-    def __enter__(self) -> _Connections:  # a mounted transport enters and exits its pool
-        return self
 
-    def __exit__(self, *exc: object) -> None:
-        return None
+class InProcessTransport(httpx.BaseTransport):
+    """An httpx transport serving the fake's origins (``httpx.Client(mounts={url: transport()})``):
+    one httpcore HTTP/1.1 connection a request, over a memory stream."""
 
-    async def __aenter__(self) -> _Connections:
-        return self
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        core = _core_request(request)
+        with _as_httpx(request):
+            connection = httpcore.HTTP11Connection(core.url.origin, MemoryStream(_route(core)))
+            answer = connection.handle_request(core)
+        return httpx.Response(
+            answer.status,
+            headers=answer.headers,
+            stream=_Body(answer.stream, request),
+            extensions=answer.extensions,
+        )
 
-    async def __aexit__(self, *exc: object) -> None:
-        return None
+
+class AsyncInProcessTransport(httpx.AsyncBaseTransport):
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        core = _core_request(request)
+        with _as_httpx(request):
+            connection = httpcore.AsyncHTTP11Connection(core.url.origin, AsyncMemoryStream(_route(core)))
+            answer = await connection.handle_async_request(core)
+        return httpx.Response(
+            answer.status,
+            headers=answer.headers,
+            stream=_AsyncBody(answer.stream, request),
+            extensions=answer.extensions,
+        )
 
 
 _ORIGINAL_SYNC = httpx.HTTPTransport.handle_request
 _ORIGINAL_ASYNC = httpx.AsyncHTTPTransport.handle_async_request
 
 
-class InProcessTransport(httpx.HTTPTransport):
-    """An httpx transport serving the fake's origins (``httpx.Client(mounts={url: transport()})``)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._pool = _Connections()  # type: ignore[assignment]
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        return _ORIGINAL_SYNC(self, request)
-
-
-class AsyncInProcessTransport(httpx.AsyncHTTPTransport):
-    def __init__(self) -> None:
-        super().__init__()
-        self._pool = _Connections()  # type: ignore[assignment]
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        return await _ORIGINAL_ASYNC(self, request)
-
-
-def transport() -> httpx.HTTPTransport:
+def transport() -> httpx.BaseTransport:
     return InProcessTransport()
 
 
-def async_transport() -> httpx.AsyncHTTPTransport:
+def async_transport() -> httpx.AsyncBaseTransport:
     return AsyncInProcessTransport()
 
 

@@ -18,6 +18,7 @@ import http.client
 import urllib.request
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 from urllib3 import connection as urllib3_connection
@@ -67,15 +68,9 @@ def memory_connection(route: Route) -> Callable[..., http.client.HTTPConnection]
 _ORIGINAL_DO_OPEN = urllib.request.AbstractHTTPHandler.do_open
 
 
-def _split_host(host: str) -> tuple[str, int | None]:
-    name, _, port = host.rpartition(":") if host.count(":") == 1 else (host, "", "")
-    return (name, int(port)) if port.isdigit() else (host, None)
-
-
 def _do_open(handler: urllib.request.AbstractHTTPHandler, http_class: Any, req: Any, **kwargs: Any) -> Any:
-    scheme = req.type
-    name, port = _split_host(getattr(req, "_tunnel_host", None) or req.host)
-    route = ROUTER.serving(scheme, name, port)
+    url = urlsplit(req.full_url)  # the origin asked for, whether or not a proxy stands before it
+    route = ROUTER.serving(url.scheme, url.hostname or "", url.port)
     if route is not None:
         return _ORIGINAL_DO_OPEN(handler, memory_connection(route), req)
     return _ORIGINAL_DO_OPEN(handler, http_class, req, **kwargs)
@@ -102,11 +97,15 @@ class _Routed:
     port: int
     timeout: Any
     sock: Any
-    _tunnel_host: str | None
-    _tunnel_port: int | None
+    tunnel_to: tuple[str, int | None] | None = None  # the origin behind a proxy (CONNECT)
+
+    def set_tunnel(self, host: str, port: int | None = None, *args: Any, **kwargs: Any) -> None:
+        self.tunnel_to = (host, port)
+        super().set_tunnel(host, port, *args, **kwargs)  # type: ignore[misc]
 
     def connect(self) -> None:
-        route = ROUTER.serving(self.scheme, self._tunnel_host or self.host, self._tunnel_port or self.port)
+        host, port = self.tunnel_to or (self.host, self.port)
+        route = ROUTER.serving(self.scheme, host, port or (443 if self.scheme == "https" else 80))
         if route is None:
             super().connect()  # type: ignore[misc]
             return
@@ -114,7 +113,6 @@ class _Routed:
         state: Any = self
         state.is_verified = True  # nothing to verify: the answer never left the process
         state.proxy_is_verified = None
-        state._has_connected_to_proxy = False
 
     @property
     def is_connected(self) -> bool:

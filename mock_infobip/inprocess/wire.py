@@ -35,7 +35,9 @@ class Request:
 
 
 @dataclass(frozen=True)
-class Reply:
+class Wired:
+    """The bytes a server would write for one request, and whether it closes the connection after."""
+
     data: bytes  # the bytes on the wire (empty: the connection was dropped)
     close: bool  # the server closes the connection after them
 
@@ -102,7 +104,7 @@ def environ(request: Request, scheme: str, host: str, port: int) -> dict[str, An
 
 def respond(
     app: WsgiApp, request: Request, scheme: str, host: str, port: int, extra: Mapping[str, Any] | None = None
-) -> Reply:
+) -> Wired:
     """Call ``app`` as a server would and give back the bytes it would send (``extra``: added to
     the environ)."""
     started: list[Any] = []
@@ -123,7 +125,7 @@ def respond(
             if close is not None:
                 close()
     except DropConnection:
-        return Reply(b"", close=True)
+        return Wired(b"", close=True)
     status, headers = started
     code = int(status.split(" ", 1)[0])
     if request.method == "HEAD" or code in NO_BODY_STATUSES:
@@ -134,12 +136,12 @@ def respond(
     truncated = declared is not None and request.method != "HEAD" and int(declared) > len(content)
     wanted_close = any(k.lower() == "connection" and v.lower() == "close" for k, v in request.headers)
     head = f"HTTP/1.1 {status}\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers) + "\r\n"
-    return Reply(head.encode("latin-1") + content, close=truncated or wanted_close)
+    return Wired(head.encode("latin-1") + content, close=truncated or wanted_close)
 
 
 def respond_within(
     app: WsgiApp, request: Request, scheme: str, host: str, port: int, timeout: float | None
-) -> Reply:
+) -> Wired:
     """:func:`respond`, but a client that stops waiting after ``timeout`` seconds gets
     ``socket.timeout``, as over a socket.
 
@@ -169,7 +171,7 @@ GONE_POLL = 0.05  # seconds between looks at whether a held request's client is 
 
 def respond_unless_gone(
     app: WsgiApp, request: Request, scheme: str, host: str, port: int, gone: threading.Event
-) -> Reply:
+) -> Wired:
     """:func:`respond` on a thread whose client may stop waiting (sets ``gone``): a fault's
     latency is waited out here, and a request whose client is gone first is dropped (journaled with
     status 0), as the server drops a held request whose client hung up."""
@@ -179,7 +181,7 @@ def respond_unless_gone(
         while not held.wait_out(GONE_POLL):
             if gone.is_set():
                 respond(app, request, scheme, host, port, {PRESET_FAULT: held.fault, CLIENT_GONE: True})
-                return Reply(b"", close=True)
+                return Wired(b"", close=True)
         return respond(app, request, scheme, host, port, {PRESET_FAULT: held.fault, LATENCY_DONE: True})
 
 
