@@ -127,7 +127,7 @@ def test_infobip_requests_skip_flasks_request_context_the_controls_keep_it(
 def test_an_error_in_the_journal_is_a_500_in_infobips_shape(
     app: FakeApp, runtime: Runtime, monkeypatch: Any
 ) -> None:
-    def broken(entry: object) -> None:
+    def broken(entry: object, **options: object) -> None:
         raise OSError("disk full")
 
     monkeypatch.setattr(runtime.journal, "record", broken)

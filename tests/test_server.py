@@ -238,3 +238,27 @@ def test_pipelined_requests_are_answered_in_order(served):
     sock.sendall(one + one + b"GET /__admin/health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
     answer = read_answer(sock)
     assert answer.count(b"HTTP/1.1 200 ") == 3
+
+
+def test_an_answer_leaves_after_its_journal_entry_is_written(served):
+    """The loop writes the journal's entries of a turn in one transaction (before their answers, by
+    construction: a race this test cannot force): every answered request is in the journal, each
+    once, sequential or pipelined."""
+    background, _, base = served
+    with requests.Session() as api, requests.Session() as admin:
+        for count in range(1, 21):
+            answer = api.post(base + LISTS, json={"name": f"n{count}"}, headers={"Authorization": "App k"})
+            assert answer.status_code == 200
+            journal = admin.get(base + "/__admin/requests", params={"path": LISTS}, timeout=10).json()
+            assert len(journal["requests"]) == count
+    # pipelined: one turn of the loop, one transaction, every answer after it
+    sock = raw(background.port)
+    body = b'{"name":"piped"}'
+    one = (
+        b"POST " + LISTS.encode() + b" HTTP/1.1\r\nHost: x\r\nAuthorization: App k\r\n"
+        b"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body)
+    )
+    sock.sendall(one * 4 + one.replace(b"Host: x\r\n", b"Host: x\r\nConnection: close\r\n"))
+    assert read_answer(sock).count(b"HTTP/1.1 200 ") == 5
+    journal = requests.get(base + "/__admin/requests", params={"path": LISTS}, timeout=10).json()
+    assert len(journal["requests"]) == 25

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 from mock_infobip.core.clock import Clock, wire_time
 from mock_infobip.core.store import Store
 
 PRUNE_EVERY = 64
+INSERT = (
+    "INSERT INTO journal (at, method, path, query, status, api_key, account_id, "
+    "operation, request_body, response_body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
 
 
 @dataclass(frozen=True)
@@ -29,31 +34,52 @@ class Journal:
         self._clock = clock
         self.capacity = capacity
         self._body_chars = body_chars
+        self._pending: list[tuple[object, ...]] = []
+        self._pending_lock = threading.Lock()
 
-    def record(self, entry: Entry) -> None:
+    def record(self, entry: Entry, *, later: bool = False) -> None:
+        """Write ``entry`` now, or with ``later`` keep it for :meth:`flush` (the server writes the
+        entries of the requests its loop served in one turn in one transaction, before it sends
+        their answers: one commit for many, and no answer leaves before its entry is written)."""
         if self.capacity <= 0:
             return
+        row = self._row(entry)
+        if later:
+            with self._pending_lock:
+                self._pending.append(row)
+            return
+        newest = self._store.execute(INSERT, row).lastrowid or 0
+        self._prune(newest, 1)
+
+    def flush(self) -> None:
+        """Write the entries kept by ``record(..., later=True)``, in one transaction."""
+        with self._pending_lock:
+            rows, self._pending = self._pending, []
+        if not rows:
+            return
+        with self._store.write() as conn:
+            conn.executemany(INSERT, rows)
+            newest = conn.execute("SELECT max(id) FROM journal").fetchone()[0] or 0
+        self._prune(newest, len(rows))
+
+    def _row(self, entry: Entry) -> tuple[object, ...]:
         cut = self._body_chars
-        newest = (
-            self._store.execute(
-                "INSERT INTO journal (at, method, path, query, status, api_key, account_id, "
-                "operation, request_body, response_body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    self._clock.now_ms(),
-                    entry.method,
-                    entry.path,
-                    entry.query,
-                    entry.status,
-                    entry.api_key,
-                    entry.account_id,
-                    entry.operation,
-                    entry.request_body[:cut],
-                    entry.response_body[:cut],
-                ),
-            ).lastrowid
-            or 0
+        return (
+            self._clock.now_ms(),
+            entry.method,
+            entry.path,
+            entry.query,
+            entry.status,
+            entry.api_key,
+            entry.account_id,
+            entry.operation,
+            entry.request_body[:cut],
+            entry.response_body[:cut],
         )
-        if newest % PRUNE_EVERY == 0:
+
+    def _prune(self, newest: int, written: int) -> None:
+        """Every ``PRUNE_EVERY`` ids, the entries beyond ``capacity`` go."""
+        if newest // PRUNE_EVERY != (newest - written) // PRUNE_EVERY:
             self._store.execute("DELETE FROM journal WHERE id <= ?", (newest - self.capacity,))
 
     def entries(

@@ -40,7 +40,15 @@ from mock_infobip.core.errors import DomainError
 from mock_infobip.core.faults import Fault
 from mock_infobip.core.journal import Entry
 from mock_infobip.http.reply import Reply
-from mock_infobip.http.signals import CLIENT_GONE, LATENCY_DONE, NO_WAIT, PRESET_FAULT, DropConnection, Hold
+from mock_infobip.http.signals import (
+    CLIENT_GONE,
+    JOURNAL_LATER,
+    LATENCY_DONE,
+    NO_WAIT,
+    PRESET_FAULT,
+    DropConnection,
+    Hold,
+)
 from mock_infobip.http.web import (
     Exchange,
     Handler,
@@ -180,7 +188,8 @@ class InfobipApi:
         except Exception as exc:  # any other error: a 500 in Infobip's shape
             response = unexpected(rt, exc, self._envelope(exchange), req)
         try:
-            rt.journal.record(self._entry(exchange, req, response.status_code, response.text))
+            later = bool(req.environ.get(JOURNAL_LATER))
+            rt.journal.record(self._entry(exchange, req, response.status_code, response.text), later=later)
         except Exception as exc:  # the journal failed: a 500, as Flask answered it
             response = unexpected(rt, exc, self._envelope(exchange), req)
         fault = exchange.fault
@@ -240,7 +249,7 @@ class InfobipApi:
                 raise Hold(fault, self._waiter(fault))
             rt.clock.real_sleep(fault.latency_ms / 1000, *rt.faults.holding())  # (holding reads the store)
         if fault.drop or gone:
-            rt.journal.record(self._entry(exchange, req, 0, ""))
+            rt.journal.record(self._entry(exchange, req, 0, ""), later=bool(environ.get(JOURNAL_LATER)))
             raise DropConnection()
         if fault.status is not None:
             exchange.operation = self._routes[endpoint][0] if endpoint in self._routes else None

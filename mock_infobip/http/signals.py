@@ -15,6 +15,9 @@ NO_WAIT = "mock_infobip.no_wait"
 # environ: the fault this request took when it was first begun (given again with the request
 # after its latency was waited out elsewhere)
 PRESET_FAULT = "mock_infobip.fault"
+# environ: the server writes this request's journal entry with the others of its loop's turn,
+# before any of their answers leaves (``Journal.flush``)
+JOURNAL_LATER = "mock_infobip.journal_later"
 # environ: the preset fault's latency has been waited out already
 LATENCY_DONE = "mock_infobip.latency_done"
 # environ: the client hung up (or stopped waiting) while the preset fault's latency held its

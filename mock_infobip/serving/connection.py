@@ -27,7 +27,15 @@ from typing import TYPE_CHECKING, Any
 
 import httptools
 
-from mock_infobip.http.signals import CLIENT_GONE, LATENCY_DONE, NO_WAIT, PRESET_FAULT, DropConnection, Hold
+from mock_infobip.http.signals import (
+    CLIENT_GONE,
+    JOURNAL_LATER,
+    LATENCY_DONE,
+    NO_WAIT,
+    PRESET_FAULT,
+    DropConnection,
+    Hold,
+)
 from mock_infobip.http.wsgi import build_environ
 
 if TYPE_CHECKING:
@@ -279,7 +287,11 @@ class Connection(asyncio.Protocol):
         lane = self.server.lane(environ)
         if lane is None:  # on the loop: the app never waits there (NO_WAIT)
             environ[NO_WAIT] = True
-            self._answer(environ, call_app(self.server.app, environ))
+            environ[JOURNAL_LATER] = later = self.server.journal_flush is not None
+            outcome = call_app(self.server.app, environ)
+            if later:  # its entry is written before any answer of this turn of the loop leaves
+                self.server.schedule_journal()
+            self._answer(environ, outcome)
             return
         future = self.loop.run_in_executor(lane, self._call_on_thread, environ)
         future.add_done_callback(lambda done: self._answered_on_thread(environ, done))
@@ -330,8 +342,19 @@ class Connection(asyncio.Protocol):
         if close:
             lines.append("Connection: close")
         lines += ["", ""]
-        self.transport.write("\r\n".join(lines).encode("latin-1") + body)
-        if close or (declared is not None and declared > len(body)):  # truncated: closed
+        data = "\r\n".join(lines).encode("latin-1") + body
+        close = close or (declared is not None and declared > len(body))  # truncated: closed after
+        if environ.get(JOURNAL_LATER):  # after the journal's entries of this turn are written
+            self.server.send_after_journal(self, data, close)
+        else:
+            self.send(data, close)
+
+    def send(self, data: bytes, close: bool) -> None:
+        """Write an answer; then close, or go on to the next request."""
+        if self.closed or self.transport is None:
+            return
+        self.transport.write(data)
+        if close:
             self.close()
             return
         self.serving = None
@@ -352,6 +375,8 @@ class Connection(asyncio.Protocol):
             if done.cancelled() or self.closed:  # the client hung up: journaled, not served
                 environ[CLIENT_GONE] = True
                 call_app(self.server.app, environ)
+                if environ.get(JOURNAL_LATER):
+                    self.server.schedule_journal()
                 return
             environ[LATENCY_DONE] = True
             environ.pop(NO_WAIT, None)

@@ -137,6 +137,7 @@ class Server:
         limits: Limits,
         *,
         faults: FaultRules | None = None,
+        journal_flush: Callable[[], None] | None = None,
         ident: str = "mock-infobip",
         shared: bool = False,
     ) -> None:
@@ -144,6 +145,9 @@ class Server:
         self.sockets = sockets
         self.limits = limits
         self.faults = faults
+        self.journal_flush = journal_flush
+        self._outbox: list[tuple[Connection, bytes, bool]] = []
+        self._journal_due = False
         self.ident = ident
         self.shared = shared
         self.multiprocess = shared
@@ -210,6 +214,28 @@ class Server:
         self.connections.pop(connection, None)
         if self.stopping and not self.connections and self._all_closed is not None:
             self._all_closed.set()
+
+    def send_after_journal(self, connection: Connection, data: bytes, close: bool) -> None:
+        """An answer of a request the loop served, sent once the journal's entries of this turn
+        of the loop are written (one transaction for them all: ``journal_flush``)."""
+        self._outbox.append((connection, data, close))
+        self.schedule_journal()
+
+    def schedule_journal(self) -> None:
+        if not self._journal_due:
+            self._journal_due = True
+            self.loop.call_soon(self._write_journal)
+
+    def _write_journal(self) -> None:
+        self._journal_due = False
+        try:
+            if self.journal_flush is not None:
+                self.journal_flush()
+        except Exception as exc:  # the journal is a record of the requests: the answers leave all the same
+            self.log_error(exc)
+        outbox, self._outbox = self._outbox, []
+        for connection, data, close in outbox:
+            connection.send(data, close)
 
     def log_error(self, error: BaseException) -> None:
         log.error("error serving a request", exc_info=error)
