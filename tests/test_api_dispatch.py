@@ -17,7 +17,7 @@ from werkzeug.wrappers import Request
 
 from mock_infobip.http.app import FakeApp
 from mock_infobip.http.dispatch import ApiRequest
-from mock_infobip.http.web import authorization_header
+from mock_infobip.http.pipeline import authorization_header
 from mock_infobip.runtime import Runtime
 from tests.support import ContractClient
 

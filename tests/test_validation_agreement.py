@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from mock_infobip.core.validation import default_contracts
-from mock_infobip.http.web import plain_json, printable_ascii
+from mock_infobip.http.pipeline import plain_json, printable_ascii
 
 CONTRACTS = default_contracts()
 REFS = sorted(

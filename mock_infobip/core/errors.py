@@ -1,6 +1,6 @@
 """Domain errors: small classes with structured fields and no HTTP in them.
 
-The web layer (``mock_infobip.http.web``) maps each one to its Infobip envelope and status in one place.
+The HTTP layer (``mock_infobip.http.errors``) maps each one to its Infobip envelope and status in one place.
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from flask import Flask
 from werkzeug.routing import Map
 
-from mock_infobip.http import web
+from mock_infobip.http import controls, paths, pipeline
 from mock_infobip.http.dashboard.views import blueprint as dashboard
 from mock_infobip.http.dispatch import InfobipApi
 from mock_infobip.http.routes.admin import HANDLERS as ADMIN_HANDLERS
@@ -29,7 +29,7 @@ class FakeApp(Flask):
     def wsgi_app(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         if self.api is not None:
             req = self.api.request(environ)
-            if web.infobip_path(req.path):
+            if paths.infobip_path(req.path):
                 return self.api(req, start_response)
         answer: Iterable[bytes] = super().wsgi_app(environ, start_response)
         return answer
@@ -48,16 +48,16 @@ def create_app(runtime: Runtime) -> FakeApp:
     app.extensions["mock_infobip"] = runtime
     for operation in runtime.contracts.operations.values():
         # the Infobip API's rules have no Flask view: mock_infobip.http.dispatch dispatches them
-        controls = not web.infobip_path(operation.path)
+        control = not paths.infobip_path(operation.path)
         app.add_url_rule(
             operation.flask_rule,
             endpoint=operation.id,
-            view_func=web.make_view(runtime, operation, HANDLERS[operation.id]) if controls else None,
+            view_func=pipeline.make_view(runtime, operation, HANDLERS[operation.id]) if control else None,
             methods=[operation.method],
             provide_automatic_options=False,
             strict_slashes=not operation.trailing_slash,
         )
     app.register_blueprint(dashboard)
-    web.install(app)
+    controls.install(app)
     app.api = InfobipApi(app, runtime, HANDLERS)
     return app

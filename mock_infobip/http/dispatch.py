@@ -1,13 +1,13 @@
 """The Infobip API's requests: dispatched over the Flask app's routing table, without Flask's
 per-request machinery.
 
-Every request to the Infobip surface (``web.infobip_path``) goes here; the controls (admin API,
+Every request to the Infobip surface (``paths.infobip_path``) goes here; the controls (admin API,
 dashboard, OpenAPI document) stay with Flask. The order is the one Flask's hooks gave it before:
 
 1. the route is matched (a miss or a bad Host is kept, to be raised after the fault);
 2. a fault set for the request is taken (latency, dropped connection, an error status);
-3. the operation's pipeline (``web.run_operation``: authentication, rate limit, validation, the
-   route's handler), errors mapped by ``web.domain_error``/``http_error``/``unexpected``;
+3. the operation's pipeline (``pipeline.run_operation``: authentication, rate limit, validation, the
+   route's handler), errors mapped by ``errors.domain_error``/``http_error``/``unexpected``;
 4. the journal records the answer, then a ``truncate`` fault cuts its body.
 
 Why not Flask's ``full_dispatch_request``: its request and application contexts, signals, session
@@ -39,6 +39,9 @@ from mock_infobip.core.clock import elapsed
 from mock_infobip.core.errors import DomainError
 from mock_infobip.core.faults import Fault
 from mock_infobip.core.journal import Entry
+from mock_infobip.http.errors import domain_error, envelope_of, error_reply, http_error, unexpected
+from mock_infobip.http.paths import infobip_path
+from mock_infobip.http.pipeline import Exchange, Handler, authorization_header, run_operation
 from mock_infobip.http.reply import Reply
 from mock_infobip.http.signals import (
     CLIENT_GONE,
@@ -49,18 +52,6 @@ from mock_infobip.http.signals import (
     DropConnection,
     Hold,
 )
-from mock_infobip.http.web import (
-    Exchange,
-    Handler,
-    authorization_header,
-    domain_error,
-    envelope_of,
-    error_reply,
-    http_error,
-    infobip_path,
-    run_operation,
-    unexpected,
-)
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
@@ -70,7 +61,7 @@ if TYPE_CHECKING:
 
 
 class ApiRequest:
-    """A request of the Infobip API as the pipeline reads it (``web.Incoming``): method, path,
+    """A request of the Infobip API as the pipeline reads it (``pipeline.Incoming``): method, path,
     environ and a body of a declared length within the limit read at once; anything else (the
     query's and a form's fields, the Host, a body of no declared length, chunked or too large)
     from werkzeug's ``Request`` over the same environ, made when first needed (werkzeug's Request

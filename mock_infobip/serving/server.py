@@ -33,7 +33,7 @@ from typing import Any
 from mock_infobip.core import envelopes
 from mock_infobip.core.faults import FaultRules, ReleaseMark
 from mock_infobip.core.net import PortInUse
-from mock_infobip.http.web import infobip_path
+from mock_infobip.http.paths import infobip_path
 from mock_infobip.serving.connection import Connection
 
 log = logging.getLogger("mock_infobip.server")

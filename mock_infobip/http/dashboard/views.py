@@ -12,9 +12,11 @@ from markupsafe import Markup
 from mock_infobip.core.accounts import mask_key
 from mock_infobip.core.clock import wire_time
 from mock_infobip.core.errors import Conflict
+from mock_infobip.http.controls import ADMIN_COOKIE, admin_token_presented
 from mock_infobip.http.dashboard.charts import COLOURS, country_bars, stacked_bars
 from mock_infobip.http.dashboard.queries import GROUPS, DashboardQueries
-from mock_infobip.http.web import ADMIN_COOKIE, LOGIN_PATH, admin_token_presented, runtime
+from mock_infobip.http.paths import LOGIN_PATH
+from mock_infobip.http.pipeline import runtime
 
 blueprint = Blueprint("dashboard", __name__, template_folder="templates")
 PREFIX = "/dashboard"

@@ -5,8 +5,8 @@ from __future__ import annotations
 from mock_infobip.channels.lists.service import parse_list_id
 from mock_infobip.core.clock import wire_time
 from mock_infobip.core.errors import NotFound
+from mock_infobip.http.pipeline import Call, Handler
 from mock_infobip.http.reply import Reply, json_response
-from mock_infobip.http.web import Call, Handler
 
 
 def health(call: Call) -> Reply:

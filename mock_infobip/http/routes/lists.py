@@ -1,12 +1,12 @@
 """The three endpoints Amplitude's cohort sync calls (spec/lists-api.md). Thin: the pipeline in
-``mock_infobip.http.web`` has authenticated, rate-limited and validated the request already."""
+``mock_infobip.http.pipeline`` has authenticated, rate-limited and validated the request already."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from mock_infobip.http.pipeline import Call, Handler
 from mock_infobip.http.reply import Reply, json_response
-from mock_infobip.http.web import Call, Handler
 
 
 def create_list(call: Call) -> Reply:

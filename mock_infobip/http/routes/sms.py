@@ -1,6 +1,6 @@
 """SMS and MMS endpoints: send (SMS v2 text and binary, v3, over query parameters; MMS), preview,
 scheduled bulks, conversion tracking, pull reports, logs and inbound messages. Thin: the pipeline in
-``mock_infobip.http.web`` has authenticated, rate-limited and validated the request already."""
+``mock_infobip.http.pipeline`` has authenticated, rate-limited and validated the request already."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from typing import Any
 from mock_infobip.channels.messages.requests import SendRequest, from_mms, from_query, from_v2, from_v3
 from mock_infobip.channels.sms.preview import preview
 from mock_infobip.channels.sms.service import SendResult
+from mock_infobip.http.pipeline import Call, Handler
 from mock_infobip.http.reply import Reply, json_response
-from mock_infobip.http.web import Call, Handler
 
 
 def _send(call: Call, request: SendRequest) -> SendResult:

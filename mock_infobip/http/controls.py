@@ -1,0 +1,79 @@
+"""The controls' guard (admin API and dashboard) and Flask's hooks for them."""
+
+from __future__ import annotations
+
+import hmac
+from urllib.parse import urlsplit
+
+from flask import Flask, request
+from werkzeug.exceptions import HTTPException
+
+from mock_infobip.core.errors import DomainError
+from mock_infobip.core.net import is_loopback
+from mock_infobip.http.errors import error_response, flask_domain_error, flask_http_error, flask_unexpected
+from mock_infobip.http.paths import ADMIN_PREFIX, LOGIN_PATH
+from mock_infobip.http.pipeline import runtime
+from mock_infobip.http.reply import Reply
+from mock_infobip.http.wsgi import IN_PROCESS
+from mock_infobip.runtime import Runtime
+
+STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+ADMIN_COOKIE = "mock_infobip_admin"
+
+
+def _host_allowed(rt: Runtime) -> bool:
+    """The Host of a request to the controls: loopback, the bound host, or a configured name."""
+    if request.environ.get(IN_PROCESS):
+        return True
+    host = request.host.lower()
+    name = host[1 : host.index("]")] if host.startswith("[") and "]" in host else host.rsplit(":", 1)[0]
+    settings = rt.settings
+    return is_loopback(name) or name == settings.host.lower().strip("[]") or name in settings.allowed_hosts
+
+
+def _cross_site() -> bool:
+    """A browser says the request comes from another site (or the Origin is not this host)."""
+    if request.headers.get("Sec-Fetch-Site", "same-origin") not in ("same-origin", "none"):
+        return True
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return False
+    return origin == "null" or urlsplit(origin).netloc.lower() != request.host.lower()
+
+
+def admin_token_presented(rt: Runtime) -> bool:
+    token = rt.settings.admin_token
+    if not token:
+        return True
+    given = request.headers.get("Authorization", "")
+    cookie = request.cookies.get(ADMIN_COOKIE, "")
+    return hmac.compare_digest(given.encode(), f"Bearer {token}".encode()) or hmac.compare_digest(
+        cookie.encode(), token.encode()
+    )
+
+
+def _guard_controls() -> Reply | None:
+    """The admin API and the dashboard: known Host names only (DNS rebinding); state changes
+    never from another site, the admin API's in JSON; with ``--admin-token``, the admin API and
+    every dashboard action need the token (header, or the cookie the dashboard's sign-in sets)."""
+    rt = runtime()
+    if not _host_allowed(rt):
+        return error_response(403)
+    changing = request.method in STATE_CHANGING
+    if changing and _cross_site():
+        return error_response(403)
+    admin = request.path.startswith(ADMIN_PREFIX)
+    kind = request.mimetype
+    if admin and changing and kind and kind != "application/json":
+        return error_response(415)
+    if (admin or changing) and request.path != LOGIN_PATH and not admin_token_presented(rt):
+        return error_response(401)
+    return None
+
+
+def install(app: Flask) -> None:
+    """Flask's hooks, for the controls (the Infobip API is dispatched by :mod:`.dispatch`)."""
+    app.register_error_handler(DomainError, flask_domain_error)
+    app.register_error_handler(HTTPException, flask_http_error)
+    app.register_error_handler(Exception, flask_unexpected)
+    app.before_request(_guard_controls)
