@@ -131,10 +131,12 @@ def test_an_in_memory_database_is_one_process() -> None:
 
 
 def test_deleting_faults_releases_requests_held_in_every_worker(tmp_path: Path) -> None:
-    """A latency holds requests in both workers; DELETE /__admin/faults, answered by one of them,
-    releases all (the other notices within its poll), not after the 60 s."""
+    """50 requests held by a 60 s latency over both workers hold no thread: every other path
+    answers meanwhile; DELETE /__admin/faults, answered by one worker, releases all (the other
+    notices within its poll), not after the 60 s."""
     env = {"MOCK_INFOBIP_WORKERS": "2", "MOCK_INFOBIP_RATE_LIMIT_CREATE": "0"}
     server = serve("--db", str(tmp_path / "w.db"), env=env)
+    key = {"Authorization": f"App {server.api_key}"}
     try:
         rule = {"path": LISTS, "latencyMs": 60_000}
         assert requests.post(server.base_url + "/__admin/faults", json=rule, timeout=10).status_code == 201
@@ -144,19 +146,24 @@ def test_deleting_faults_releases_requests_held_in_every_worker(tmp_path: Path) 
                 return session.post(
                     server.base_url + LISTS,
                     json={"name": f"held {i}"},
-                    headers={"Authorization": f"App {server.api_key}"},
+                    headers=key if i % 2 else {"Authorization": "App wrong"},
                     timeout=30,  # far less than the latency: a request still held fails the test
                 ).status_code
 
         def held() -> int:
             return int(server.get("/__admin/faults").json()["faults"][0]["applied"])
 
-        with ThreadPoolExecutor(8) as pool:
-            answers = pool.map(create, range(8))
-            assert wait_until(lambda: held() >= 4, 20)  # some held in each worker (a thread each)
-            time.sleep(0.5)
-            assert server.get("/__admin/requests").json()["requests"] == []  # none answered yet
+        with ThreadPoolExecutor(50) as pool:
+            answers = pool.map(create, range(50))
+            assert wait_until(lambda: held() == 50, 20)  # every one took the fault: held, none answered
+            assert server.get("/__admin/requests").json()["requests"] == []
+            for _ in range(10):  # any other path, on either worker, answers while they are held
+                with requests.Session() as other:
+                    assert other.get(server.base_url + "/__admin/health", timeout=10).status_code == 200
+                    assert (
+                        other.get(server.base_url + "/sms/1/logs", headers=key, timeout=10).status_code == 200
+                    )
             assert requests.delete(server.base_url + "/__admin/faults", timeout=10).status_code == 200
-            assert list(answers) == [200] * 8
+            assert sorted(answers) == [200] * 25 + [401] * 25
     finally:
         server.stop()
