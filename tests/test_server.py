@@ -262,3 +262,21 @@ def test_an_answer_leaves_after_its_journal_entry_is_written(served):
     assert read_answer(sock).count(b"HTTP/1.1 200 ") == 5
     journal = requests.get(base + "/__admin/requests", params={"path": LISTS}, timeout=10).json()
     assert len(journal["requests"]) == 25
+
+
+def test_a_stop_signal_after_the_loop_ended_only_marks_the_stop():
+    """The parent of ``--workers`` repeats SIGTERM until its workers exit; one that arrives while a
+    worker closes its store (its loop already ended) must not raise inside that close."""
+    import asyncio
+
+    from mock_infobip.serving.serve import Stopper
+
+    stopper = Stopper()
+
+    async def main() -> None:
+        asyncio.get_running_loop().call_later(0.01, stopper.ask)
+        await stopper.wait()
+
+    asyncio.run(main())
+    stopper.ask()  # the loop is closed: nothing to wake, nothing raised
+    assert stopper.asked

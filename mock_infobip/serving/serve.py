@@ -4,6 +4,7 @@ and the server on a thread of its own (``mock_infobip.server()``, the tests)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import signal
 import socket
 import threading
@@ -118,10 +119,14 @@ class Stopper:
         stopped = asyncio.Event()
 
         def wake() -> None:
-            loop.call_soon_threadsafe(stopped.set)
+            with contextlib.suppress(RuntimeError):  # the loop closed meanwhile: it is stopping anyway
+                loop.call_soon_threadsafe(stopped.set)
 
         self.wake_with(wake)
-        await stopped.wait()
+        try:
+            await stopped.wait()
+        finally:
+            self._wake = None  # a signal after the loop's end (while closing) only marks the stop
 
     @contextmanager
     def installed(self) -> Iterator[None]:

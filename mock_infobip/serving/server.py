@@ -69,7 +69,7 @@ def listening_socket(host: str, port: int) -> socket.socket:
     except OSError as exc:
         sock.close()
         if exc.errno == errno.EADDRINUSE or getattr(exc, "winerror", None) == 10048:
-            raise PortInUse(exc.errno, f"port {port} is already in use on {host}") from None
+            raise PortInUse(f"port {port} is already in use on {host}") from None
         raise
     sock.listen(BACKLOG)
     sock.setblocking(False)
