@@ -1,13 +1,17 @@
-"""The WSGI environ of a request: built in one place for the server (``serving/``) and the
-in-process wire (``inprocess/``), so that the app sees the same request either way."""
+"""A request as a WSGI call: its environ built, and the app called and its answer collected, in one
+place for the server (``serving/``) and the in-process wire (``inprocess/``), so that the app sees
+the same request, and is heard the same way, either way."""
 
 from __future__ import annotations
 
 import io
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote_to_bytes, urlsplit
+
+from mock_infobip.http.signals import DropConnection, Hold
 
 # environ: the request came through the in-process wire, not a socket
 IN_PROCESS = "mock_infobip.in_process"
@@ -74,3 +78,41 @@ def build_environ(
             env[key] = f"{env[key]},{value}" if key in env else value
     env.setdefault("HTTP_HOST", host if port in (80, 443) else f"{host}:{port}")
     return env
+
+
+@dataclass
+class Outcome:
+    """What the app gave for one request."""
+
+    status: str = ""
+    headers: list[tuple[str, str]] | None = None
+    body: bytes = b""
+    hold: Hold | None = None
+    drop: bool = False
+
+
+def call_app(app: Callable[..., Any], environ: dict[str, Any]) -> Outcome:
+    """Call a WSGI app and collect its answer (on the loop or on a thread)."""
+    outcome = Outcome()
+
+    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+        outcome.status, outcome.headers = status, headers
+        return _no_write
+
+    try:
+        chunks = app(environ, start_response)
+        try:
+            outcome.body = b"".join(chunks)
+        finally:
+            close = getattr(chunks, "close", None)
+            if close is not None:
+                close()
+    except Hold as hold:
+        outcome.hold = hold
+    except DropConnection:
+        outcome.drop = True
+    return outcome
+
+
+def _no_write(data: bytes) -> None:
+    raise NotImplementedError("the write() of start_response is not supported: return the body")

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from mock_infobip.core import clock
-from mock_infobip.http.signals import CLIENT_GONE, LATENCY_DONE, NO_WAIT, PRESET_FAULT, DropConnection, Hold
-from mock_infobip.http.wsgi import IN_PROCESS, build_environ
+from mock_infobip.http.signals import CLIENT_GONE, LATENCY_DONE, NO_WAIT, PRESET_FAULT, Hold
+from mock_infobip.http.wsgi import IN_PROCESS, build_environ, call_app
 
 WsgiApp = Callable[..., Iterable[bytes]]
 
@@ -107,26 +107,15 @@ def respond(
 ) -> Wired:
     """Call ``app`` as a server would and give back the bytes it would send (``extra``: added to
     the environ)."""
-    started: list[Any] = []
-
-    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
-        started[:] = [status, headers]
-        return lambda data: None
-
     env = environ(request, scheme, host, port)
     if extra:
         env.update(extra)
-    try:
-        chunks = app(env, start_response)
-        try:
-            content = b"".join(chunks)
-        finally:
-            close = getattr(chunks, "close", None)
-            if close is not None:
-                close()
-    except DropConnection:
+    outcome = call_app(app, env)
+    if outcome.hold is not None:
+        raise outcome.hold  # waited out by the caller (respond_within, respond_unless_gone)
+    if outcome.drop or outcome.headers is None:
         return Wired(b"", close=True)
-    status, headers = started
+    status, headers, content = outcome.status, outcome.headers, outcome.body
     code = int(status.split(" ", 1)[0])
     if request.method == "HEAD" or code in NO_BODY_STATUSES:
         content = b""

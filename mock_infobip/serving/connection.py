@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -33,10 +32,9 @@ from mock_infobip.http.signals import (
     LATENCY_DONE,
     NO_WAIT,
     PRESET_FAULT,
-    DropConnection,
     Hold,
 )
-from mock_infobip.http.wsgi import build_environ
+from mock_infobip.http.wsgi import Outcome, build_environ, call_app
 
 if TYPE_CHECKING:
     from mock_infobip.serving.server import Server
@@ -49,45 +47,7 @@ REFUSALS = {400: "Bad Request", 413: "Payload Too Large", 431: "Request Header F
 
 
 @dataclass
-class Outcome:
-    """What the app gave for one request."""
-
-    status: str = ""
-    headers: list[tuple[str, str]] | None = None
-    body: bytes = b""
-    hold: Hold | None = None
-    drop: bool = False
-
-
-def call_app(app: Callable[..., Any], environ: dict[str, Any]) -> Outcome:
-    """Call a WSGI app and collect its answer (on the loop or on a thread)."""
-    outcome = Outcome()
-
-    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
-        outcome.status, outcome.headers = status, headers
-        return _no_write
-
-    try:
-        chunks = app(environ, start_response)
-        try:
-            outcome.body = b"".join(chunks)
-        finally:
-            close = getattr(chunks, "close", None)
-            if close is not None:
-                close()
-    except Hold as hold:
-        outcome.hold = hold
-    except DropConnection:
-        outcome.drop = True
-    return outcome
-
-
-def _no_write(data: bytes) -> None:
-    raise NotImplementedError("the write() of start_response is not supported: return the body")
-
-
-@dataclass
-class Incoming:
+class Arriving:
     """A request as it is read."""
 
     began: float
@@ -113,9 +73,9 @@ class Connection(asyncio.Protocol):
         self.parser = httptools.HttpRequestParser(self)
         self.remote: tuple[str, int] = ("", 0)
         self.closed = False
-        self.reading: Incoming | None = None  # the request being read
-        self.queue: deque[Incoming] = deque()  # whole requests waiting their turn
-        self.serving: Incoming | None = None  # the request being served (app, hold or answer)
+        self.reading: Arriving | None = None  # the request being read
+        self.queue: deque[Arriving] = deque()  # whole requests waiting their turn
+        self.serving: Arriving | None = None  # the request being served (app, hold or answer)
         self.holding: asyncio.Future[None] | None = None
         self.idle_since = server.loop.time()
         self.timer: asyncio.TimerHandle | None = None
@@ -168,7 +128,7 @@ class Connection(asyncio.Protocol):
     # --- httptools's callbacks -------------------------------------------------------------------
 
     def on_message_begin(self) -> None:
-        self.reading = Incoming(self.loop.time())
+        self.reading = Arriving(self.loop.time())
         self._arm()
 
     def on_url(self, url: bytes) -> None:
@@ -218,25 +178,25 @@ class Connection(asyncio.Protocol):
             self.queue.append(reading)
         self._arm()
 
-    def _current(self) -> Incoming:
+    def _current(self) -> Arriving:
         if self.reading is None:  # bytes after a request whose body was left unread
-            self.reading = Incoming(self.loop.time(), unread=True)
+            self.reading = Arriving(self.loop.time(), unread=True)
         return self.reading
 
-    def _grow(self, reading: Incoming, size: int) -> None:
+    def _grow(self, reading: Arriving, size: int) -> None:
         reading.head_size += size
         if reading.head_size > MAX_HEAD:
             raise _Refused(431)
 
     @staticmethod
-    def _body_awaited(reading: Incoming) -> bool:
+    def _body_awaited(reading: Arriving) -> bool:
         chunked = any(
             name.lower() == "transfer-encoding" and "chunked" in value.lower()
             for name, value in reading.headers
         )
         return chunked or bool(reading.declared)
 
-    def _continue(self, reading: Incoming) -> None:
+    def _continue(self, reading: Arriving) -> None:
         """``100 Continue``, once the answers before this request have left."""
         if self.serving is None and not self.queue and self.transport is not None:
             reading.expects_continue = False
@@ -277,7 +237,7 @@ class Connection(asyncio.Protocol):
             port=server.port,
             remote=self.remote,
             content_length=request.declared if request.unread else None,
-            multiprocess=server.multiprocess,
+            multiprocess=server.shared,
         )
         request.body = []
         self._arm()

@@ -150,7 +150,6 @@ class Server:
         self._journal_due = False
         self.ident = ident
         self.shared = shared
-        self.multiprocess = shared
         address = sockets[0].getsockname()
         self.host, self.port = str(address[0]), int(address[1])
         self.stopping = False
