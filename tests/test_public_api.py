@@ -44,13 +44,7 @@ EXTENSION_POINTS = {
 
 # Known uses of other packages' internals, left to be replaced (issue #23's note): each entry is
 # "module: name". The scan fails on any use not listed here, and on any entry no longer found.
-KNOWN = {
-    "mock_infobip/inprocess/aiohttp_support.py: aiohttp.TCPConnector._create_connection",
-    "mock_infobip/inprocess/aiohttp_support.py: self._create_connection (aiohttp.TCPConnector)",
-    "mock_infobip/inprocess/aiohttp_support.py: self._factory",
-    "mock_infobip/inprocess/aiohttp_support.py: self._factory (aiohttp.TCPConnector)",
-    "mock_infobip/inprocess/aiohttp_support.py: self._loop (aiohttp.TCPConnector)",
-}
+KNOWN: set[str] = set()
 
 
 def external_imports(tree: ast.AST) -> dict[str, str]:

@@ -1,11 +1,14 @@
-"""aiohttp in process: a connector (aiohttp's extension point, as its ``UnixConnector`` does) whose
-connections to the fake's origins are aiohttp's own response protocol on a memory transport. aiohttp
-parses the fake's bytes itself: a dropped answer is its ``ServerDisconnectedError``, a truncated one
-its ``ClientPayloadError``, a latency past ``sock_read``/``total`` its timeout errors.
+"""aiohttp in process: a connector whose connections to the fake's origins are aiohttp's own
+response protocol (``aiohttp.client_proto.ResponseHandler``) on a memory transport. aiohttp parses
+the fake's bytes itself: a dropped answer is its ``ServerDisconnectedError``, a truncated one its
+``ClientPayloadError``, a latency past ``sock_read``/``total`` its timeout errors.
 
-:func:`connector` is for ``aiohttp.ClientSession(connector=...)``; while a fake is active, every
-``TCPConnector`` opens the fake's origins this way (its ``_create_connection`` is wrapped), so a
-session created anywhere in the code under test is served.
+It plugs in at ``BaseConnector.connect(req, traces, timeout)``, the documented coroutine that hands
+a session its ``Connection``, and uses no private name of aiohttp. :func:`connector` is for
+``aiohttp.ClientSession(connector=...)``; while a fake is active, every ``TCPConnector`` opens the
+fake's origins this way (its ``connect`` is wrapped), so a session created anywhere in the code under
+test is served. A memory connection serves one request and is not pooled (the protocol is marked
+``force_close``), so a connection is never reused after its fake is gone.
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ import threading
 from typing import Any
 
 import aiohttp
+from aiohttp.client_proto import ResponseHandler
+from aiohttp.connector import Connection
 
 from mock_infobip.inprocess.router import ROUTER, Route
 from mock_infobip.inprocess.wire import Wired, respond_unless_gone, split_request
@@ -110,24 +115,26 @@ class MemoryTransport(asyncio.Transport):
         return default
 
 
-_ORIGINAL = aiohttp.TCPConnector._create_connection
+_ORIGINAL = aiohttp.TCPConnector.connect
 
 
-async def _create_connection(self: aiohttp.TCPConnector, req: Any, traces: Any, timeout: Any) -> Any:
+async def _connect(self: aiohttp.BaseConnector, req: Any, traces: Any, timeout: Any) -> Connection:
     url = req.url
     route = ROUTER.serving(url.scheme, url.host or "", url.port)
     if route is None:
         return await _ORIGINAL(self, req, traces, timeout)
-    protocol = self._factory()
-    protocol.connection_made(MemoryTransport(self._loop, protocol, route))
-    return protocol
+    loop = asyncio.get_running_loop()
+    protocol = ResponseHandler(loop=loop)
+    protocol.force_close()
+    protocol.connection_made(MemoryTransport(loop, protocol, route))
+    return Connection(self, req.connection_key, protocol, loop)
 
 
 class InProcessConnector(aiohttp.TCPConnector):
     """``aiohttp.ClientSession(connector=InProcessConnector())``: the fake's origins in process."""
 
-    async def _create_connection(self, req: Any, traces: Any, timeout: Any) -> Any:
-        return await _create_connection(self, req, traces, timeout)
+    async def connect(self, req: Any, traces: Any, timeout: Any) -> Connection:
+        return await _connect(self, req, traces, timeout)
 
 
 def connector(**kwargs: Any) -> aiohttp.TCPConnector:
@@ -135,8 +142,8 @@ def connector(**kwargs: Any) -> aiohttp.TCPConnector:
 
 
 def install() -> None:
-    aiohttp.TCPConnector._create_connection = _create_connection  # type: ignore[method-assign]
+    aiohttp.TCPConnector.connect = _connect  # type: ignore[method-assign]
 
 
 def uninstall() -> None:
-    aiohttp.TCPConnector._create_connection = _ORIGINAL  # type: ignore[method-assign]
+    aiohttp.TCPConnector.connect = _ORIGINAL  # type: ignore[method-assign]
