@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from mock_infobip.core.about import VERSION
+from mock_infobip.inprocess.router import RealInfobipBlocked
 
 if TYPE_CHECKING:
     from mock_infobip.testing import Fake, Server
 
 __version__ = VERSION
+__all__ = ["RealInfobipBlocked", "__version__", "fake", "server"]
 
 
 def fake(*base_urls: str, **settings: object) -> Fake:

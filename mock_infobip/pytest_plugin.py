@@ -128,7 +128,8 @@ def _use(kind: str, request: pytest.FixtureRequest) -> Iterator[Handle]:
     finally:
         handle.deactivate()
         handle.remove_receivers()
-    handle.check()
+    function = getattr(request.node, "function", None)
+    handle.check(getattr(function, "__code__", None))
     if options["fail_on_unmatched"]:
         unmatched = handle.unmatched()
         if unmatched:

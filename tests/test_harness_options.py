@@ -104,11 +104,36 @@ def test_fixture_options_in_a_project(pytester: pytest.Pytester) -> None:
                 answer = httpx.post(base + LISTS, json={"name": base}, headers=infobip.headers)
                 assert answer.status_code == 200
 
-        def test_a_swallowed_call_to_the_real_infobip_fails_the_test(infobip):
+        def fetch_reports(headers):  # code under test that swallows every error
             try:
-                requests.get("https://eu.api.infobip.com/sms/1/reports", headers=infobip.headers)
+                requests.get("https://eu.api.infobip.com/sms/1/reports", headers=headers)
+            except Exception:
+                pass
+            try:
+                requests.get("https://eu.api.infobip.com/sms/1/reports", headers=headers)
             except AssertionError:
-                pass  # the code under test swallows it; the fixture still fails the test
+                pass
+
+        def test_a_swallowed_call_to_the_real_infobip_fails_the_test(infobip):
+            fetch_reports(infobip.headers)
+
+        def test_a_call_the_test_expects_to_be_blocked_passes(infobip):
+            from mock_infobip import RealInfobipBlocked
+
+            with pytest.raises(RealInfobipBlocked, match="allow_real_infobip"):
+                requests.get("https://eu.api.infobip.com/sms/1/reports", headers=infobip.headers)
+            with pytest.raises(RealInfobipBlocked):
+                httpx.get("https://other.api.infobip.com/sms/1/reports", headers=infobip.headers)
+
+        def test_caught_once_swallowed_once_fails(infobip):
+            from mock_infobip import RealInfobipBlocked
+
+            with pytest.raises(RealInfobipBlocked):
+                requests.get("https://eu.api.infobip.com/sms/1/reports", headers=infobip.headers)
+            fetch_reports(infobip.headers)
+
+        def test_an_unhandled_call_fails_the_test(infobip):
+            requests.get("https://eu.api.infobip.com/sms/1/reports", headers=infobip.headers)
 
         @pytest.mark.infobip(allow_real_infobip=True)
         def test_opted_out(infobip):
@@ -127,16 +152,21 @@ def test_fixture_options_in_a_project(pytester: pytest.Pytester) -> None:
             assert [e["path"] for e in infobip.unmatched()] == ["/saas/amplitude/1/list"]
     """)
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
-    result.assert_outcomes(passed=5, errors=2)
+    result.assert_outcomes(passed=7, failed=1, errors=3)
     result.stdout.fnmatch_lines(
         [
             "*ERROR at teardown of test_a_swallowed_call_to_the_real_infobip_fails_the_test*",
-            "*tried to reach the real Infobip (eu.api.infobip.com:443)*",
+            "*tried to reach the real Infobip (eu.api.infobip.com:443)*(2 attempts)*",
+            "*ERROR at teardown of test_caught_once_swallowed_once_fails*",
+            "*tried to reach the real Infobip (eu.api.infobip.com:443)*(2 attempts)*",
             "*ERROR at teardown of test_a_wrong_path_fails_when_asked*",
             "*answered 1 request(s) with 404/405*",
             "*POST /saas/amplitude/1/list -> 404*",
         ]
     )
+    result.stdout.fnmatch_lines(["*_ test_an_unhandled_call_fails_the_test _*", "E *RealInfobipBlocked: *"])
+    result.stdout.no_fnmatch_line("*ERROR at teardown of test_an_unhandled_call_fails_the_test*")
+    result.stdout.no_fnmatch_line("*test_a_call_the_test_expects_to_be_blocked_passes*")
 
 
 def test_the_plugin_imports_nothing_heavy() -> None:

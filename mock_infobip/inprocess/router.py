@@ -8,7 +8,8 @@ fake serves it. The most recently added route for an origin wins.
 The guard: while a fake is active (and has not been given ``allow_real_infobip=True``), a
 connection to ``api.infobip.com`` or any ``*.api.infobip.com`` that no route serves raises
 :class:`RealInfobipBlocked`, and the test that made it fails even if the code under test swallowed
-the error. Other hosts are not touched.
+the error, unless the error reached the test's own code (``pytest.raises(RealInfobipBlocked)``
+around the call: see :meth:`RealInfobipBlocked.reached`). Other hosts are not touched.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from types import CodeType
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -28,6 +30,18 @@ DEFAULT_PORTS = {"http": 80, "https": 443}
 class RealInfobipBlocked(AssertionError):
     """The code under test tried to reach the real Infobip while the fake was active. An
     AssertionError, so HTTP clients' retry loops (which catch connection errors) let it through."""
+
+    def reached(self, code: CodeType) -> bool:
+        """Whether this error reached a frame running ``code`` (the test function: caught there with
+        ``pytest.raises`` or ``except``, or failing the test) rather than being swallowed by the code
+        under test on its way: a traceback holds every frame the error passed through, from the one
+        that caught it."""
+        tb = self.__traceback__
+        while tb is not None:
+            if tb.tb_frame.f_code is code:
+                return True
+            tb = tb.tb_next
+        return False
 
 
 def origin(url: str) -> tuple[str, str, int]:
@@ -54,7 +68,7 @@ class Router:
         self._routes: list[Route] = []
         self._guards: list[object] = []  # one token per active fake that guards Infobip's hosts
         self._lock = threading.Lock()
-        self.blocked: list[str] = []  # what the guard stopped since the last check
+        self.blocked: list[RealInfobipBlocked] = []  # what the guard stopped since the last check
         self.on_change: Callable[[bool], None] = lambda active: None  # installs/removes the adapters
 
     @property
@@ -122,8 +136,9 @@ class Router:
                 "fake does not serve. Serve that base URL with the fake (fake('https://...'), or the "
                 "infobip_base_urls ini option) or allow it with allow_real_infobip=True."
             )
-            self.blocked.append(message)
-            raise RealInfobipBlocked(message)
+            error = RealInfobipBlocked(message)
+            self.blocked.append(error)
+            raise error
 
 
 ROUTER = Router()
