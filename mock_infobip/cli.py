@@ -48,7 +48,12 @@ SERVE_FLAGS = [
         "INTEGER",
         "Processes serving the port (default 0: one a core; 1 with --db :memory:).",
     ),
-    ("--threads", "threads", "INTEGER", "Waitress worker threads of the Infobip API a worker (default 4)."),
+    (
+        "--threads",
+        "threads",
+        "INTEGER",
+        "Threads a worker for Infobip requests with bodies over 64 KiB (default 4).",
+    ),
     ("--access-log", "access_log", "off|combined|json", "A line per request on stderr (default off)."),
 ]
 
@@ -66,7 +71,7 @@ def _settings_options(func: Callable[..., Any]) -> Callable[..., Any]:
             multiple=True,
             metavar="KEY",
             help=f"API key of the default account (repeatable; none: one is generated). "
-            f"[env: {ENV_PREFIX}API_KEY]",
+            f"[env: {ENV_PREFIX}API_KEYS]",
         ),
     )
     options.append(
@@ -118,8 +123,24 @@ def settings_command(config_file: str | None) -> None:
         click.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
 
 
+def with_scheme(base_url: str) -> str:
+    """``--base-url`` as ``check`` needs it: http(s) and a host. One without a scheme is refused
+    with the URL it probably means (guessing a scheme could probe the wrong service)."""
+    scheme, sep, rest = base_url.partition("://")
+    if not sep:
+        raise click.BadParameter(f"{base_url!r} has no scheme: did you mean 'http://{base_url}'?")
+    if scheme.lower() not in ("http", "https") or not rest.strip("/"):
+        raise click.BadParameter(f"{base_url!r} is not an http:// or https:// URL with a host")
+    return base_url
+
+
 @cli.command()
-@click.option("--base-url", required=True, help="The implementation to check: the fake, or Infobip.")
+@click.option(
+    "--base-url",
+    required=True,
+    callback=lambda ctx, param, value: with_scheme(value),
+    help="The implementation to check, with its scheme: the fake (http://127.0.0.1:8080), or Infobip.",
+)
 @click.option("--api-key", required=True)
 @click.option(
     "--junit", "junit_file", type=click.Path(dir_okay=False), help="Write the results as JUnit XML."
@@ -147,18 +168,26 @@ def check(
 ) -> None:
     """Contract probes of every lists operation and documented error, SMS send, reports and logs,
     paced to the documented rate limits; exits 1 on any drift."""
-    from mock_infobip.tools.check import Checker, junit, summary
+    from mock_infobip.tools.check import Checker, KeyRejected, junit, line, totals
 
-    checker = Checker(base_url, api_key, send_sms=send_sms, speed=speed)
+    def report(probe: Any) -> None:  # each probe's lines as it finishes (click.echo flushes)
+        if not as_json:
+            click.echo(line(probe))
+
+    checker = Checker(base_url, api_key, send_sms=send_sms, speed=speed, on_probe=report)
     unreachable = checker.reachable()
     if unreachable is not None:
         click.echo(f"mock-infobip: error: {unreachable}", err=True)
         ctx.exit(2)
-    probes = checker.run()
+    try:
+        probes = checker.run()
+    except KeyRejected as rejected:
+        click.echo(f"mock-infobip: error: {rejected}", err=True)
+        ctx.exit(2)
     if as_json:
         click.echo(json.dumps({"baseUrl": base_url, "probes": [p.wire() for p in probes]}, indent=2))
     else:
-        click.echo(summary(probes))
+        click.echo(totals(probes))
     if junit_file:
         with open(junit_file, "wb") as out:
             out.write(junit(probes, base_url))

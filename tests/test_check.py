@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from xml.etree import ElementTree
 
-from flask import Flask, jsonify
+from flask import Flask, jsonify, request
 
 from mock_infobip import server
 from mock_infobip.tools.check import LIST_NAME, Checker, junit
@@ -143,6 +143,8 @@ def test_a_drift_line_shows_what_was_received():
 
     @app.route("/<path:rest>", methods=["GET", "POST"])
     def anything(rest):
+        if request.headers.get("Authorization") == "App k" and rest == "saas/amplitude/1/lists":
+            return jsonify({"listId": 1})
         return jsonify(
             {"requestError": {"serviceException": {"messageId": "UNAUTHORIZED", "text": "Nope"}}}
         ), 401
@@ -153,3 +155,60 @@ def test_a_drift_line_shows_what_was_received():
         (problem,) = wrong_key.problems
         assert '"text": "Nope"' in problem and "expected" in problem
         assert problem.index("received") < problem.index('"text": "Nope"') < problem.index("expected")
+
+
+def test_each_probe_is_printed_as_it_finishes():
+    """The first probe's line is on stdout while the second probe still waits for its answer."""
+    import subprocess
+    import threading
+
+    from tests.servers import command
+
+    second_asked, go_on = threading.Event(), threading.Event()
+    app = Flask("slow")
+    calls: list[str] = []
+
+    @app.post("/saas/amplitude/1/lists")
+    def create():
+        calls.append("create")
+        if len(calls) == 2:
+            second_asked.set()
+            go_on.wait(30)
+        return jsonify({"listId": 12})
+
+    with wsgi_server(app) as srv:
+        base = f"http://127.0.0.1:{srv.port}"
+        args = [*command(), "check", "--base-url", base, "--api-key", "k", "--speed", "1000"]
+        with subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as check:
+            assert check.stdout is not None
+            try:
+                first = check.stdout.readline()
+                assert second_asked.wait(30)
+                assert check.poll() is None  # still at the second probe
+            finally:
+                go_on.set()
+            rest = check.stdout.read()
+    assert first.startswith("ok    POST /saas/amplitude/1/lists") and first.endswith(" 200 create list\n")
+    assert "create list: bad credentials" in rest.splitlines()[0]
+    assert rest.splitlines()[-1].endswith("skipped")
+    assert check.returncode == 1
+
+
+def test_a_rejected_key_is_named_once_and_exit_2():
+    with server() as infobip:
+        result = run_cli("check", "--base-url", infobip.base_url, "--api-key", "not-a-key")
+    assert result.returncode == 2
+    assert result.stderr == (
+        f"mock-infobip: error: the API key is rejected: {infobip.base_url} answered 401 to "
+        "POST /saas/amplitude/1/lists (check --api-key)\n"
+    )
+    assert result.stdout == ""  # no DRIFT line per probe for the one cause
+
+
+def test_a_base_url_without_scheme_is_refused_with_what_it_means():
+    result = run_cli("check", "--base-url", "127.0.0.1:8080", "--api-key", "k")
+    assert result.returncode == 2 and result.stdout == ""
+    assert "'127.0.0.1:8080' has no scheme: did you mean 'http://127.0.0.1:8080'?" in result.stderr
+    result = run_cli("check", "--base-url", "ftp://127.0.0.1", "--api-key", "k")
+    assert result.returncode == 2
+    assert "'ftp://127.0.0.1' is not an http:// or https:// URL with a host" in result.stderr

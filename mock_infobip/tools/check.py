@@ -28,6 +28,11 @@ NO_SUCH_MESSAGE = "mock-infobip-check-no-such-message"
 INTERVALS = {"create": 2.0, "add": 10.0, "remove": 5.0}
 
 
+class KeyRejected(Exception):
+    """The target refused the API key itself (401 on the first probe): every probe would drift for
+    that one cause, so the check stops and names it."""
+
+
 @dataclass
 class Probe:
     name: str
@@ -71,8 +76,10 @@ class Checker:
         session: requests.Session | None = None,
         contracts: Contracts | None = None,
         timeout: float = 30,
+        on_probe: Callable[[Probe], object] = lambda probe: None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        self.on_probe = on_probe  # called with each probe as it finishes
         self.api_key = api_key
         self.send_sms = send_sms
         self.speed = speed
@@ -97,7 +104,20 @@ class Checker:
 
     # --- one probe --------------------------------------------------------------------------------
 
-    def probe(
+    def probe(self, name: str, operation_id: str, expected: int, **options: Any) -> Any:
+        """Send one probe, check its answer, and report it (``on_probe``) as soon as it is done.
+        Raises :class:`KeyRejected` when the first probe is refused for its key."""
+        answer = self._probe(name, operation_id, expected, **options)
+        done = self.probes[-1]
+        if len(self.probes) == 1 and done.status == 401 and expected != 401:
+            raise KeyRejected(
+                f"the API key is rejected: {self.base_url} answered 401 to {done.method} {done.path} "
+                "(check --api-key)"
+            )
+        self.on_probe(done)
+        return answer
+
+    def _probe(
         self,
         name: str,
         operation_id: str,
@@ -205,6 +225,7 @@ class Checker:
         return None
 
     def run(self) -> list[Probe]:
+        """Every probe, in order (:class:`KeyRejected` if the target refuses the key)."""
         created = self.probe("create list", "lists.create", 200, body={"name": LIST_NAME})
         list_id = str(created["listId"]) if isinstance(created, dict) and "listId" in created else None
         self.probe(
@@ -441,15 +462,17 @@ def junit(probes: list[Probe], base_url: str) -> bytes:
     return document
 
 
-def summary(probes: list[Probe]) -> str:
-    lines = []
-    for probe in probes:
-        mark = "skip " if probe.skipped else "ok   " if probe.ok else "DRIFT"
-        lines.append(f"{mark} {probe.method:4} {probe.path:45} {probe.status!s:>4} {probe.name}")
-        lines += [f"      {problem}" for problem in probe.problems]
-        if probe.skipped:
-            lines.append(f"      skipped: {probe.skipped}")
+def line(probe: Probe) -> str:
+    """A probe's lines as ``check`` prints them: its result, then its problems."""
+    mark = "skip " if probe.skipped else "ok   " if probe.ok else "DRIFT"
+    lines = [f"{mark} {probe.method:4} {probe.path:45} {probe.status!s:>4} {probe.name}"]
+    lines += [f"      {problem}" for problem in probe.problems]
+    if probe.skipped:
+        lines.append(f"      skipped: {probe.skipped}")
+    return "\n".join(lines)
+
+
+def totals(probes: list[Probe]) -> str:
     drift = sum(not p.ok for p in probes)
     skipped = sum(bool(p.skipped) for p in probes)
-    lines.append(f"{len(probes) - drift - skipped} passed, {drift} failed, {skipped} skipped")
-    return "\n".join(lines)
+    return f"{len(probes) - drift - skipped} passed, {drift} failed, {skipped} skipped"
