@@ -26,7 +26,7 @@ FLAGS = [
     "--disable-sync",
 ]
 ARTIFACTS = Path(
-    os.environ.get("MOCK_INFOBIP_ARTIFACTS", Path(__file__).resolve().parent.parent / "test-artifacts")
+    os.environ.get("TEST_ARTIFACTS_DIR", Path(__file__).resolve().parent.parent / "test-artifacts")
 )
 
 

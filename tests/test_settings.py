@@ -26,7 +26,7 @@ def test_precedence_flag_over_env_over_file(tmp_path):
 
 
 def test_env_api_keys_split_on_spaces_and_commas():
-    assert from_sources(environ={"MOCK_INFOBIP_API_KEY": "k1, k2 k3"}).api_keys == ("k1", "k2", "k3")
+    assert from_sources(environ={"MOCK_INFOBIP_API_KEYS": "k1, k2 k3"}).api_keys == ("k1", "k2", "k3")
 
 
 def test_start_needs_an_offset_and_parses_z():
@@ -82,3 +82,29 @@ def test_an_unknown_setting_name_suggests_the_closest():
     with pytest.raises(SettingsError) as raised:
         Settings().replace(zzz=1)
     assert "did you mean" not in str(raised.value)
+
+
+def test_an_unknown_environment_variable_is_an_error_as_in_the_toml_file():
+    """One rule for both sources: a misspelled MOCK_INFOBIP_ variable is refused with the closest
+    variable, spelled as a variable."""
+    with pytest.raises(
+        SettingsError,
+        match=r"^unknown setting MOCK_INFOBIP_RATE_LIMIT_CREAT "
+        r"\(did you mean MOCK_INFOBIP_RATE_LIMIT_CREATE\?\)$",
+    ):
+        from_sources(environ={"MOCK_INFOBIP_RATE_LIMIT_CREAT": "0"})
+    with pytest.raises(SettingsError, match=r"^unknown setting MOCK_INFOBIP_ZZZ$"):
+        from_sources(environ={"MOCK_INFOBIP_ZZZ": "1"})
+    # the config file's own variable, and variables without the prefix, are not settings
+    assert from_sources(environ={"MOCK_INFOBIP_CONFIG": "x.toml", "MOCK_INFOBIPX": "1"}) == Settings()
+    assert from_sources(environ={"MOCK_INFOBIP_API_KEYS": "k1,k2"}).api_keys == ("k1", "k2")
+
+
+def test_serve_refuses_a_misspelled_variable_before_it_starts():
+    from tests.servers import run_cli
+
+    result = run_cli("serve", "--port", "0", env={"MOCK_INFOBIP_RATE_LIMT_ADD": "0"})
+    assert result.returncode == 2
+    assert result.stderr.strip().endswith(
+        "unknown setting MOCK_INFOBIP_RATE_LIMT_ADD (did you mean MOCK_INFOBIP_RATE_LIMIT_ADD?)"
+    )

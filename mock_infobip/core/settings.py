@@ -338,17 +338,28 @@ def _normalise(name: str) -> str:
     return ALIASES.get(key, key)
 
 
-def _apply(values: dict[str, Any], source: Mapping[str, Any], label: Callable[[str], str]) -> None:
+def _apply(
+    values: dict[str, Any],
+    source: Mapping[str, Any],
+    label: Callable[[str], str],
+    spell: Callable[[str], str] = str,
+) -> None:
+    """Parse ``source``'s settings into ``values``; an unknown name is an error with the closest
+    known one, spelled as in that source (``spell``)."""
     for raw_name, raw in source.items():
         name = _normalise(raw_name)
         if name not in PARSERS:
             close = difflib.get_close_matches(name, NAMES, n=1)
-            hint = f" (did you mean {close[0]}?)" if close else ""
+            hint = f" (did you mean {spell(close[0])}?)" if close else ""
             raise SettingsError(f"unknown setting {label(raw_name).removeprefix('setting ')}{hint}")
         try:
             values[name] = PARSERS[name](raw)
         except ValueError as exc:
             raise SettingsError(f"{label(raw_name)} = {raw!r}: {exc}") from None
+
+
+def _variable(name: str) -> str:
+    return ENV_PREFIX + name.upper()
 
 
 def _flag(name: str) -> str:
@@ -368,16 +379,18 @@ def read_config_file(path: str | Path) -> dict[str, Any]:
     return data
 
 
+NOT_SETTINGS = ("CONFIG",)  # MOCK_INFOBIP_CONFIG names the TOML file; it is not a setting
+
+
 def env_values(environ: Mapping[str, str]) -> dict[str, str]:
-    """The settings given as ``MOCK_INFOBIP_<NAME>`` variables (``MOCK_INFOBIP_CONFIG`` excluded)."""
-    found: dict[str, str] = {}
-    for name in NAMES:
-        variable = ENV_PREFIX + name.upper()
-        if variable in environ:
-            found[name] = environ[variable]
-    if ENV_PREFIX + "API_KEY" in environ and "api_keys" not in found:
-        found["api_keys"] = environ[ENV_PREFIX + "API_KEY"]
-    return found
+    """The settings given as ``MOCK_INFOBIP_<NAME>`` variables, by their environment spelling
+    (``MOCK_INFOBIP_CONFIG`` excluded). Every other variable with the prefix is kept, so that a
+    misspelled one is an unknown setting with a did-you-mean, as in the TOML file."""
+    return {
+        variable.removeprefix(ENV_PREFIX).lower(): value
+        for variable, value in environ.items()
+        if variable.startswith(ENV_PREFIX) and variable.removeprefix(ENV_PREFIX) not in NOT_SETTINGS
+    }
 
 
 def from_sources(
@@ -393,7 +406,7 @@ def from_sources(
     if config_file is not None:
         _apply(values, read_config_file(config_file), lambda n: f"{n!r} in {str(config_file)!r}")
     if environ is not None:
-        _apply(values, env_values(environ), lambda n: ENV_PREFIX + n.upper())
+        _apply(values, env_values(environ), _variable, _variable)
     if python:
         _apply(values, python, lambda n: f"setting {n!r}")
     if flags:
