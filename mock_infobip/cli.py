@@ -234,7 +234,8 @@ def seed(db: str, accounts: int, lists_: int, members: int, messages: int, seed:
     click.echo(
         f"{plural(accounts, 'account')} ({summary.accounts} new), added {plural(summary.lists, 'list')} with "
         f"{plural(summary.members, 'member')}, "
-        f"{plural(summary.messages, 'message')}, {plural(summary.replies, 'handset')} that answer, to {db}"
+        f"{plural(summary.messages, 'message')}, {plural(summary.replies, 'handset')} that answer, "
+        f"{plural(summary.refusals, 'refused request')}, to {db}"
     )
 
 

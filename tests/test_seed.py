@@ -69,3 +69,19 @@ def test_seed_counts_with_plurals(tmp_path):
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("2 accounts (1 new), added 1 list with ")
     assert "21 messages, 20 handsets that answer" in result.stdout
+
+
+def test_every_page_of_the_demo_has_content_whatever_the_seed():
+    """Small seeds, many of them: failing callbacks with their next retry, inbound replies, refused
+    requests (429s from the per-key limits), lists and messages are there every time."""
+    for demo_seed in range(25):
+        with fake() as infobip:
+            summary = seed(infobip.runtime, accounts=2, lists=2, members=20, messages=60, seed=demo_seed)
+            attempts = infobip.callbacks()
+            assert attempts and all(a["error"] and a["nextRetryAt"] for a in attempts), demo_seed
+            assert any(r["text"] for r in infobip.inbound()), demo_seed
+            refused = [r for r in infobip.requests() if r["status"] == 429]
+            assert len(refused) == summary.refusals == 2, demo_seed
+            paths = {r["path"] for r in refused}
+            assert paths == {"/saas/amplitude/1/lists", "/saas/amplitude/1/lists/1/add"}
+            assert len(infobip.lists()) == 2 and len(infobip.messages()) == 60, demo_seed

@@ -1,6 +1,11 @@
 """Demo data made with Faker: accounts, Amplitude-style lists with members, and SMS campaigns over
 the last 4 days to numbers of many regions (all countries without reports among them), with a mix
-of outcomes whose reports are already done or still to come. Running it again adds more."""
+of outcomes whose reports are already done or still to come. Running it again adds more.
+
+Whatever the seed, every page of the dashboard has something to show (tested over many seeds): the
+first campaign is a recent one pushing its reports to a dead URL (callbacks failing and retried),
+handsets answer the demo shop (inbound replies), and the first cohort's sync is sent twice at once
+through the API (refusals: 429s from the per-key limits, unless the limits are set to 0)."""
 
 from __future__ import annotations
 
@@ -68,6 +73,7 @@ class SeedSummary:
     members: int = 0
     messages: int = 0
     replies: int = 0
+    refusals: int = 0
 
 
 def demo_numbers(regions: list[str]) -> dict[str, str]:
@@ -109,11 +115,15 @@ def seed(
         owners.append(runtime.add_account(faker.company())[0])
         summary.accounts += 1
 
-    for _ in range(lists):
+    for number in range(lists):
         owner = rng.choice(owners)
         name = f"[Amplitude] {rng.choice(COHORTS)}: {rng.randint(1000, 99_999)}"
-        list_id = runtime.lists.create_list(owner, name)
         people = [faker.unique.email() for _ in range(rng.randint(members // 2, members))]
+        if number == 0:  # the default account's, through the API
+            owner = runtime.default_account
+            list_id, summary.refusals = _sync_too_fast(runtime, name, people[:1000])
+        else:
+            list_id = runtime.lists.create_list(owner, name)
         for start in range(0, len(people), 10_000):
             runtime.lists.add_people(owner, str(list_id), people[start : start + 10_000])
         summary.lists += 1
@@ -130,8 +140,10 @@ def seed(
         size = min(messages - replies - sent, rng.randint(20, 120))
         at = now - rng.randint(0, 4 * DAY_MS)
         later = now + rng.randint(0, 30 * 60_000) if rng.random() < 0.1 else None  # scheduled: a live demo
+        if sent == 0:  # the first campaign is recent and pushes to a dead URL: retries show
+            at = now - rng.randint(0, 2 * 3_600_000)
         recent = now - at < 12 * 3_600_000  # its retries are not all over yet: the cycle shows
-        url = DEAD_CALLBACK if recent and rng.random() < 0.3 else None
+        url = DEAD_CALLBACK if recent and (sent == 0 or rng.random() < 0.3) else None
         text = rng.choice(TEXTS).format(code=rng.randint(1000, 9999))
         batch = []
         for _ in range(size):
@@ -157,6 +169,29 @@ def seed(
     summary.messages = sent + summary.replies
     runtime.scheduler.run_due(now)  # what is due by now is done; the rest comes as the clock runs
     return summary
+
+
+def _sync_too_fast(runtime: Runtime, name: str, people: list[str]) -> tuple[int, int]:
+    """Amplitude's sync of one cohort sent too fast, through the API as a client would: create the
+    list and add its first people, each twice at once; the second of each is refused (429), as
+    Infobip's per-key limits say. Returns the list's id and how many requests were refused."""
+    from mock_infobip.http.app import create_app
+
+    client = create_app(runtime).test_client()
+    headers = {"Authorization": f"App {runtime.api_key}"}
+    lists = "/saas/amplitude/1/lists"
+    created = client.post(lists, json={"name": name}, headers=headers)
+    refused = int(created.status_code == 429)  # a run right after another: still in the window
+    if created.status_code == 200:
+        list_id = int(created.get_json()["listId"])
+        if runtime.settings.rate_limit_create > 0:  # the same list again, at once (a second list with 0)
+            refused += client.post(lists, json={"name": name}, headers=headers).status_code == 429
+    else:
+        list_id = runtime.lists.create_list(runtime.default_account, name)
+    for _ in range(2):
+        added = client.post(f"{lists}/{list_id}/add", json={"userIds": people}, headers=headers)
+        refused += added.status_code == 429
+    return list_id, refused
 
 
 def _two_way(runtime: Runtime, rng: random.Random, base: str, now: int, count: int) -> int:
