@@ -7,6 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.slow  # the benchmark end to end, ~30 s
+
 BENCH = Path(__file__).resolve().parent.parent / "benchmarks" / "bench_http.py"
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from xml.etree import ElementTree
 
+import pytest
 from flask import Flask, jsonify, request
 
 from mock_infobip import server
@@ -75,6 +76,7 @@ def test_drift_is_named_with_endpoint_status_and_field(tmp_path):
         assert "DRIFT" in result.stdout and (tmp_path / "r.xml").exists()
 
 
+@pytest.mark.slow
 def test_check_command_against_a_sped_up_fake(tmp_path):
     # speed 5: the create window is 400 ms of real time, room enough for the 429 probe on a busy machine
     fake_server = serve("--db", str(tmp_path / "f.db"), "--api-key", "k", "--speed", "5")
@@ -112,6 +114,7 @@ def test_a_target_whose_clock_does_not_move_is_named_once():
         assert len(stuck) == 1
 
 
+@pytest.mark.slow
 def test_check_json_output(tmp_path):
     fake_server = serve("--db", str(tmp_path / "f.db"), "--api-key", "k", "--speed", "5")
     try:

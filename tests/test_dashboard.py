@@ -129,6 +129,7 @@ def test_the_dashboard_is_not_in_the_journal(seeded):
     assert all(not e["path"].startswith("/dashboard") and e["path"] != "/" for e in seeded.requests())
 
 
+@pytest.mark.browser
 def test_a_browser_sees_a_delivery_report_arrive():
     from playwright.sync_api import sync_playwright
 
@@ -204,6 +205,7 @@ def test_lists_show_their_names_and_account_names(seeded):
     assert requests.get(seeded.base_url + "/dashboard/lists/999999").status_code == 404
 
 
+@pytest.mark.browser
 def test_a_browser_sees_full_width_charts_with_axes_links_and_local_times():
     from playwright.sync_api import sync_playwright
 

@@ -375,6 +375,7 @@ def _hostile_requests(rng, contracts, count: int):
         yield op, path, body, query
 
 
+@pytest.mark.slow
 def test_hostile_input_campaign(tmp_path, request):
     """No 5xx, every answer JSON and valid against its contract, the health probe answering
     throughout (CI: 3,000 requests; --hostile-long: 100,000)."""

@@ -6,7 +6,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.servers import serve
+
+pytestmark = pytest.mark.slow  # the scenarios again against a served fake
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -16,6 +16,8 @@ import pytest
 
 from mock_infobip.testing import Handle, server
 
+pytestmark = pytest.mark.sdk  # Infobip's SDKs from .sdks/ (.ci/install-sdks)
+
 ROOT = Path(__file__).resolve().parent.parent
 JUDGES = ROOT / "tests" / "sdk_judges"
 SDKS = ROOT / ".sdks"

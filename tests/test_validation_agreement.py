@@ -20,6 +20,8 @@ from hypothesis import strategies as st
 from mock_infobip.core.validation import default_contracts
 from mock_infobip.http.pipeline import plain_json, printable_ascii
 
+pytestmark = pytest.mark.slow  # two validators over every schema, ~40 s
+
 CONTRACTS = default_contracts()
 REFS = sorted(
     {ref for op in CONTRACTS.operations.values() for ref in (op.request, op.query) if ref is not None}
