@@ -25,6 +25,7 @@ from mock_infobip.core.settings import Settings
 from mock_infobip.core.store import Store
 from mock_infobip.core.validation import Contracts, default_contracts
 from mock_infobip.delivery.callbacks import HttpTransport, Transport
+from mock_infobip.delivery.routing import CallbackRouting, RoutingTransport
 from mock_infobip.delivery.scheduler import Scheduler, Worker
 
 SEED_META = "seed"
@@ -59,15 +60,16 @@ class Runtime:
         self.tokens = TokensService(
             self.store, self.clock, self.random, self.accounts, settings.oauth_token_ttl
         )
-        self.scheduler = Scheduler(
-            self.store, self.clock, settings, self.catalog, transport or HttpTransport(), self.random
+        # Hosts pushes may go to as given besides loopback (the setting, plus in-process receivers)
+        self.callback_hosts: set[str] = set(settings.callback_hosts)
+        pushes = RoutingTransport(
+            transport or HttpTransport(), CallbackRouting(self.callback_hosts, settings.callback_routes)
         )
+        self.scheduler = Scheduler(self.store, self.clock, settings, self.catalog, pushes, self.random)
         self.worker = Worker(self.scheduler, self.clock)
         self.faults = FaultRules(self.store, self.random, settings.fault_max_latency_ms)
         # Unexpected exceptions raised while serving (the pytest plugin reports them in the test)
         self.errors: list[BaseException] = []
-        # Hosts callbacks may go to besides loopback (the setting, plus in-process receivers)
-        self.callback_hosts: set[str] = set(settings.callback_hosts)
         self.journal = Journal(self.store, self.clock, settings.journal_size, settings.journal_body_chars)
         self.default_account, self.api_keys = self.accounts.ensure_default(
             settings.api_keys, settings.default_identifier, self._new_key

@@ -20,6 +20,7 @@ class Receiver:
         self.bodies: list[dict[str, Any]] = []
         self.xml: list[str] = []
         self.content_types: list[str] = []
+        self.paths: list[str] = []  # path and query of each push
         self.lock = threading.Lock()
         receiver = self
 
@@ -28,6 +29,7 @@ class Receiver:
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 with receiver.lock:
                     receiver.content_types.append(self.headers.get("Content-Type", ""))
+                    receiver.paths.append(self.path)
                     if self.headers.get("Content-Type") == "application/xml":
                         receiver.xml.append(body.decode())
                     else:

@@ -59,7 +59,7 @@ def test_a_latency_over_the_cap_is_refused():
 
 def test_a_malformed_callback_url_is_a_400_naming_it():
     with fake() as infobip:
-        hostile = (
+        malformed = (
             "http://[::1",
             "http://",
             "ftp://127.0.0.1/x",
@@ -67,12 +67,9 @@ def test_a_malformed_callback_url_is_a_400_naming_it():
             "http://0x7f000002:8080\\@127.0.0.1:9/dlr",  # parsers disagree on the backslash
             "http://127.0.0.1 /x",
             "http://127.0.0.1\t/x",
-            "http://127.0.0.1.evil.example/x",
-            "http://2130706433/x",
-            "http://evil.example#@127.0.0.1/x",
             "//127.0.0.1/x",
         )
-        for url in hostile:
+        for url in malformed:
             response = requests.post(
                 infobip.base_url + "/sms/2/text/advanced",
                 headers=infobip.headers,

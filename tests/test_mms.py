@@ -97,7 +97,7 @@ def test_bad_mms_is_a_400_naming_the_field_and_stores_nothing(client):
         assert response.status_code == 400, segments
         assert response.json["errorCode"] == "E400"
         assert field in [v["property"] for v in response.json["violations"]], response.json
-    off = mms(client, CH, webhook="http://example.com/dlr")
+    off = mms(client, CH, webhook="http://[::1/dlr")
     assert off.status_code == 400
     assert client.get("/__admin/messages").json["messages"] == []
     assert client.post("/mms/2/messages", json={"messages": []}).status_code == 401

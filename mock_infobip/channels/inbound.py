@@ -167,13 +167,11 @@ class InboundService:
 
     # --- numbers (admin API) ----------------------------------------------------------------------
 
-    def add_number(
-        self, body: Mapping[str, Any], account_id: int, allowed_hosts: Collection[str]
-    ) -> dict[str, Any]:
+    def add_number(self, body: Mapping[str, Any], account_id: int) -> dict[str, Any]:
         number = _digits(body["number"], "number")
         url = body.get("forwardUrl")
         if url is not None:
-            check_callback_url(url, "forwardUrl", allowed_hosts)
+            check_callback_url(url, "forwardUrl")
         keywords = sorted({k.upper() for k in body.get("keywords", [])})
         with self._store.write() as conn:
             if conn.execute("SELECT 1 FROM accounts WHERE id = ?", (account_id,)).fetchone() is None:

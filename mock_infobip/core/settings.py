@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 ENV_PREFIX = "MOCK_INFOBIP_"
 CLOCK_MODES = ("real", "manual")
@@ -92,6 +93,9 @@ class Settings:
     callback_batch_size: int = 100
     callback_concurrency: int = 8
     callback_hosts: tuple[str, ...] = ()
+    # URL prefix -> local URL: pushes to a production-like URL go to a local receiver, the rest of
+    # the path and the query kept (delivery/routing.py); pairs in the order given
+    callback_routes: tuple[tuple[str, str], ...] = ()
     # background: a worker thread pushes due reports; inline: due-now work runs before the
     # response of the request that made it (the in-process fake)
     dispatch: str = "background"
@@ -268,6 +272,39 @@ def _host_list(value: Any) -> tuple[str, ...]:
     return tuple(i.lower() for i in items)
 
 
+def _http_url(text: str, what: str) -> str:
+    parts = urlsplit(text)
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"{what} {text!r} is not an http:// or https:// URL with a host")
+    if parts.query or parts.fragment:
+        raise ValueError(f"{what} {text!r} has a query or fragment")
+    return text
+
+
+def _routes(value: Any) -> tuple[tuple[str, str], ...]:
+    """``callback_routes``: a TOML table or a mapping (prefix = local URL), or ``prefix=url`` items
+    (a list, or a string separated by spaces or commas, as in the environment)."""
+    if isinstance(value, str):
+        value = value.replace(",", " ").split()
+    if isinstance(value, Mapping):
+        pairs = list(value.items())
+    elif isinstance(value, list | tuple):
+        pairs = []
+        for item in value:
+            if isinstance(item, str) and "=" in item:
+                prefix, _, target = item.partition("=")
+                pairs.append((prefix, target))
+            elif isinstance(item, list | tuple) and len(item) == 2:
+                pairs.append((item[0], item[1]))
+            else:
+                raise ValueError(f"{item!r} is not prefix=url")
+    else:
+        raise ValueError("expected a table of URL prefix = local URL")
+    if not all(isinstance(p, str) and isinstance(t, str) for p, t in pairs):
+        raise ValueError("expected a table of URL prefix = local URL")
+    return tuple((_http_url(p, "prefix"), _http_url(t, "target")) for p, t in pairs)
+
+
 def _port(value: Any) -> int:
     number = _parse_int(value)
     if not 0 <= number <= 65535:
@@ -321,6 +358,7 @@ PARSERS: dict[str, Callable[[Any], Any]] = {
     "callback_batch_size": _at_least(_parse_int, 1),
     "callback_concurrency": _at_least(_parse_int, 1),
     "callback_hosts": _host_list,
+    "callback_routes": _routes,
     "dispatch": _choice(DISPATCH_MODES),
     "oauth_token_ttl": _at_least(_parse_int, 1),
     "fault_max_latency_ms": _at_least(_parse_int, 0),
@@ -429,7 +467,7 @@ def _shown(value: Any) -> str:
     if value is None:
         return "-"
     if isinstance(value, tuple):
-        return " ".join(map(str, value)) or "-"
+        return " ".join("=".join(v) if isinstance(v, tuple) else str(v) for v in value) or "-"
     if isinstance(value, Mapping):
         return " ".join(f"{k}={v}" for k, v in value.items()) or "-"
     if isinstance(value, datetime):

@@ -20,9 +20,10 @@ import json as json_module
 import traceback
 import warnings
 from collections.abc import Callable, Iterable, Mapping
+from http import HTTPStatus
 from http.client import HTTPException
 from types import CodeType
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 from urllib.parse import urlsplit
 
 from mock_infobip.core.errors import InvalidRequest
@@ -49,6 +50,32 @@ class FakeError(AssertionError):
 
 
 # --- callbacks to receivers in this process --------------------------------------------------------
+
+
+def _is_wsgi(receiver: Callable[..., Any]) -> bool:
+    """A WSGI app takes (environ, start_response); a receiver function takes the body."""
+    try:
+        parameters = inspect.signature(receiver).parameters.values()
+    except (TypeError, ValueError):
+        return True
+    positional = [p for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    return len(positional) >= 2 or any(p.kind is p.VAR_POSITIONAL for p in parameters)
+
+
+def _function_app(function: Callable[[Any], int | None]) -> WsgiApp:
+    """A receiver function as a WSGI app: called with the push's body, answering its status."""
+
+    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        stream = environ["wsgi.input"]
+        raw = stream.read(int(environ.get("CONTENT_LENGTH") or 0))
+        text = raw.decode("utf-8", "replace")
+        xml = "xml" in environ.get("CONTENT_TYPE", "")
+        status = function(text if xml else json_module.loads(text or "null"))
+        code = 200 if status is None else int(status)
+        start_response(f"{code} {HTTPStatus(code).phrase}", [("Content-Length", "0")])
+        return [b""]
+
+    return app
 
 
 class RoutedTransport:
@@ -234,7 +261,7 @@ class Handle:
             body["forwardUrl"] = forward_url
         self._checked("admin/admin.schema.json#/$defs/numberRequest", body)
         rt = self.runtime
-        found = rt.inbound.add_number(body, account or rt.default_account.id, rt.callback_hosts)
+        found = rt.inbound.add_number(body, account or rt.default_account.id)
         return found
 
     def handset(
@@ -322,8 +349,18 @@ class Handle:
     def revoke_key(self, api_key: str, revoked: bool = True) -> None:
         self.runtime.accounts.set_revoked(api_key, revoked)
 
-    def add_receiver(self, app: WsgiApp, base_url: str = "http://receiver.test") -> str:
-        """Serve callbacks to ``base_url`` from ``app`` in this process; returns the base URL."""
+    def add_receiver(
+        self, receiver: WsgiApp | Callable[[Any], int | None], base_url: str = "http://receiver.test"
+    ) -> str:
+        """Serve pushes to ``base_url`` (any URL: ``https://myapp.example.com`` too) in this
+        process, with no socket; returns the base URL. ``receiver`` is a WSGI app, or a function
+        called with each push's body (parsed JSON, or the text of an XML one) that returns the
+        status to answer (None: 200)."""
+        app: WsgiApp = (
+            cast(WsgiApp, receiver)
+            if _is_wsgi(receiver)
+            else _function_app(cast(Callable[[Any], int | None], receiver))
+        )
         self._receivers.append(ROUTER.add(base_url, app))
         host = urlsplit(base_url).hostname
         if host:

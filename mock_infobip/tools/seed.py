@@ -201,7 +201,7 @@ def _two_way(runtime: Runtime, rng: random.Random, base: str, now: int, count: i
         return 0
     account = runtime.default_account
     if not any(n["number"] == DEMO_SHOP for n in runtime.inbound.numbers()):
-        runtime.inbound.add_number({"number": DEMO_SHOP, "keywords": ["YES", "STOP"]}, account.id, ())
+        runtime.inbound.add_number({"number": DEMO_SHOP, "keywords": ["YES", "STOP"]}, account.id)
     chosen: set[str] = set()
     while len(chosen) < count:
         chosen.add(base[:-3] + f"{rng.randint(0, 999):03d}")

@@ -6,7 +6,7 @@ and checks what a schema cannot: callback hosts (a setting lists where callbacks
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -14,7 +14,6 @@ from urllib.parse import urlsplit
 
 from mock_infobip.core.clock import to_ms
 from mock_infobip.core.errors import InvalidRequest
-from mock_infobip.core.net import is_loopback
 
 MAX_VALIDITY_MS = 2880 * 60 * 1000  # validity is capped at 48 h (2880 minutes), also the default
 MAX_SCHEDULE_MS = 180 * 24 * 3600 * 1000  # sendAt: "no later than 180 days in advance"
@@ -96,10 +95,11 @@ class SendRequest:
     channel: str = "sms"  # sms | mms
 
 
-def check_callback_url(url: str, field: str, allowed_hosts: Collection[str]) -> None:
-    """A callback (or forward) URL: http(s), on loopback or a host of ``callback_hosts``. Parsed
-    with urllib3's parser, the one the push uses, so the check and the push see the same host;
-    spellings parsers disagree on (backslashes, whitespace, control characters) are refused."""
+def check_callback_url(url: str, field: str) -> None:
+    """A callback (or forward) URL: any well-formed http(s) URL, as Infobip accepts (where its
+    pushes go is the fake's policy: delivery/routing.py). Parsed with urllib3's parser, the one the
+    push uses, so the check and the push see the same host; spellings parsers disagree on
+    (backslashes, whitespace, control characters) are refused."""
     from urllib3.exceptions import LocationParseError  # at first use: ~20 ms of start-up
     from urllib3.util import parse_url
 
@@ -117,10 +117,6 @@ def check_callback_url(url: str, field: str, allowed_hosts: Collection[str]) -> 
         raise refused
     if port is not None and not 0 < port < 65536:
         raise refused
-    if not (is_loopback(host) or host in allowed_hosts):
-        raise InvalidRequest(
-            {field: [f"callbacks to host {host!r} are not allowed (setting callback_hosts)"]}
-        )
 
 
 def parse_time(text: str, field: str) -> int:
@@ -177,13 +173,13 @@ def _speed(limit: Mapping[str, Any] | None) -> tuple[int, int] | None:
     return int(limit["amount"]), SPEED_UNIT_MS[limit.get("timeUnit", "MINUTE")]
 
 
-def from_v2(body: Mapping[str, Any], allowed_hosts: Collection[str], now: int) -> SendRequest:
+def from_v2(body: Mapping[str, Any], now: int) -> SendRequest:
     """``/sms/2/text/advanced`` and ``/sms/2/binary/advanced`` (``binary`` instead of ``text``)."""
     messages = []
     for i, message in enumerate(body["messages"]):
         url = message.get("notifyUrl")
         if url is not None:
-            check_callback_url(url, f"messages[{i}].notifyUrl", allowed_hosts)
+            check_callback_url(url, f"messages[{i}].notifyUrl")
         send_at = _send_at(message.get("sendAt"), f"messages[{i}].sendAt", now)
         window = _window(message.get("deliveryTimeWindow"), f"messages[{i}].deliveryTimeWindow")
         minutes = message.get("validityPeriod")
@@ -216,7 +212,7 @@ def from_v2(body: Mapping[str, Any], allowed_hosts: Collection[str], now: int) -
     )
 
 
-def from_mms(body: Mapping[str, Any], allowed_hosts: Collection[str], now: int) -> SendRequest:
+def from_mms(body: Mapping[str, Any], now: int) -> SendRequest:
     """``POST /mms/2/messages``: the v3 reader with MMS content (title and segments; media URLs are
     recorded, never fetched); the text of an MMS is its TEXT segments."""
     converted = {
@@ -235,13 +231,13 @@ def from_mms(body: Mapping[str, Any], allowed_hosts: Collection[str], now: int) 
             for message in body["messages"]
         ],
     }
-    request = from_v3(converted, allowed_hosts, now)
+    request = from_v3(converted, now)
     contents = [message["content"] for message in body["messages"] for _ in message["destinations"]]
     messages = [replace(m, mms=dict(content)) for m, content in zip(request.messages, contents, strict=True)]
     return replace(request, messages=messages, channel="mms")
 
 
-def from_v3(body: Mapping[str, Any], allowed_hosts: Collection[str], now: int) -> SendRequest:
+def from_v3(body: Mapping[str, Any], now: int) -> SendRequest:
     options = body.get("options", {})
     schedule = options.get("schedule", {})
     start = _send_at(schedule.get("sendAt"), "options.schedule.sendAt", now)
@@ -251,7 +247,7 @@ def from_v3(body: Mapping[str, Any], allowed_hosts: Collection[str], now: int) -
         delivery = webhooks.get("delivery", {})
         url = delivery.get("url")
         if url is not None:
-            check_callback_url(url, f"messages[{i}].webhooks.delivery.url", allowed_hosts)
+            check_callback_url(url, f"messages[{i}].webhooks.delivery.url")
         if delivery.get("notify") is False:
             url = None
         message_options = message.get("options", {})

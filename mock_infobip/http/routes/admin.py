@@ -158,7 +158,7 @@ def openapi_document(call: Call) -> Reply:
 def add_number(call: Call) -> Reply:
     rt = call.runtime
     account = call.body.get("account", rt.default_account.id)
-    return json_response(rt.inbound.add_number(call.body, account, rt.callback_hosts), 201)
+    return json_response(rt.inbound.add_number(call.body, account), 201)
 
 
 def list_numbers(call: Call) -> Reply:

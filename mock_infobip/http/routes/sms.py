@@ -47,12 +47,12 @@ def _answer_v3(result: SendResult) -> Reply:
 
 
 def _v2(call: Call, body: Mapping[str, Any]) -> Reply:
-    request = from_v2(body, call.runtime.callback_hosts, call.runtime.clock.now_ms())
+    request = from_v2(body, call.runtime.clock.now_ms())
     return _answer_v2(request, _send(call, request))
 
 
 def _v3(call: Call, body: Mapping[str, Any]) -> Reply:
-    request = from_v3(body, call.runtime.callback_hosts, call.runtime.clock.now_ms())
+    request = from_v3(body, call.runtime.clock.now_ms())
     return _answer_v3(_send(call, request))
 
 
@@ -65,7 +65,7 @@ def send_v3(call: Call) -> Reply:
 
 
 def send_mms(call: Call) -> Reply:
-    request = from_mms(call.body, call.runtime.callback_hosts, call.runtime.clock.now_ms())
+    request = from_mms(call.body, call.runtime.clock.now_ms())
     return _answer_v3(_send(call, request))
 
 
