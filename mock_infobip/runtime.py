@@ -90,9 +90,7 @@ class Runtime:
         return given
 
     def _new_key(self) -> str:
-        with self.store.read() as conn:
-            count = conn.execute("SELECT count(*) FROM api_keys").fetchone()[0]
-        return self.random.token(f"api-key:{count}")
+        return self.random.secret()
 
     def add_account(
         self,

@@ -24,6 +24,8 @@ FORBIDDEN_CALLS = {
     ("os", "urandom"): ENTROPY_READERS,
     ("uuid", "uuid4"): ENTROPY_READERS,
     ("secrets", "token_hex"): ENTROPY_READERS,
+    ("secrets", "token_urlsafe"): ENTROPY_READERS,
+    ("secrets", "choice"): ENTROPY_READERS,
 }
 
 

@@ -27,6 +27,7 @@ from mock_infobip.core.accounts import Account
 from mock_infobip.core.clock import Clock, wire_time
 from mock_infobip.core.errors import InvalidRequest, NotFound
 from mock_infobip.core.randomness import Randomness
+from mock_infobip.core.redact import redact
 from mock_infobip.core.settings import Settings
 from mock_infobip.core.store import Store
 
@@ -204,7 +205,7 @@ class InboundService:
             "id": row["id"],
             "number": row["number"],
             "account": row["account_id"],
-            **({"forwardUrl": row["forward_url"]} if row["forward_url"] else {}),
+            **({"forwardUrl": redact(row["forward_url"])} if row["forward_url"] else {}),
             "keywords": json.loads(row["keywords"]),
             "contentType": row["content_type"],
         }

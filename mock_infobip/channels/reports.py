@@ -14,7 +14,8 @@ from mock_infobip.channels.messages.shapes import log, report
 from mock_infobip.core.accounts import Account
 from mock_infobip.core.clock import Clock, wire_time
 from mock_infobip.core.errors import InvalidRequest
-from mock_infobip.core.store import Store
+from mock_infobip.core.redact import redact
+from mock_infobip.core.store import MAX_ID, Store
 
 WINDOW_MS = 48 * 3600 * 1000  # reports and logs cover the last 48 hours
 DEFAULT_LIMIT = 50
@@ -30,11 +31,15 @@ def _make_cursor(sent_at: int, row_id: int) -> str:
 
 def _read_cursor(text: str) -> tuple[int, int]:
     """Where the page after ``text`` (a ``nextCursor``) starts."""
+    refused = InvalidRequest({"cursor": ["is not a cursor this endpoint returned"]})
     try:
         sent_at, row_id = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode().split(":")
-        return int(sent_at), int(row_id)
+        found = int(sent_at), int(row_id)
     except (ValueError, UnicodeDecodeError):
-        raise InvalidRequest({"cursor": ["is not a cursor this endpoint returned"]}) from None
+        raise refused from None
+    if not all(0 <= number <= MAX_ID for number in found):  # no row has it, and SQLite cannot hold it
+        raise refused
+    return found
 
 
 def _many(value: str) -> list[str]:
@@ -193,7 +198,7 @@ class ReportsService:
         if row["done_at"] is not None:
             described["doneAt"] = wire_time(row["done_at"])
         if row["callback_url"] is not None:
-            described["callbackUrl"] = row["callback_url"]
+            described["callbackUrl"] = redact(row["callback_url"])
         return described
 
     def _name(self, key: str) -> str:
@@ -217,7 +222,7 @@ class ReportsService:
             ).fetchall()
         return [
             {
-                "url": r["url"],
+                "url": redact(r["url"]),
                 "at": wire_time(r["at"]),
                 "retry": r["retry"],
                 "status": r["status"],

@@ -6,6 +6,7 @@ import threading
 from dataclasses import dataclass
 
 from mock_infobip.core.clock import Clock, wire_time
+from mock_infobip.core.redact import redact
 from mock_infobip.core.store import Store
 
 PRUNE_EVERY = 64
@@ -67,13 +68,13 @@ class Journal:
         return (
             self._clock.now_ms(),
             entry.method,
-            entry.path,
-            entry.query,
+            redact(entry.path),
+            redact(entry.query),
             entry.status,
             entry.api_key,
             entry.account_id,
             entry.operation,
-            entry.request_body[:cut],
+            redact(entry.request_body)[:cut],
             entry.response_body[:cut],
         )
 

@@ -28,9 +28,8 @@ class TokensService:
         principal = self._accounts.by_password(form["client_id"], form["client_secret"])
         if principal is None:
             raise Unauthorized()
+        token = self._random.secret(48)
         with self._store.write() as conn:
-            count = conn.execute("SELECT count(*) FROM oauth_tokens").fetchone()[0]
-            token = self._random.token(f"oauth-token:{count}", 48)
             conn.execute(
                 "INSERT INTO oauth_tokens (token, account_id, username, expires_at) VALUES (?, ?, ?, ?)",
                 (token, principal.account.id, form["client_id"], self._clock.now_ms() + self._ttl_ms),

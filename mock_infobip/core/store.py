@@ -23,6 +23,7 @@ from mock_infobip.core.versions import UNKNOWN, Version
 
 T = TypeVar("T")
 
+MAX_ID = 2**63 - 1  # the largest integer SQLite holds: ids and cursors past it name no row
 CACHE_ENTRIES = 4096  # past this many cached values (e.g. many unknown keys tried), start again
 
 

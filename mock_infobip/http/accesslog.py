@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
+from mock_infobip.core.redact import redact
 from mock_infobip.http.signals import Hold
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
@@ -49,7 +50,7 @@ class AccessLog:
     def _write(self, environ: dict[str, Any], status: int, size: int, started: int) -> None:
         path = environ.get("PATH_INFO", "")
         query = environ.get("QUERY_STRING", "")
-        target = path + (f"?{query}" if query else "")
+        target = redact(path + (f"?{query}" if query else ""))
         ended = self._wall_ms()
         now = datetime.fromtimestamp(ended / 1000, tz=UTC)
         if self._style == "json":

@@ -11,11 +11,10 @@ from mock_infobip.channels.lists.identifiers import key_function
 from mock_infobip.core.accounts import Account
 from mock_infobip.core.clock import Clock, wire_time
 from mock_infobip.core.errors import ListNotFound, NotFound
-from mock_infobip.core.store import Store
+from mock_infobip.core.store import MAX_ID, Store
 
 VALIDATION_ERROR = "VALIDATION_ERROR"
 _DIGITS = re.compile(r"[0-9]+")
-_MAX_ID = 2**63 - 1
 _CHUNK = 900  # parameters per IN (...) query
 
 
@@ -37,7 +36,7 @@ def parse_list_id(raw: str) -> int | None:
     if not _DIGITS.fullmatch(raw):
         return None
     number = int(raw)
-    return number if 0 < number <= _MAX_ID else None
+    return number if 0 < number <= MAX_ID else None
 
 
 def _chunks(items: Sequence[str]) -> list[Sequence[str]]:

@@ -11,7 +11,9 @@ from markupsafe import Markup
 
 from mock_infobip.core.accounts import mask_key
 from mock_infobip.core.clock import wire_time
-from mock_infobip.core.errors import Conflict
+from mock_infobip.core.errors import Conflict, InvalidRequest
+from mock_infobip.core.redact import redact
+from mock_infobip.core.store import MAX_ID
 from mock_infobip.http.controls import ADMIN_COOKIE, admin_token_presented
 from mock_infobip.http.dashboard.charts import COLOURS, country_bars, stacked_bars
 from mock_infobip.http.dashboard.queries import GROUPS, DashboardQueries
@@ -26,9 +28,20 @@ def queries() -> DashboardQueries:
     return DashboardQueries(runtime())
 
 
+MAX_PAGE = 10**9  # pages are 50 rows: an offset past any table, and well inside SQLite's integers
+
+
 def page_number() -> int:
+    """``?page=``: 1 when absent or not a number; a number past MAX_PAGE is a 400 naming it."""
     text = request.args.get("page", "1")
-    return max(1, int(text)) if text.isdigit() else 1
+    if not (text.isascii() and text.isdigit()):
+        return 1
+    if int(text) > MAX_PAGE:
+        raise InvalidRequest({"page": [f"must be a whole number from 1 to {MAX_PAGE}"]})
+    return max(1, int(text))
+
+
+blueprint.add_app_template_filter(redact, "redact")
 
 
 @blueprint.app_template_filter("wire")
@@ -110,7 +123,7 @@ def lists() -> str:
 def members(list_id: int) -> str:
     search = request.args.get("q", "")
     q = queries()
-    heading = q.list_heading(list_id)
+    heading = q.list_heading(list_id) if list_id <= MAX_ID else None
     if heading is None:
         abort(404)
     return render_template(

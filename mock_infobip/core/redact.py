@@ -1,0 +1,46 @@
+"""Secrets out of what the fake shows: the password of a URL's ``user:password@``, the values of
+secret parameters (``password=``, ``client_secret=``, ``token=``, ...) in a query string or a form
+body, and secret members (``"password": "..."``) of a JSON body. Applied wherever URLs and requests
+are shown (admin listings, the dashboard, the journal, the access log); what the fake stores to push
+is kept whole."""
+
+from __future__ import annotations
+
+import re
+
+MASK = "***"
+SECRET_PARAMETERS = (
+    "password",
+    "passwd",
+    "client_secret",
+    "secret",
+    "token",
+    "access_token",
+    "refresh_token",
+    "api_key",
+    "apikey",
+)
+_USERINFO = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.-]*://[^/?#@\s:\"']*):[^/?#@\s\"']*@")
+_PARAMETER = re.compile(
+    r"(?P<head>(?:^|[?&;\s\"'])(?:" + "|".join(SECRET_PARAMETERS) + r")=)[^&;#\s\"']*",
+    re.IGNORECASE,
+)
+_JSON_MEMBER = re.compile(
+    r'(?P<head>"(?:' + "|".join(SECRET_PARAMETERS) + r')"\s*:\s*")(?:[^"\\]|\\.)*"',
+    re.IGNORECASE,
+)
+
+
+def redact(text: str) -> str:
+    """``text`` (a URL, a query string, a form or JSON body, a log line) with its secrets masked."""
+    if "@" in text:
+        text = _USERINFO.sub(rf"\g<head>:{MASK}@", text)
+    if "=" in text:
+        text = _PARAMETER.sub(rf"\g<head>{MASK}", text)
+    if '"' in text:
+        text = _JSON_MEMBER.sub(rf'\g<head>{MASK}"', text)
+    return text
+
+
+def redacted(text: str | None) -> str | None:
+    return None if text is None else redact(text)
