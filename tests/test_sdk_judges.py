@@ -25,6 +25,7 @@ PYTHON_JUDGES = {
     "infobip-api-python-client 6": ("client-6", "client6.py"),
     "infobip-api-python-client 4": ("client-4", "client4.py"),
     "infobip-api-python-sdk 5": ("sdk-5", "sdk5.py"),
+    "py3-infobip (community)": ("py3-infobip", "community_py3.py"),
 }
 
 
@@ -66,3 +67,11 @@ def test_node_sdk(fake: Handle) -> None:
         "@infobip-api/sdk is not installed: run bash .ci/install-sdks"
     )
     judged(verdict(["node", "node_sdk.js"], fake, NODE_PATH=str(modules)))
+
+
+def test_community_node_client(fake: Handle) -> None:
+    """npm `infobip` always calls http://api.infobip.com; the `request` library it uses honours
+    HTTP_PROXY, pointed at the fake (which serves absolute-form request targets, as proxies get)."""
+    modules = SDKS / "node-community" / "node_modules"
+    assert (modules / "infobip").is_dir(), "npm infobip is not installed: run bash .ci/install-sdks"
+    judged(verdict(["node", "infobip_npm.js"], fake, NODE_PATH=str(modules), HTTP_PROXY=fake.base_url))

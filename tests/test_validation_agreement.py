@@ -124,6 +124,19 @@ SEEDS: dict[str, list[Any]] = {
     "sms/send-binary-v2.request.schema.json": [
         {"messages": [{"destinations": [{"to": "41793026727"}], "binary": {"hex": "48 65 6c 6c 6f"}}]}
     ],
+    "sms/send-single.request.schema.json": [
+        {"from": "InfoSMS", "to": "41793026727", "text": "Test SMS."},
+        {"to": ["41793026727", "41793026834"], "text": "Hi", "notifyUrl": "https://example.com/r"},
+    ],
+    "sms/send-multi.request.schema.json": [
+        {"messages": [{"from": "InfoSMS", "to": "41793026727", "text": "a"}, {"to": ["41793026785"]}]}
+    ],
+    "sms/send-binary-single.request.schema.json": [
+        {"from": "InfoSMS", "to": "41793026727", "binary": {"hex": "48 65", "dataCoding": 0, "esmClass": 0}}
+    ],
+    "sms/send-binary-multi.request.schema.json": [
+        {"bulkId": "b1", "messages": [{"to": ["41793026727"], "binary": {"hex": "48"}}]}
+    ],
     "sms/preview.request.schema.json": [{"text": "Let's see how many characters remain"}],
     "sms/bulk.request.schema.json": [{"sendAt": "2026-11-24T10:00:00.000+0000"}],
     "sms/bulk-status.request.schema.json": [{"status": "PAUSED"}],

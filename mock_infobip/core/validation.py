@@ -106,6 +106,7 @@ class Operation:
     auth: str = "header"  # header | query (username and password parameters, or the header) | none
     request_type: str = "json"  # json | form (application/x-www-form-urlencoded)
     trailing_slash: bool = False  # the path with a trailing slash is this operation too
+    deprecated: bool = False  # a legacy endpoint Infobip no longer documents (still served)
 
     @property
     def flask_rule(self) -> str:
@@ -196,6 +197,7 @@ class Contracts:
                 auth=spec.get("auth", "header"),
                 request_type=spec.get("requestType", "json"),
                 trailing_slash=spec.get("trailingSlash", False),
+                deprecated=spec.get("deprecated", False),
             )
             for op_id, spec in manifest["operations"].items()
         }

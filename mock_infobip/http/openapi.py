@@ -108,6 +108,8 @@ def _operation(contracts: Contracts, operation: Operation) -> dict[str, Any]:
             for status, ref in sorted(statuses.items())
         },
     }
+    if operation.deprecated:
+        described["deprecated"] = True
     if operation.envelope != ADMIN and operation.auth != "none":
         described["security"] = [{"App": []}, {"Basic": []}, {"Bearer": []}]
     if operation.request is not None:

@@ -6,6 +6,7 @@ and checks what a schema cannot: callback hosts (a setting lists where callbacks
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -210,6 +211,28 @@ def from_v2(body: Mapping[str, Any], now: int) -> SendRequest:
         messages,
         _speed(body.get("sendingSpeedLimit")),
     )
+
+
+def from_legacy(body: Mapping[str, Any], *, multi: bool) -> dict[str, Any]:
+    """The body of ``/sms/2/text/advanced`` (or ``/sms/2/binary/advanced``) that a legacy send
+    stands for: ``/sms/1/text/single``, ``/sms/2/text/single`` and ``/sms/1/binary/single`` (one
+    message, ``to`` a number or a list), ``/sms/1/text/multi`` and ``/sms/1/binary/multi``
+    (``messages``, each with its ``to``). Their answers always carry ``smsCount``."""
+    messages = body["messages"] if multi else [body]
+    converted = []
+    for message in messages:
+        to = message["to"]
+        numbers = [to] if isinstance(to, str) else list(to)
+        rest = {name: value for name, value in message.items() if name != "to"}
+        converted.append({**rest, "destinations": [{"to": number} for number in numbers]})
+    bulk = {"bulkId": body["bulkId"]} if multi and "bulkId" in body else {}
+    return {**bulk, "messages": converted, "includeSmsCountInResponse": True}
+
+
+def legacy_field(field: str, *, multi: bool) -> str:
+    """A field of the advanced body :func:`from_legacy` made, named as in the legacy request."""
+    field = re.sub(r"\.destinations\[\d+\]\.to\b", ".to", field)
+    return field if multi else re.sub(r"^messages\[0\]\.", "", field)
 
 
 def from_mms(body: Mapping[str, Any], now: int) -> SendRequest:

@@ -7,9 +7,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from mock_infobip.channels.messages.requests import SendRequest, from_mms, from_query, from_v2, from_v3
+from mock_infobip.channels.messages.requests import (
+    SendRequest,
+    from_legacy,
+    from_mms,
+    from_query,
+    from_v2,
+    from_v3,
+    legacy_field,
+)
 from mock_infobip.channels.sms.preview import preview
 from mock_infobip.channels.sms.service import SendResult
+from mock_infobip.core.errors import InvalidRequest
 from mock_infobip.http.pipeline import Call, Handler
 from mock_infobip.http.reply import Reply, json_response
 
@@ -31,6 +40,33 @@ def _answer_v2(request: SendRequest, result: SendResult) -> Reply:
         for m in result.messages
     ]
     return json_response({"bulkId": result.bulk_id, "messages": messages})
+
+
+def _legacy(call: Call, *, multi: bool) -> Reply:
+    """The legacy sends (``/sms/1/text/single`` and the like) on the engine of the advanced one:
+    errors name the legacy fields; the answer has every message's ``smsCount``, and ``bulkId`` when
+    there was more than one destination (always for multi), as Infobip's examples of them show."""
+    try:
+        request = from_v2(from_legacy(call.body, multi=multi), call.runtime.clock.now_ms())
+    except InvalidRequest as error:
+        raise InvalidRequest(
+            {legacy_field(field, multi=multi): texts for field, texts in error.errors.items()}
+        ) from None
+    result = _send(call, request)
+    messages = [
+        {"to": m.to, "status": m.status.wire(), "smsCount": m.sms_count, "messageId": m.message_id}
+        for m in result.messages
+    ]
+    bulk = {"bulkId": result.bulk_id} if multi or len(messages) > 1 else {}
+    return json_response({**bulk, "messages": messages})
+
+
+def send_single(call: Call) -> Reply:
+    return _legacy(call, multi=False)
+
+
+def send_multi(call: Call) -> Reply:
+    return _legacy(call, multi=True)
 
 
 def _answer_v3(result: SendResult) -> Reply:
@@ -83,7 +119,8 @@ def inbox_mms(call: Call) -> Reply:
 
 
 def query_v1(call: Call) -> Reply:
-    return _v2(call, from_query(call.query, 2))
+    # smsCount always, as in Infobip's examples of this endpoint
+    return _v2(call, {**from_query(call.query, 2), "includeSmsCountInResponse": True})
 
 
 def query_v3(call: Call) -> Reply:
@@ -146,6 +183,13 @@ def logs_v3(call: Call) -> Reply:
 HANDLERS: dict[str, Handler] = {
     "sms.send.v2": send_v2,
     "sms.send.binary.v2": send_v2,
+    "sms.send.v1": send_v2,
+    "sms.send.binary.v1": send_v2,
+    "sms.send.single.v1": send_single,
+    "sms.send.single.v2": send_single,
+    "sms.send.multi.v1": send_multi,
+    "sms.send.binary.single.v1": send_single,
+    "sms.send.binary.multi.v1": send_multi,
     "sms.send.v3": send_v3,
     "sms.query.v1": query_v1,
     "sms.query.v3": query_v3,
