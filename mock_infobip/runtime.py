@@ -21,6 +21,7 @@ from mock_infobip.core.journal import Journal
 from mock_infobip.core.oauth import TokensService
 from mock_infobip.core.randomness import Randomness, fresh_seed
 from mock_infobip.core.ratelimit import RateLimiter
+from mock_infobip.core.sessions import SessionsService
 from mock_infobip.core.settings import Settings
 from mock_infobip.core.store import Store
 from mock_infobip.core.validation import Contracts, default_contracts
@@ -59,6 +60,9 @@ class Runtime:
         self.inbound = InboundService(self.store, self.clock, self.random, settings)
         self.tokens = TokensService(
             self.store, self.clock, self.random, self.accounts, settings.oauth_token_ttl
+        )
+        self.sessions = SessionsService(
+            self.store, self.clock, self.random, self.accounts, settings.ibsso_session_ttl
         )
         # Hosts pushes may go to as given besides loopback (the setting, plus in-process receivers)
         self.callback_hosts: set[str] = set(settings.callback_hosts)

@@ -96,6 +96,7 @@ SEEDS: dict[str, list[Any]] = {
         {"name": "x", "context": {"a": 1}},
     ],
     "lists/people.request.schema.json": [{"userIds": ["a@example.com", "b@example.com"]}],
+    "auth/session.request.schema.json": [{"username": "ops", "password": "pw", "unsafe": False}],
     "auth/token.request.schema.json": [
         {"client_id": "u", "client_secret": "p", "grant_type": "client_credentials"}
     ],

@@ -38,6 +38,7 @@ class Principal:
     account: Account
     credential: str
     api_key: str | None = None
+    session: str | None = None  # the IBSSO token the request presented
 
 
 class AccountsService:

@@ -1,7 +1,8 @@
 """Reading the ``Authorization`` header of an Infobip request (spec/README.md, Authentication).
 
 ``App <apiKey>``; ``Basic base64(<apiKey>:)``; ``Basic base64(<username>:<password>)``; ``Bearer
-<token>`` issued by ``POST /auth/1/oauth2/token`` (``mock_infobip.core.oauth``). The scheme
+<token>`` issued by ``POST /auth/1/oauth2/token`` (``mock_infobip.core.oauth``); ``IBSSO <token>``
+of a session from ``POST /auth/1/session`` (``mock_infobip.core.sessions``). The scheme
 keyword is case-insensitive. Anything else, or credentials no account has, is :class:`Unauthorized`
 with one and the same answer.
 """
@@ -35,6 +36,7 @@ def authenticate(
     accounts: AccountsService,
     header: str | None,
     bearer: Callable[[str], Principal | None] | None = None,
+    session: Callable[[str], Principal | None] | None = None,
 ) -> Principal:
     scheme, _, value = (header or "").strip().partition(" ")
     value = value.strip()
@@ -45,6 +47,8 @@ def authenticate(
         principal = accounts.by_key(value)
     elif scheme.lower() == "bearer" and bearer is not None:
         principal = bearer(value)
+    elif scheme.lower() == "ibsso" and session is not None:
+        principal = session(value)
     elif scheme.lower() == "basic":
         try:
             decoded = base64.b64decode(value, validate=True).decode("utf-8")

@@ -162,6 +162,12 @@ CREATE TABLE IF NOT EXISTS oauth_tokens (
     username TEXT NOT NULL,
     expires_at INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS ibsso_sessions (
+    token TEXT PRIMARY KEY,
+    account_id INTEGER NOT NULL,
+    username TEXT NOT NULL,
+    last_used_at INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS bulks (
     id INTEGER PRIMARY KEY,
     account_id INTEGER NOT NULL,

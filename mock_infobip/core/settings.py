@@ -101,6 +101,8 @@ class Settings:
     dispatch: str = "background"
     # OAuth 2.0 access tokens: seconds they stay valid on the fake's clock
     oauth_token_ttl: int = 7200
+    # IBSSO sessions: seconds without a request that uses one before it expires
+    ibsso_session_ttl: int = 3600
     # Faults: the longest latency a rule may ask (milliseconds)
     fault_max_latency_ms: int = 60_000
     # Requests
@@ -361,6 +363,7 @@ PARSERS: dict[str, Callable[[Any], Any]] = {
     "callback_routes": _routes,
     "dispatch": _choice(DISPATCH_MODES),
     "oauth_token_ttl": _at_least(_parse_int, 1),
+    "ibsso_session_ttl": _at_least(_parse_int, 1),
     "fault_max_latency_ms": _at_least(_parse_int, 0),
     "max_body_bytes": _at_least(_parse_int, 1),
     "journal_size": _at_least(_parse_int, 0),

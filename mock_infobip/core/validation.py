@@ -275,10 +275,15 @@ class Contracts:
         where = operation.id if operation else "unmatched path"
         if ref is None:
             return [f"{where}: status {status} is not documented"]
+        if ref == NO_BODY:
+            return [] if body is None else [f"{where} {status}: must have no body"]
         return [
             f"{where} {status} {'/'.join(map(str, e.absolute_path)) or '(root)'}: {e.message}"
             for e in self.validator(ref).iter_errors(body)
         ]
+
+
+NO_BODY = ""  # a response contract that is no body at all (204)
 
 
 @cache

@@ -26,6 +26,7 @@ TAGS = [
 STATUS_TEXT = {
     200: "OK",
     201: "Created",
+    204: "No content",
     400: "Bad request",
     401: "Unauthorized",
     403: "Forbidden",
@@ -104,7 +105,10 @@ def _operation(contracts: Contracts, operation: Operation) -> dict[str, Any]:
         "summary": operation.summary,
         "parameters": _parameters(contracts, operation),
         "responses": {
-            str(status): {"description": STATUS_TEXT.get(status, str(status)), "content": _content(ref)}
+            str(status): {
+                "description": STATUS_TEXT.get(status, str(status)),
+                **({"content": _content(ref)} if ref else {}),
+            }
             for status, ref in sorted(statuses.items())
         },
     }

@@ -170,7 +170,7 @@ def _principal(rt: Runtime, operation: Operation, req: Incoming) -> Principal:
         if found is None:
             raise Unauthorized()
         return found
-    return authenticate(rt.accounts, header, rt.tokens.principal)
+    return authenticate(rt.accounts, header, rt.tokens.principal, rt.sessions.principal)
 
 
 def run_operation(

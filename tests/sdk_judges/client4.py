@@ -145,4 +145,12 @@ for body in receiver.take():
         "(forward)", lambda body=body: SmsWebhookInboundReportResponse.from_json(body.decode())
     )
     judge.check(forwarded is not None and forwarded.results[0].keyword == "STOP", f"forwarded: {forwarded}")
+# IBSSO: a session made over HTTP (this SDK has no session call), then used as the SDK offers it,
+# through its API key prefix ("IBSSO" instead of "App"), and no longer usable once destroyed
+admin("POST", "/__admin/accounts", {"name": "IBSSO", "username": "judge4", "password": "s3ssion"})
+token = admin("POST", "/auth/1/session", {"username": "judge4", "password": "s3ssion"})["token"]
+prefixed = {"api_key": {"APIKeyHeader": token}, "api_key_prefix": {"APIKeyHeader": "IBSSO"}}
+sso = SmsApi(ApiClient(Configuration(host=BASE_URL, **prefixed)))
+mine = judge.call("get_outbound_sms_message_logs", lambda: sso.get_outbound_sms_message_logs(limit=10))
+judge.check(mine is not None and mine.results == [], f"logs of the IBSSO account: {mine}")
 judge.report()

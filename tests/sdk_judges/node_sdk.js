@@ -1,5 +1,5 @@
-// Judge: @infobip-api/sdk (Node) drives every SMS call it offers, and its OAuth token call.
-// Its IBSSO session calls (/auth/1/session) and other channels are outside the SMS API and not judged.
+// Judge: @infobip-api/sdk (Node) drives every SMS call it offers, its OAuth token call and its IBSSO
+// session calls (create, use with AuthType.IBSSO, destroy). Its other channels are not judged here.
 // Prints one JSON line like the Python judges: offered, called, problems.
 'use strict';
 const http = require('http');
@@ -57,7 +57,8 @@ function check(condition, what) {
   const infobip = new Infobip({ baseUrl: BASE_URL, apiKey: API_KEY, authType: AuthType.ApiKey });
   const sms = infobip.channels.sms;
   const offered = ['send(text)', 'send(binary)', 'send(query)', 'preview', 'get', 'reports.get', 'logs.get',
-    'scheduled.get', 'scheduled.reschedule', 'status.get', 'status.update', 'auth.oauth2.create'];
+    'scheduled.get', 'scheduled.reschedule', 'status.get', 'status.update', 'auth.oauth2.create',
+    'auth.ibsso.create', 'auth.ibsso.destroy'];
 
   const sent = await call('send(text)', () => sms.send({
     type: 'text',
@@ -106,6 +107,20 @@ function check(condition, what) {
     const bearer = new Infobip({ baseUrl: BASE_URL, authType: AuthType.OAuth, oauthToken: token.access_token });
     const withToken = await call('logs.get', () => bearer.channels.sms.logs.get({ limit: 1 }));
     check(withToken && Array.isArray(withToken.results), `logs with a token: ${JSON.stringify(withToken)}`);
+  }
+  const login = new Infobip({ baseUrl: BASE_URL, authType: AuthType.Basic, username: 'node-judge', password: 'n0de' });
+  const session = await call('auth.ibsso.create', () => login.auth.ibsso.create());
+  const ibssoToken = session && session.token;
+  check(typeof ibssoToken === 'string' && ibssoToken.length > 0, `session: ${JSON.stringify(session)}`);
+  if (ibssoToken) {
+    const ibsso = new Infobip({ baseUrl: BASE_URL, authType: AuthType.IBSSO, ibssoToken });
+    const withSession = await call('logs.get', () => ibsso.channels.sms.logs.get({ limit: 1 }));
+    check(withSession && Array.isArray(withSession.results), `logs with a session: ${JSON.stringify(withSession)}`);
+    called.add('auth.ibsso.destroy');
+    const ended = await login.auth.ibsso.destroy(ibssoToken);  // the SDK hands back the HTTP answer
+    check(ended && ended.status === 204, `destroy: ${ended && (ended.status || ended.message)}`);
+    const after = await ibsso.channels.sms.logs.get({ limit: 1 });
+    check(after && after.response && after.response.status === 401, `a destroyed session still works: ${JSON.stringify(after && after.results)}`);
   }
   receiver.close();
   process.stdout.write(JSON.stringify({ offered: offered.sort(), called: [...called].sort(), problems }) + '\n');

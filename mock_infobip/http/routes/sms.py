@@ -18,7 +18,7 @@ from mock_infobip.channels.messages.requests import (
 )
 from mock_infobip.channels.sms.preview import preview
 from mock_infobip.channels.sms.service import SendResult
-from mock_infobip.core.errors import InvalidRequest
+from mock_infobip.core.errors import InvalidRequest, Unauthorized
 from mock_infobip.http.pipeline import Call, Handler
 from mock_infobip.http.reply import Reply, json_response
 
@@ -159,6 +159,18 @@ def token(call: Call) -> Reply:
     return json_response(call.runtime.tokens.issue(call.body))
 
 
+def session_create(call: Call) -> Reply:
+    return json_response(call.runtime.sessions.create(call.body))
+
+
+def session_destroy(call: Call) -> Reply:
+    """Ends the session whose token authenticated the request (IBSSO only)."""
+    if call.principal is None or call.principal.session is None:
+        raise Unauthorized()
+    call.runtime.sessions.destroy(call.principal.session)
+    return Reply(b"", 204)
+
+
 def reports_v1(call: Call) -> Reply:
     return json_response({"results": call.runtime.reports.pull(call.account, 1, call.query)})
 
@@ -200,6 +212,8 @@ HANDLERS: dict[str, Handler] = {
     "sms.bulks.status.update": bulk_status_update,
     "ct.end": conversion,
     "auth.token": token,
+    "auth.session.create": session_create,
+    "auth.session.destroy": session_destroy,
     "sms.reports.v1": reports_v1,
     "sms.reports.v3": reports_v3,
     "sms.inbox.v1": inbox_v1,
