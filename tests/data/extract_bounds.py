@@ -1,0 +1,136 @@
+"""Takes the bounds Infobip's SMS document states on request fields, with the document's first
+request example of each operation, into infobip-sms-bounds.json: the cases of
+tests/test_document_bounds.py (facts, no prose). Run it again when the document changes:
+
+    python3 tests/data/extract_bounds.py [path/to/infobip-sms-openapi.json]
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+DEFAULT = HERE.parents[2] / "shared" / "reference" / "infobip-sms-openapi.json"
+KEYWORDS = ("minimum", "maximum", "minLength", "maxLength", "minItems", "maxItems", "enum", "format")
+FORMATS = {"int32": (-(2**31), 2**31 - 1), "int64": (-(2**63), 2**63 - 1)}
+# the smallest valid query of the operations that send over query parameters
+TEXT_QUERY = {"to": "41793026727", "text": "Hi"}
+
+
+class Document:
+    def __init__(self, doc: dict[str, Any]) -> None:
+        self.doc = doc
+
+    def resolve(self, node: Any) -> Any:
+        for _ in range(20):
+            if not (isinstance(node, dict) and "$ref" in node):
+                break
+            target: Any = self.doc
+            for part in node["$ref"].lstrip("#/").split("/"):
+                target = target[part]
+            node = {**target, **{k: v for k, v in node.items() if k != "$ref"}}
+        return node
+
+    def fields(self, node: Any, path: tuple[str | int, ...] = (), depth: int = 0) -> Iterator[Any]:
+        node = self.resolve(node)
+        if depth > 12 or not isinstance(node, dict):
+            return
+        bounds = {k: node[k] for k in KEYWORDS if k in node and (k != "format" or node[k] in FORMATS)}
+        if bounds and path:
+            yield path, bounds
+        for group in ("allOf", "oneOf", "anyOf"):
+            for sub in node.get(group, []):
+                yield from self.fields(sub, path, depth + 1)
+        for name, prop in (node.get("properties") or {}).items():
+            if not self.resolve(prop).get("readOnly"):
+                yield from self.fields(prop, (*path, name), depth + 1)
+        if "items" in node:
+            yield from self.fields(node["items"], (*path, 0), depth + 1)
+
+
+def values(bounds: dict[str, Any]) -> Iterator[tuple[str, Any, bool]]:
+    """(what, value, whether it must be refused); a string of N characters is {"characters": N}."""
+    low, high = FORMATS.get(bounds.get("format", ""), (None, None))
+    if "maximum" in bounds:
+        yield "maximum", bounds["maximum"], False
+        yield "maximum + 1", bounds["maximum"] + 1, True
+    elif high is not None:
+        yield "past its format", high + 1, True
+    if "minimum" in bounds:
+        yield "minimum", bounds["minimum"], False
+        yield "minimum - 1", bounds["minimum"] - 1, True
+    elif low is not None:
+        yield "below its format", low - 1, True
+    if "maxLength" in bounds:
+        yield "maxLength", {"characters": bounds["maxLength"]}, False
+        yield "maxLength + 1", {"characters": bounds["maxLength"] + 1}, True
+    if bounds.get("minLength", 0) > 0:
+        yield "minLength - 1", {"characters": bounds["minLength"] - 1}, True
+    if "enum" in bounds:
+        yield "in enum", bounds["enum"][0], False
+        yield "not in enum", "NOT_A_DOCUMENTED_VALUE", True
+
+
+def cases(doc: Document) -> Iterator[dict[str, Any]]:
+    for url, operations in doc.doc["paths"].items():
+        for method, operation in operations.items():
+            if method not in ("get", "post", "put"):
+                continue
+            content = operation.get("requestBody", {}).get("content", {}).get("application/json", {})
+            if content.get("schema"):
+                examples = list((content.get("examples") or {}).values())
+                base = examples[0]["value"] if examples else {}
+                for path, bounds in doc.fields(content["schema"]):
+                    name = ".".join(map(str, path))
+                    for what, value, refused in values(bounds):
+                        yield {
+                            "id": f"{method.upper()} {url} {name}: {what}",
+                            "method": method.upper(),
+                            "url": url,
+                            "where": "body",
+                            "path": list(path),
+                            "base": base,
+                            "value": value,
+                            "refused": refused,
+                        }
+            for parameter in operation.get("parameters", []):
+                parameter = doc.resolve(parameter)
+                schema = doc.resolve(parameter.get("schema", {}))
+                bounds = {
+                    k: schema[k] for k in KEYWORDS if k in schema and (k != "format" or schema[k] in FORMATS)
+                }
+                if parameter.get("in") != "query" or not bounds:
+                    continue
+                for what, value, refused in values(bounds):
+                    yield {
+                        "id": f"{method.upper()} {url} ?{parameter['name']}: {what}",
+                        "method": method.upper(),
+                        "url": url,
+                        "where": "query",
+                        "path": [parameter["name"]],
+                        "base": TEXT_QUERY if url.endswith("/text/query") else {},
+                        "value": value,
+                        "refused": refused,
+                    }
+
+
+def main() -> None:
+    source = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT
+    found = list(cases(Document(json.loads(source.read_text()))))
+    examples: dict[str, Any] = {}
+    for case in found:  # each operation's base request once
+        examples[f"{case['method']} {case['url']}"] = case.pop("base")
+    facts = {"examples": examples, "cases": [json.dumps(case) for case in found]}
+    text = json.dumps(facts, indent=1)
+    for case in facts["cases"]:  # one line a case
+        text = text.replace(json.dumps(case), case, 1)
+    (HERE / "infobip-sms-bounds.json").write_text(text + "\n")
+    print(f"{len(found)} cases from {source}")
+
+
+if __name__ == "__main__":
+    main()
