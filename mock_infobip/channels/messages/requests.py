@@ -7,6 +7,7 @@ and checks what a schema cannot: callback hosts (a setting lists where callbacks
 from __future__ import annotations
 
 import re
+import string
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -147,7 +148,8 @@ def _validity(ms: int | None) -> int:
 def _binary(content: Mapping[str, Any] | None) -> Binary | None:
     if content is None:
         return None
-    digits = "".join(content["hex"].split()).lower()
+    # hex digit pairs, anything else between them a separator (the contract's pattern)
+    digits = "".join(c for c in content["hex"] if c in string.hexdigits).lower()
     return Binary(
         " ".join(digits[i : i + 2] for i in range(0, len(digits), 2)),
         content.get("dataCoding", 0),

@@ -1,0 +1,81 @@
+"""Takes the request examples and the answer schemas of Infobip's SMS document into
+infobip-sms-examples.json, for tests/test_document_examples.py: each operation's body examples (or,
+for one without a body, a query of its parameters' examples) and, per documented status, the answer
+schema, with the document's prose (descriptions, titles, examples) left out: facts, no prose.
+
+    python3 tests/data/extract_examples.py [path/to/infobip-sms-openapi.json]
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+DEFAULT = HERE.parents[2] / "shared" / "reference" / "infobip-sms-openapi.json"
+PROSE = {"description", "title", "example", "examples", "externalDocs", "summary", "deprecated"}
+SCHEMA_MAPS = {"properties", "patternProperties", "$defs", "dependentSchemas"}
+SCHEMA_LISTS = {"allOf", "anyOf", "oneOf", "prefixItems"}
+
+
+def strip(schema: Any) -> Any:
+    """A schema without its prose; property names (even ``description``) are kept."""
+    if not isinstance(schema, dict):
+        return schema
+    kept: dict[str, Any] = {}
+    for key, value in schema.items():
+        if key in PROSE:
+            continue
+        if key in SCHEMA_MAPS and isinstance(value, dict):
+            kept[key] = {name: strip(sub) for name, sub in value.items()}
+        elif key in SCHEMA_LISTS and isinstance(value, list):
+            kept[key] = [strip(sub) for sub in value]
+        elif isinstance(value, dict):
+            kept[key] = strip(value)
+        else:
+            kept[key] = value
+    return kept
+
+
+def main() -> None:
+    source = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT
+    doc = json.loads(source.read_text())
+    operations = []
+    for url, methods in doc["paths"].items():
+        for method, operation in methods.items():
+            if method not in ("get", "post", "put", "delete"):
+                continue
+            content = operation.get("requestBody", {}).get("content", {}).get("application/json", {})
+            examples = {name: example["value"] for name, example in (content.get("examples") or {}).items()}
+            query = {}
+            for parameter in operation.get("parameters", []):
+                example = parameter.get("example", parameter.get("schema", {}).get("example"))
+                if parameter.get("in") == "query" and example is not None:
+                    query[parameter["name"]] = example
+            responses = {}
+            for status, answer in operation.get("responses", {}).items():
+                schema = answer.get("content", {}).get("application/json", {}).get("schema")
+                if schema is not None and status.isdigit():
+                    responses[status] = strip(schema)
+            operations.append(
+                {
+                    "method": method.upper(),
+                    "url": url,
+                    "bodies": examples,
+                    "query": query,
+                    "responses": responses,
+                }
+            )
+    facts = {
+        "source": f"{doc['info']['title']} {doc['info']['version']}",
+        "operations": operations,
+        "schemas": {name: strip(schema) for name, schema in doc["components"]["schemas"].items()},
+    }
+    (HERE / "infobip-sms-examples.json").write_text(json.dumps(facts, indent=1, ensure_ascii=False) + "\n")
+    print(f"{len(operations)} operations, {sum(len(o['bodies']) for o in operations)} body examples")
+
+
+if __name__ == "__main__":
+    main()
