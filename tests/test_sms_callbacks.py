@@ -144,6 +144,36 @@ def test_a_blocked_receiver_does_not_block_the_api_or_other_callbacks(receiver):
         runtime.close()
 
 
+def test_fifty_held_receivers_leave_a_healthy_one_served_at_once():
+    """Each receiver origin has its own lane: 50 receivers holding their pushes (every one of them
+    with more reports due than its lane runs at once) hold 50 lanes, and a healthy receiver's report
+    is delivered while all of them still hold (events, no timing)."""
+    from tests.receivers import Receiver
+
+    runtime, client = fake(callback_timeout=30, dispatch="background", callback_concurrency=2)
+    runtime.start_worker()
+    held = [Receiver() for _ in range(50)]
+    healthy = Receiver()
+    try:
+        rule(client, status="DELIVERED_TO_HANDSET", delaySeconds=0)
+        for slow in held:
+            slow.mode = "block"  # holds each push until released
+            for n in range(3):  # more than its lane's 2 at a time: the third waits in its lane
+                send_v2(client, f"4179302{n:04d}", notifyUrl=f"{slow.url}?n={n}")  # a push each
+        assert in_thread(lambda: [time.sleep(0.01) for _ in iter(lambda: all(r.bodies for r in held), True)])
+        send_v2(client, "41793026834", notifyUrl=healthy.url)
+        assert in_thread(lambda: [time.sleep(0.01) for _ in iter(lambda: bool(healthy.bodies), True)])
+        assert healthy.results[0]["to"] == "41793026834"
+        assert not any(slow.release.is_set() for slow in held)  # every held push is still held
+        assert all(len(slow.bodies) == 2 for slow in held)  # two at a time in each lane
+    finally:
+        for slow in held:
+            slow.release.set()
+            slow.close()
+        healthy.close()
+        runtime.close()
+
+
 def test_advance_waits_for_callbacks_in_time_order(client, runtime, receiver):
     rule(client, match={"to": CH}, status="DELIVERED_TO_HANDSET", delaySeconds=20)
     rule(client, match={"to": "41793026834"}, status="DELIVERED_TO_HANDSET", delaySeconds=10)

@@ -91,7 +91,9 @@ class Settings:
     callback_timeout: float = 10.0
     callback_max_retries: int = 10
     callback_batch_size: int = 100
+    # attempts at a time per receiver origin (delivery/lanes.py), and threads for all of them
     callback_concurrency: int = 8
+    callback_threads: int = 256
     callback_hosts: tuple[str, ...] = ()
     # URL prefix -> local URL: pushes to a production-like URL go to a local receiver, the rest of
     # the path and the query kept (delivery/routing.py); pairs in the order given
@@ -359,6 +361,7 @@ PARSERS: dict[str, Callable[[Any], Any]] = {
     "callback_max_retries": _at_least(_parse_int, 0),
     "callback_batch_size": _at_least(_parse_int, 1),
     "callback_concurrency": _at_least(_parse_int, 1),
+    "callback_threads": _at_least(_parse_int, 1),
     "callback_hosts": _host_list,
     "callback_routes": _routes,
     "dispatch": _choice(DISPATCH_MODES),

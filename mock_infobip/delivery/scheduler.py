@@ -9,6 +9,7 @@ failed attempt number n (0 = the first), the next comes ``1 min + 1 min × n²``
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import logging
@@ -16,7 +17,7 @@ import os
 import sqlite3
 import threading
 from collections.abc import Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass
 
 from mock_infobip.channels.inbound import store_inbound
@@ -29,6 +30,7 @@ from mock_infobip.core.randomness import Randomness
 from mock_infobip.core.settings import Settings
 from mock_infobip.core.store import Store
 from mock_infobip.delivery.callbacks import Answer, Transport
+from mock_infobip.delivery.lanes import Lanes
 
 log = logging.getLogger("mock_infobip.scheduler")
 EVENT_BATCH = 2000
@@ -76,7 +78,7 @@ class Scheduler:
         self._catalog = catalog
         self.transport = transport
         self._lock = threading.RLock()
-        self._pool: ThreadPoolExecutor | None = None
+        self._lanes = Lanes(settings.callback_concurrency, settings.callback_threads)
         self._inflight: set[Future[None]] = set()
         self._inflight_lock = threading.Lock()
         self._claims = itertools.count(1)
@@ -112,8 +114,7 @@ class Scheduler:
         return min(found) if found else None
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True)
+        self._lanes.close()
 
     # --- status events --------------------------------------------------------------------------
 
@@ -242,7 +243,10 @@ class Scheduler:
         )
 
     def _push(self, at: int, wait: bool) -> None:
-        futures = [self._executor().submit(self._deliver, batch, at) for batch in self._claim(at)]
+        futures = [
+            self._lanes.submit(batch.url, functools.partial(self._deliver, batch, at))
+            for batch in self._claim(at)
+        ]
         with self._inflight_lock:
             self._inflight.update(futures)
         for future in futures:
@@ -332,13 +336,6 @@ class Scheduler:
                 next_at,
             ),
         )
-
-    def _executor(self) -> ThreadPoolExecutor:
-        if self._pool is None:
-            self._pool = ThreadPoolExecutor(
-                self._settings.callback_concurrency, thread_name_prefix="callback"
-            )
-        return self._pool
 
 
 def _chunks(rows: list[sqlite3.Row], size: int) -> Iterator[list[sqlite3.Row]]:
