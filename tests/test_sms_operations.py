@@ -3,6 +3,8 @@ bulks, conversion tracking, and the options that change when messages go out."""
 
 from __future__ import annotations
 
+import json
+
 from tests.sms_helpers import KEY, V2, V3, rule, send_v2, send_v3
 
 CH = "41793026727"
@@ -332,3 +334,11 @@ def test_oauth_bad_credentials_and_grant(client, runtime):
     )
     assert grant.status_code == 400
     assert "grant_type" in grant.json["requestError"]["serviceException"]["validationErrors"]
+
+
+def test_a_query_send_to_no_number_is_a_400_naming_to(client):
+    """``to=,`` names no number (found by Schemathesis: it was a 200 with no messages)."""
+    for path in ("/sms/1/text/query", "/sms/3/text/query"):
+        answer = client.get(path, query_string={"to": ",", "text": "x"}, headers=KEY)
+        assert answer.status_code == 400, path
+        assert "to" in json.dumps(answer.json)

@@ -330,6 +330,8 @@ def from_query(query: Mapping[str, str], version: int) -> dict[str, Any]:
     ``/sms/1/text/query`` or ``/sms/3/text/query`` request stands for (one reader for all sends)."""
     q = query.get
     destinations = [{"to": to} for to in q("to", "").split(",") if to]
+    if not destinations:  # "to=," names no number: as a missing one
+        raise InvalidRequest({"to": ["must not be empty"]})
     minutes = q("validityPeriod")
     validity = None if minutes is None else int(minutes)
     message: dict[str, Any]
