@@ -1,9 +1,9 @@
-"""Takes the request examples and the answer schemas of Infobip's SMS document into
-infobip-sms-examples.json, for tests/test_document_examples.py: each operation's body examples (or,
+"""Takes the request examples and the answer schemas of one of Infobip's documents (SMS, MMS) into
+infobip-<name>-examples.json, for tests/test_document_examples.py: each operation's body examples (or,
 for one without a body, a query of its parameters' examples) and, per documented status, the answer
 schema, with the document's prose (descriptions, titles, examples) left out: facts, no prose.
 
-    python3 tests/data/extract_examples.py [path/to/infobip-sms-openapi.json]
+    python3 tests/data/extract_examples.py sms|mms [path/to/infobip-<name>-openapi.json]
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
-DEFAULT = HERE.parents[2] / "shared" / "reference" / "infobip-sms-openapi.json"
+REFERENCE = HERE.parents[2] / "shared" / "reference"
 PROSE = {"description", "title", "example", "examples", "externalDocs", "summary", "deprecated"}
 SCHEMA_MAPS = {"properties", "patternProperties", "$defs", "dependentSchemas"}
 SCHEMA_LISTS = {"allOf", "anyOf", "oneOf", "prefixItems"}
@@ -40,7 +40,8 @@ def strip(schema: Any) -> Any:
 
 
 def main() -> None:
-    source = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT
+    name = sys.argv[1] if len(sys.argv) > 1 else "sms"
+    source = Path(sys.argv[2]) if len(sys.argv) > 2 else REFERENCE / f"infobip-{name}-openapi.json"
     doc = json.loads(source.read_text())
     operations = []
     for url, methods in doc["paths"].items():
@@ -48,7 +49,7 @@ def main() -> None:
             if method not in ("get", "post", "put", "delete"):
                 continue
             content = operation.get("requestBody", {}).get("content", {}).get("application/json", {})
-            examples = {name: example["value"] for name, example in (content.get("examples") or {}).items()}
+            examples = {title: example["value"] for title, example in (content.get("examples") or {}).items()}
             query = {}
             for parameter in operation.get("parameters", []):
                 example = parameter.get("example", parameter.get("schema", {}).get("example"))
@@ -73,7 +74,8 @@ def main() -> None:
         "operations": operations,
         "schemas": {name: strip(schema) for name, schema in doc["components"]["schemas"].items()},
     }
-    (HERE / "infobip-sms-examples.json").write_text(json.dumps(facts, indent=1, ensure_ascii=False) + "\n")
+    text = json.dumps(facts, indent=1, ensure_ascii=False) + "\n"
+    (HERE / f"infobip-{name}-examples.json").write_text(text)
     print(f"{len(operations)} operations, {sum(len(o['bodies']) for o in operations)} body examples")
 
 
