@@ -21,6 +21,11 @@ FORMATS = {"int32": (-(2**31), 2**31 - 1), "int64": (-(2**63), 2**63 - 1)}
 TEXT_QUERY = {"to": "41793026727", "text": "Hi"}
 
 
+def stated(schema: dict[str, Any]) -> dict[str, Any]:
+    """The bounds a schema states (a format only when it is one of FORMATS)."""
+    return {k: schema[k] for k in KEYWORDS if k in schema and (k != "format" or schema[k] in FORMATS)}
+
+
 class Document:
     def __init__(self, doc: dict[str, Any]) -> None:
         self.doc = doc
@@ -39,7 +44,7 @@ class Document:
         node = self.resolve(node)
         if depth > 12 or not isinstance(node, dict):
             return
-        bounds = {k: node[k] for k in KEYWORDS if k in node and (k != "format" or node[k] in FORMATS)}
+        bounds = stated(node)
         if bounds and path:
             yield path, bounds
         for group in ("allOf", "oneOf", "anyOf"):
@@ -75,47 +80,41 @@ def values(bounds: dict[str, Any]) -> Iterator[tuple[str, Any, bool]]:
         yield "not in enum", "NOT_A_DOCUMENTED_VALUE", True
 
 
+def _cases(method: str, url: str, where: str, path: list[Any], base: Any, label: str, bounds: Any) -> Any:
+    """The cases of one bounded field: one per value of :func:`values`."""
+    for what, value, refused in values(bounds):
+        yield {
+            "id": f"{method} {url} {label}: {what}",
+            "method": method,
+            "url": url,
+            "where": where,
+            "path": path,
+            "base": base,
+            "value": value,
+            "refused": refused,
+        }
+
+
 def cases(doc: Document) -> Iterator[dict[str, Any]]:
     for url, operations in doc.doc["paths"].items():
         for method, operation in operations.items():
             if method not in ("get", "post", "put"):
                 continue
+            verb = method.upper()
             content = operation.get("requestBody", {}).get("content", {}).get("application/json", {})
             if content.get("schema"):
                 examples = list((content.get("examples") or {}).values())
                 base = examples[0]["value"] if examples else {}
                 for path, bounds in doc.fields(content["schema"]):
-                    name = ".".join(map(str, path))
-                    for what, value, refused in values(bounds):
-                        yield {
-                            "id": f"{method.upper()} {url} {name}: {what}",
-                            "method": method.upper(),
-                            "url": url,
-                            "where": "body",
-                            "path": list(path),
-                            "base": base,
-                            "value": value,
-                            "refused": refused,
-                        }
+                    label = ".".join(map(str, path))
+                    yield from _cases(verb, url, "body", list(path), base, label, bounds)
             for parameter in operation.get("parameters", []):
                 parameter = doc.resolve(parameter)
-                schema = doc.resolve(parameter.get("schema", {}))
-                bounds = {
-                    k: schema[k] for k in KEYWORDS if k in schema and (k != "format" or schema[k] in FORMATS)
-                }
-                if parameter.get("in") != "query" or not bounds:
-                    continue
-                for what, value, refused in values(bounds):
-                    yield {
-                        "id": f"{method.upper()} {url} ?{parameter['name']}: {what}",
-                        "method": method.upper(),
-                        "url": url,
-                        "where": "query",
-                        "path": [parameter["name"]],
-                        "base": TEXT_QUERY if url.endswith("/text/query") else {},
-                        "value": value,
-                        "refused": refused,
-                    }
+                bounds = stated(doc.resolve(parameter.get("schema", {})))
+                if parameter.get("in") == "query" and bounds:
+                    name = parameter["name"]
+                    query = TEXT_QUERY if url.endswith("/text/query") else {}
+                    yield from _cases(verb, url, "query", [name], query, f"?{name}", bounds)
 
 
 def main() -> None:

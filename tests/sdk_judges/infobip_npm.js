@@ -5,21 +5,13 @@
 // at the fake (an HTTP proxy request is an absolute-form request target, which the fake serves).
 "use strict";
 const { Infobip } = require("infobip");
+const { admin } = require("./common");
 
-const base = process.env.INFOBIP_BASE_URL;
 const offered = ["SMS.send", "SMS.sendBulk"];
 const called = new Set();
 const problems = [];
 const CH = "41793026727", GB = "447400123456";
 
-async function admin(method, path, body) {
-  const answer = await fetch(base + path, {
-    method,
-    headers: { "Content-Type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return answer.json();
-}
 
 async function call(name, action) {
   called.add(name);

@@ -4,19 +4,12 @@
 'use strict';
 const http = require('http');
 const { Infobip, AuthType } = require('@infobip-api/sdk');
+const { admin } = require('./common');
 
 const BASE_URL = process.env.INFOBIP_BASE_URL;
 const API_KEY = process.env.INFOBIP_API_KEY;
 const CH = '41793026727', GB = '447400123456', SHOP = '447491163443';
 
-async function admin(method, path, body) {
-  const response = await fetch(BASE_URL + path, {
-    method,
-    headers: { 'Content-Type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return response.json();
-}
 
 const called = new Set();
 const problems = [];
