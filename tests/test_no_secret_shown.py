@@ -67,6 +67,18 @@ def test_passwords_in_callback_and_forward_urls_are_shown_nowhere():
         receiver.close()
 
 
+def test_issued_tokens_are_not_shown_by_the_journal():
+    with fake() as infobip:
+        infobip.runtime.add_account("O", username="ops", password="pw")
+        form = {"client_id": "ops", "client_secret": "pw", "grant_type": "client_credentials"}
+        access = requests.post(infobip.base_url + "/auth/1/oauth2/token", data=form).json()["access_token"]
+        session = requests.post(
+            infobip.base_url + "/auth/1/session", json={"username": "ops", "password": "pw"}
+        )
+        shown = requests.get(infobip.base_url + "/__admin/requests").text
+        assert access not in shown and session.json()["token"] not in shown
+
+
 def test_the_access_log_redacts_secret_parameters(tmp_path):
     server = serve("--db", str(tmp_path / "f.db"), "--api-key", "k", "--access-log", "combined")
     requests.get(

@@ -78,7 +78,7 @@ class Journal:
             entry.account_id,
             entry.operation,
             redact(entry.request_body[: cut + REDACT_MARGIN])[:cut],
-            entry.response_body[:cut],
+            redact(entry.response_body[: cut + REDACT_MARGIN])[:cut],  # issued tokens too
         )
 
     def _prune(self, newest: int, written: int) -> None:
