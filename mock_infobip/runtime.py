@@ -9,6 +9,7 @@ from __future__ import annotations
 from mock_infobip.channels.inbound import InboundService
 from mock_infobip.channels.lists.service import ListsService
 from mock_infobip.channels.messages.catalog import catalog
+from mock_infobip.channels.messages.media import Media
 from mock_infobip.channels.reports import ReportsService
 from mock_infobip.channels.sms.bulks import BulksService
 from mock_infobip.channels.sms.outcomes import OutcomeRules
@@ -55,7 +56,8 @@ class Runtime:
         self.catalog = catalog()
         self.outcomes = OutcomeRules(self.store, self.catalog)
         self.messaging = Messaging(self.store, self.clock, self.random, settings, self.catalog, self.outcomes)
-        self.reports = ReportsService(self.store, self.clock, self.catalog)
+        self.media = Media(self.store, self.clock, self.random)
+        self.reports = ReportsService(self.store, self.clock, self.catalog, self.media)
         self.bulks = BulksService(self.store, self.clock, self.catalog)
         self.inbound = InboundService(self.store, self.clock, self.random, settings)
         self.tokens = TokensService(

@@ -20,17 +20,24 @@ import requests
 
 from mock_infobip import fake
 
-FACTS = json.loads((Path(__file__).parent / "data" / "infobip-sms-bounds.json").read_text())
+DOCUMENTS = ("sms", "mms")
+FACTS = {
+    name: json.loads((Path(__file__).parent / "data" / f"infobip-{name}-bounds.json").read_text())
+    for name in DOCUMENTS
+}
 
 
 def _cases() -> Iterator[Any]:
-    for case in FACTS["cases"]:
-        value = case["value"]
-        if isinstance(value, dict):  # {"characters": N}: a string of N characters
-            value = "7" * value["characters"]
-        base = FACTS["examples"][f"{case['method']} {case['url']}"]
-        where, path, refused = case["where"], tuple(case["path"]), case["refused"]
-        yield pytest.param(case["method"], case["url"], where, path, base, value, refused, id=case["id"])
+    for name, facts in FACTS.items():
+        for case in facts["cases"]:
+            value = case["value"]
+            if isinstance(value, dict):  # {"characters": N}: a string of N characters
+                value = "7" * value["characters"]
+            base = facts["examples"][f"{case['method']} {case['url']}"]
+            where, path, refused = case["where"], tuple(case["path"]), case["refused"]
+            yield pytest.param(
+                case["method"], case["url"], where, path, base, value, refused, id=f"{name}: {case['id']}"
+            )
 
 
 def _set(body: Any, path: tuple, value: Any) -> Any:

@@ -137,3 +137,24 @@ def test_inbound_needs_text_or_segments(client):
     bad = client.post("/__admin/inbound", json={"from": CH, "to": SHOP, "segments": [{"contentType": "x"}]})
     assert bad.status_code == 400
     assert client.get("/__admin/inbound").json["messages"] == []
+
+
+def test_a_group_destination_is_a_message_a_number(client):
+    body = {
+        "messages": [
+            {
+                "sender": SHOP,
+                "destinations": [{"to": CH}, {"group": [{"to": GU}, {"to": SHOP, "messageId": "G-2"}]}],
+                "content": {"messageSegments": [{"type": "TEXT", "text": "Hi"}]},
+            }
+        ]
+    }
+    answer = client.post("/mms/2/messages", json=body, headers=KEY)
+    assert answer.status_code == 200
+    assert [m["destination"] for m in answer.json["messages"]] == [CH, GU, SHOP]
+    assert answer.json["messages"][2]["messageId"] == "G-2"
+    too_many = {"group": [{"to": CH}] * 201}
+    body["messages"][0]["destinations"] = [too_many]
+    refused = client.post("/mms/2/messages", json=body, headers=KEY)
+    assert refused.status_code == 400
+    assert refused.json["violations"][0]["property"] == "messages[0].destinations[0].group"

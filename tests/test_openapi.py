@@ -49,6 +49,7 @@ def test_every_operation_is_documented_with_its_responses():
         "sms.callback.v3",
         "sms.inbound",
         "mms.callback",
+        "mms.callback.v1",
         "mms.inbound",
     }
 

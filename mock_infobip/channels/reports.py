@@ -9,6 +9,7 @@ from typing import Any
 
 from mock_infobip.channels.messages.catalog import Catalog
 from mock_infobip.channels.messages.lifecycle import PULL_DONE, PULL_READY
+from mock_infobip.channels.messages.media import Media
 from mock_infobip.channels.messages.requests import parse_time
 from mock_infobip.channels.messages.shapes import log, report
 from mock_infobip.core.accounts import Account
@@ -47,10 +48,11 @@ def _many(value: str) -> list[str]:
 
 
 class ReportsService:
-    def __init__(self, store: Store, clock: Clock, catalog: Catalog) -> None:
+    def __init__(self, store: Store, clock: Clock, catalog: Catalog, media: Media) -> None:
         self._store = store
         self._clock = clock
         self._catalog = catalog
+        self._media = media
 
     def pull(
         self, account: Account, version: int, query: Mapping[str, str], channel: str = "sms"
@@ -146,7 +148,8 @@ class ReportsService:
     # --- inspection (admin API) -----------------------------------------------------------------
 
     def outbox(self, query: Mapping[str, str]) -> list[dict[str, Any]]:
-        """Every message, newest first, with its status history."""
+        """Every message, newest first, with its status history (and an MMS's content, its uploaded
+        references resolved)."""
         clauses, params = ["1 = 1"], []
         for name, column in (("messageId", "message_id"), ("to", "destination")):
             if query.get(name):
@@ -174,7 +177,7 @@ class ReportsService:
                         "error": self._error_name(h["error"]),
                     }
                 )
-        return [self._describe(r, history[r["id"]]) for r in rows]
+        return self._media.annotate([self._describe(r, history[r["id"]]) for r in rows])
 
     def _describe(self, row: Any, history: list[dict[str, Any]]) -> dict[str, Any]:
         described = {
@@ -199,6 +202,8 @@ class ReportsService:
             described["doneAt"] = wire_time(row["done_at"])
         if row["callback_url"] is not None:
             described["callbackUrl"] = redact(row["callback_url"])
+        if row["mms_content"]:
+            described["content"] = json.loads(row["mms_content"])
         return described
 
     def _name(self, key: str) -> str:

@@ -107,6 +107,12 @@ def tag_not_found(list_id: str) -> dict[str, Any]:
     return {"statusCode": "TAG_NOT_FOUND", "message": f'Tag with id "{list_id}" does not exist'}
 
 
+def upload_refused(text: str) -> dict[str, Any]:
+    """The 400 of ``POST /mms/1/content``, as Infobip's example of it: an empty send result with the
+    reason in ``errorMessage``."""
+    return {"bulkId": "", "messages": [], "errorMessage": text}
+
+
 def admin(
     status: int, message: str | None = None, fields: dict[str, list[str]] | None = None
 ) -> dict[str, Any]:

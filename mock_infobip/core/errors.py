@@ -57,3 +57,12 @@ class NotFound(DomainError):
 
 class Conflict(DomainError):
     """An admin API request that cannot be carried out in the current state."""
+
+
+class UploadRefused(DomainError):
+    """An MMS content upload (``POST /mms/1/content``) that cannot be taken; ``text`` is the reason
+    Infobip's answer gives in ``errorMessage``."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.text = text

@@ -168,6 +168,17 @@ CREATE TABLE IF NOT EXISTS ibsso_sessions (
     username TEXT NOT NULL,
     last_used_at INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS uploads (
+    id INTEGER PRIMARY KEY,
+    upload_id TEXT NOT NULL UNIQUE,
+    account_id INTEGER NOT NULL,
+    content_id TEXT,
+    media_type TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    data BLOB NOT NULL,
+    uploaded_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS bulks (
     id INTEGER PRIMARY KEY,
     account_id INTEGER NOT NULL,
@@ -270,6 +281,7 @@ RESET_TABLES = (
     "callback_attempts",
     "outcome_rules",
     "faults",
+    "uploads",
 )
 
 

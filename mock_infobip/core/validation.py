@@ -12,6 +12,7 @@ import json
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from dataclasses import field as default
 from functools import cache, cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -104,9 +105,10 @@ class Operation:
     query: str | None
     responses: Mapping[int, str]
     auth: str = "header"  # header | query (username and password parameters, or the header) | none
-    request_type: str = "json"  # json | form (application/x-www-form-urlencoded)
+    request_type: str = "json"  # json | form (application/x-www-form-urlencoded) | binary (any bytes)
     trailing_slash: bool = False  # the path with a trailing slash is this operation too
     deprecated: bool = False  # a legacy endpoint Infobip no longer documents (still served)
+    headers: Mapping[str, bool] = default(default_factory=dict)  # request headers it reads: required?
 
     @property
     def flask_rule(self) -> str:
@@ -198,6 +200,7 @@ class Contracts:
                 request_type=spec.get("requestType", "json"),
                 trailing_slash=spec.get("trailingSlash", False),
                 deprecated=spec.get("deprecated", False),
+                headers=spec.get("headers", {}),
             )
             for op_id, spec in manifest["operations"].items()
         }

@@ -14,13 +14,14 @@ from mock_infobip.http.dashboard.views import blueprint as dashboard
 from mock_infobip.http.dispatch import InfobipApi
 from mock_infobip.http.routes.admin import HANDLERS as ADMIN_HANDLERS
 from mock_infobip.http.routes.lists import HANDLERS as LISTS_HANDLERS
+from mock_infobip.http.routes.mms import HANDLERS as MMS_HANDLERS
 from mock_infobip.http.routes.sms import HANDLERS as SMS_HANDLERS
 from mock_infobip.runtime import Runtime
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
 
-HANDLERS = {**LISTS_HANDLERS, **SMS_HANDLERS, **ADMIN_HANDLERS}
+HANDLERS = {**LISTS_HANDLERS, **SMS_HANDLERS, **MMS_HANDLERS, **ADMIN_HANDLERS}
 
 
 class FakeApp(Flask):

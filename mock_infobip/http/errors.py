@@ -22,6 +22,7 @@ from mock_infobip.core.errors import (
     NotFound,
     RateLimited,
     Unauthorized,
+    UploadRefused,
 )
 from mock_infobip.core.validation import Operation
 from mock_infobip.http.paths import ADMIN_PREFIX
@@ -63,6 +64,8 @@ def domain_error(rt: Runtime, exc: DomainError, envelope: str, req: Incoming) ->
         return error_reply(envelope, 429, headers=headers)
     if isinstance(exc, InvalidRequest):
         return error_reply(envelope, 400, fields=exc.errors)
+    if isinstance(exc, UploadRefused):
+        return json_response(envelopes.upload_refused(exc.text), 400)
     if isinstance(exc, ListNotFound):
         return json_response(envelopes.tag_not_found(exc.list_id), 400)
     if isinstance(exc, ApiNotFound):

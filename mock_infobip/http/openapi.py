@@ -81,6 +81,8 @@ def _parameters(contracts: Contracts, operation: Operation) -> list[dict[str, An
         {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
         for name in re.findall(r"\{(\w+)\}", operation.path)
     ]
+    for header, needed in operation.headers.items():
+        parameters.append({"name": header, "in": "header", "required": needed, "schema": {"type": "string"}})
     if operation.query is not None:
         query = contracts.validator(operation.query).schema
         required = set(query.get("required", []))
@@ -121,6 +123,9 @@ def _operation(contracts: Contracts, operation: Operation) -> dict[str, Any]:
             "application/x-www-form-urlencoded" if operation.request_type == "form" else "application/json"
         )
         described["requestBody"] = {"required": True, "content": _content(operation.request, media)}
+    if operation.request_type == "binary":
+        binary = {"schema": {"type": "string", "format": "binary"}}
+        described["requestBody"] = {"required": True, "content": {"application/octet-stream": binary}}
     if operation.rate_limit is not None:
         described["x-rate-limit"] = operation.rate_limit
     return described

@@ -45,6 +45,12 @@ class Call:
     body: Any
     query: dict[str, str] = field(default_factory=dict)
     path: dict[str, str] = field(default_factory=dict)
+    environ: Mapping[str, Any] = field(default_factory=dict)
+
+    def header(self, name: str) -> str | None:
+        """A request header (``X-Content-Id``), as sent."""
+        found: str | None = self.environ.get("HTTP_" + name.upper().replace("-", "_"))
+        return found
 
     @property
     def account(self) -> Account:
@@ -185,8 +191,12 @@ def run_operation(
         if operation.rate_limit is not None:
             rt.limiter.admit(principal, operation.rate_limit)
     query = _read_query(rt, operation, req)
-    body = _read_body(rt, operation, req) if operation.request is not None else None
-    return handler(Call(rt, operation, principal, body, query, path))
+    body: Any = None
+    if operation.request_type == "binary":  # the bytes as sent (an upload): the route reads them
+        body = req.get_data(cache=True)
+    elif operation.request is not None:
+        body = _read_body(rt, operation, req)
+    return handler(Call(rt, operation, principal, body, query, path, req.environ))
 
 
 def make_view(rt: Runtime, operation: Operation, handler: Handler) -> Callable[..., Reply]:

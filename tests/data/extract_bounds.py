@@ -1,8 +1,8 @@
-"""Takes the bounds Infobip's SMS document states on request fields, with the document's first
-request example of each operation, into infobip-sms-bounds.json: the cases of
+"""Takes the bounds one of Infobip's documents (SMS, MMS) states on request fields, with the
+document's first request example of each operation, into infobip-<name>-bounds.json: the cases of
 tests/test_document_bounds.py (facts, no prose). Run it again when the document changes:
 
-    python3 tests/data/extract_bounds.py [path/to/infobip-sms-openapi.json]
+    python3 tests/data/extract_bounds.py sms|mms [path/to/infobip-<name>-openapi.json]
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
-DEFAULT = HERE.parents[2] / "shared" / "reference" / "infobip-sms-openapi.json"
+REFERENCE = HERE.parents[2] / "shared" / "reference"
 KEYWORDS = ("minimum", "maximum", "minLength", "maxLength", "minItems", "maxItems", "enum", "format")
 FORMATS = {"int32": (-(2**31), 2**31 - 1), "int64": (-(2**63), 2**63 - 1)}
 # the smallest valid query of the operations that send over query parameters
@@ -118,7 +118,8 @@ def cases(doc: Document) -> Iterator[dict[str, Any]]:
 
 
 def main() -> None:
-    source = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT
+    name = sys.argv[1] if len(sys.argv) > 1 else "sms"
+    source = Path(sys.argv[2]) if len(sys.argv) > 2 else REFERENCE / f"infobip-{name}-openapi.json"
     found = list(cases(Document(json.loads(source.read_text()))))
     examples: dict[str, Any] = {}
     for case in found:  # each operation's base request once
@@ -127,7 +128,7 @@ def main() -> None:
     text = json.dumps(facts, indent=1)
     for case in facts["cases"]:  # one line a case
         text = text.replace(json.dumps(case), case, 1)
-    (HERE / "infobip-sms-bounds.json").write_text(text + "\n")
+    (HERE / f"infobip-{name}-bounds.json").write_text(text + "\n")
     print(f"{len(found)} cases from {source}")
 
 

@@ -1,7 +1,9 @@
 """Takes the request examples and the answer schemas of one of Infobip's documents (SMS, MMS) into
-infobip-<name>-examples.json, for tests/test_document_examples.py: each operation's body examples (or,
-for one without a body, a query of its parameters' examples) and, per documented status, the answer
-schema, with the document's prose (descriptions, titles, examples) left out: facts, no prose.
+infobip-<name>-examples.json, for tests/test_document_examples.py: each operation's JSON body
+examples (or, for one without a body, a query of its parameters' examples), its XML body examples,
+its header parameters' examples, the media type of its body, per documented status the answer schema
+and the root element of the XML answer its examples show, with the document's prose (descriptions,
+titles) left out: facts, no prose.
 
     python3 tests/data/extract_examples.py sms|mms [path/to/infobip-<name>-openapi.json]
 """
@@ -10,6 +12,7 @@ from __future__ import annotations
 
 import json
 import sys
+import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +42,10 @@ def strip(schema: Any) -> Any:
     return kept
 
 
+def _examples(content: dict[str, Any]) -> dict[str, Any]:
+    return {title: example["value"] for title, example in (content.get("examples") or {}).items()}
+
+
 def main() -> None:
     name = sys.argv[1] if len(sys.argv) > 1 else "sms"
     source = Path(sys.argv[2]) if len(sys.argv) > 2 else REFERENCE / f"infobip-{name}-openapi.json"
@@ -48,25 +55,31 @@ def main() -> None:
         for method, operation in methods.items():
             if method not in ("get", "post", "put", "delete"):
                 continue
-            content = operation.get("requestBody", {}).get("content", {}).get("application/json", {})
-            examples = {title: example["value"] for title, example in (content.get("examples") or {}).items()}
-            query = {}
+            contents = operation.get("requestBody", {}).get("content", {})
+            examples = _examples(contents.get("application/json", {}))
+            query, headers = {}, {}
             for parameter in operation.get("parameters", []):
                 example = parameter.get("example", parameter.get("schema", {}).get("example"))
-                if parameter.get("in") == "query" and example is not None:
-                    query[parameter["name"]] = example
-            responses = {}
+                if example is not None and parameter.get("in") in ("query", "header"):
+                    (query if parameter["in"] == "query" else headers)[parameter["name"]] = example
+            responses, xml_roots = {}, {}
             for status, answer in operation.get("responses", {}).items():
                 schema = answer.get("content", {}).get("application/json", {}).get("schema")
                 if schema is not None and status.isdigit():
                     responses[status] = strip(schema)
+                for example in _examples(answer.get("content", {}).get("application/xml", {})).values():
+                    xml_roots[status] = ElementTree.fromstring(example.encode("utf-8")).tag
             operations.append(
                 {
                     "method": method.upper(),
                     "url": url,
+                    "bodyType": next(iter(contents), None),
                     "bodies": examples,
+                    "xmlBodies": _examples(contents.get("application/xml", {})),
                     "query": query,
+                    "headers": headers,
                     "responses": responses,
+                    "xmlRoots": xml_roots,
                 }
             )
     facts = {

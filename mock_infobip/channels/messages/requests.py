@@ -6,6 +6,8 @@ and checks what a schema cannot: callback hosts (a setting lists where callbacks
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 import string
 from collections.abc import Mapping
@@ -237,14 +239,25 @@ def legacy_field(field: str, *, multi: bool) -> str:
     return field if multi else re.sub(r"^messages\[0\]\.", "", field)
 
 
+def _numbers(message: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """A message's destinations with each group (MMS: ``{"group": [...]}``) as its numbers."""
+    return [
+        member
+        for destination in message["destinations"]
+        for member in destination.get("group", [destination])
+    ]
+
+
 def from_mms(body: Mapping[str, Any], now: int) -> SendRequest:
     """``POST /mms/2/messages``: the v3 reader with MMS content (title and segments; media URLs are
-    recorded, never fetched); the text of an MMS is its TEXT segments."""
+    recorded, never fetched); the text of an MMS is its TEXT segments; each number of a group
+    destination is a message."""
     converted = {
         **body,
         "messages": [
             {
                 **message,
+                "destinations": _numbers(message),
                 "content": {
                     "text": "\n".join(
                         segment["text"]
@@ -257,9 +270,81 @@ def from_mms(body: Mapping[str, Any], now: int) -> SendRequest:
         ],
     }
     request = from_v3(converted, now)
-    contents = [message["content"] for message in body["messages"] for _ in message["destinations"]]
+    contents = [message["content"] for message in body["messages"] for _ in _numbers(message)]
     messages = [replace(m, mms=dict(content)) for m, content in zip(request.messages, contents, strict=True)]
     return replace(request, messages=messages, channel="mms")
+
+
+@dataclass(frozen=True)
+class Inline:
+    """Content a ``/mms/1/advanced`` segment carried in Base64: kept as an upload when sent."""
+
+    data: bytes
+    content_type: str
+    content_id: str | None
+
+
+def _v1_segment(segment: Mapping[str, Any], field: str, inline: list[Inline]) -> dict[str, Any]:
+    """A ``/mms/1/advanced`` segment in the form ``/mms/2/messages`` has (the form MMS are kept in):
+    what it is, by the first of text, contentUrl, contentBase64, smil, uploadedContentId it has."""
+    named = {"contentId": segment["contentId"]} if "contentId" in segment else {}
+    typed = {"contentType": segment["contentType"]} if "contentType" in segment else {}
+    if "text" in segment:
+        return {"type": "TEXT", **named, "text": segment["text"]}
+    if "contentUrl" in segment:
+        return {"type": "LINK", **named, **typed, "contentUrl": segment["contentUrl"]}
+    if "contentBase64" in segment:
+        try:
+            data = base64.b64decode("".join(segment["contentBase64"].split()), validate=True)
+        except (binascii.Error, ValueError):
+            raise InvalidRequest({f"{field}.contentBase64": ["must be Base64"]}) from None
+        inline.append(Inline(data, segment["contentType"], segment.get("contentId")))
+        return {"type": "UPLOADED_REFERENCE", **named, **typed, "inline": len(inline) - 1}
+    if "smil" in segment:
+        return {"type": "SMIL", **named, **typed, "smil": segment["smil"]}
+    return {"type": "UPLOADED_REFERENCE", **named, "uploadedContentId": segment["uploadedContentId"]}
+
+
+def from_mms_v1(body: Mapping[str, Any], now: int) -> tuple[SendRequest, list[Inline]]:
+    """``POST /mms/1/advanced`` (deprecated): the v2 reader with MMS content, group destinations
+    (each number of a group is a message) and the Base64 contents to keep as uploads (their
+    segments say ``inline``: an index into the list, replaced by :func:`with_uploads`)."""
+    inline: list[Inline] = []
+    messages, contents = [], []
+    for i, message in enumerate(body["messages"]):
+        destinations = _numbers(message)
+        segments = [
+            _v1_segment(segment, f"messages[{i}].messageSegments[{j}]", inline)
+            for j, segment in enumerate(message["messageSegments"])
+        ]
+        content = {**({"title": message["title"]} if "title" in message else {}), "messageSegments": segments}
+        rest = {k: v for k, v in message.items() if k not in ("messageSegments", "title", "destinations")}
+        text = "\n".join(segment["text"] for segment in segments if segment["type"] == "TEXT")
+        messages.append({**rest, "destinations": destinations, "text": text})
+        contents.extend([content] * len(destinations))
+    request = from_v2({**body, "messages": messages}, now)
+    sent = [replace(m, mms=content) for m, content in zip(request.messages, contents, strict=True)]
+    return replace(request, messages=sent, channel="mms", include_count=False), inline
+
+
+def with_uploads(request: SendRequest, upload_ids: list[str]) -> SendRequest:
+    """``request`` with each Base64 segment a reference to the upload it was kept as."""
+    if not upload_ids:
+        return request
+
+    def kept(segment: dict[str, Any]) -> dict[str, Any]:
+        if "inline" not in segment:
+            return segment
+        rest = {k: v for k, v in segment.items() if k != "inline"}
+        return {**rest, "uploadedContentId": upload_ids[segment["inline"]]}
+
+    messages = [
+        replace(m, mms={**m.mms, "messageSegments": [kept(s) for s in m.mms["messageSegments"]]})
+        if m.mms is not None
+        else m
+        for m in request.messages
+    ]
+    return replace(request, messages=messages)
 
 
 def from_v3(body: Mapping[str, Any], now: int) -> SendRequest:

@@ -2,7 +2,9 @@
 
 v2 (``/sms/2/text/advanced`` callbacks, ``/sms/1/reports``, ``/sms/1/logs``) says ``to``, ``from``,
 ``smsCount``; v3 (``/sms/3/*``) says ``to``/``destination``, ``sender``, ``messageCount`` and
-``platform``. No nulls: absent optional fields are left out.
+``platform``. An MMS in the older shape (``/mms/1/advanced`` callbacks, ``/mms/1/reports``,
+``/mms/1/logs``, Infobip's MMS document) says ``mmsCount``, and its log has the title and segments.
+No nulls: absent optional fields are left out.
 """
 
 from __future__ import annotations
@@ -36,6 +38,21 @@ def report(
     """One delivery report of message ``row`` with ``status`` and ``error`` (keys) at ``done_at``."""
     status_wire = catalog.status_of(status).wire()
     error_wire = catalog.error_of(error).wire()
+    if version == 2 and row["channel"] == "mms":
+        return {
+            "bulkId": row["bulk_id"],
+            "messageId": row["message_id"],
+            "to": row["destination"],
+            **_optional(row, **{"from": "sender"}),
+            "sentAt": wire_time(row["sent_at"]),
+            "doneAt": wire_time(done_at),
+            "mmsCount": row["sms_count"],
+            **_optional(row, mccMnc="mcc_mnc", callbackData="callback_data"),
+            "price": _price(row),
+            "status": status_wire,
+            "error": error_wire,
+            **_optional(row, entityId="entity_id", applicationId="application_id"),
+        }
     if version == 2:
         return {
             "bulkId": row["bulk_id"],
@@ -82,11 +99,38 @@ def _content(row: sqlite3.Row) -> dict[str, Any]:
     return {"text": row["text"]}
 
 
+V1_SEGMENT_FIELDS = ("contentId", "text", "contentType", "contentUrl", "smil", "uploadedContentId")
+
+
+def _v1_segment(segment: dict[str, Any]) -> dict[str, Any]:
+    """A kept MMS segment (the ``/mms/2/messages`` form) as ``/mms/1/advanced`` takes it: its
+    fields of that form, nothing else a ``/mms/2/messages`` request may have added."""
+    return {name: segment[name] for name in V1_SEGMENT_FIELDS if name in segment}
+
+
 def log(version: int, row: sqlite3.Row, catalog: Catalog) -> dict[str, Any]:
     """A message's log entry with its current status."""
     done = {"doneAt": wire_time(row["done_at"])} if row["done_at"] is not None else {}
     status_wire = catalog.status_of(row["status"]).wire()
     error_wire = catalog.error_of(row["error"]).wire()
+    if version == 1 and row["channel"] == "mms":
+        content = json.loads(row["mms_content"])
+        return {
+            **_optional(row, **{"from": "sender"}),
+            "to": row["destination"],
+            "bulkId": row["bulk_id"],
+            "messageId": row["message_id"],
+            **({"title": content["title"]} if "title" in content else {}),
+            "messageSegments": [_v1_segment(segment) for segment in content["messageSegments"]],
+            "sentAt": wire_time(row["sent_at"]),
+            **done,
+            "mmsCount": row["sms_count"],
+            **_optional(row, mccMnc="mcc_mnc"),
+            "price": _price(row),
+            "status": status_wire,
+            "error": error_wire,
+            **_optional(row, applicationId="application_id", entityId="entity_id"),
+        }
     if version == 1:
         return {
             "bulkId": row["bulk_id"],

@@ -129,6 +129,10 @@ def messages(call: Call) -> Reply:
     return json_response({"messages": call.runtime.reports.outbox(call.query)})
 
 
+def uploads(call: Call) -> Reply:
+    return json_response({"uploads": call.runtime.media.listing(call.query)})
+
+
 def callbacks(call: Call) -> Reply:
     return json_response({"callbacks": call.runtime.reports.attempts(call.query)})
 
@@ -196,6 +200,7 @@ HANDLERS: dict[str, Handler] = {
     "admin.outcomes.clear": clear_outcomes,
     "admin.outcomes.delete": delete_outcome,
     "admin.messages": messages,
+    "admin.uploads": uploads,
     "admin.callbacks": callbacks,
     "admin.health": health,
     "admin.reset": reset,

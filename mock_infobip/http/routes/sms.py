@@ -1,4 +1,4 @@
-"""SMS and MMS endpoints: send (SMS v2 text and binary, v3, over query parameters; MMS), preview,
+"""SMS endpoints: send (v2 text and binary, v3, over query parameters, the legacy ones), preview,
 scheduled bulks, conversion tracking, pull reports, logs and inbound messages. Thin: the pipeline in
 ``mock_infobip.http.pipeline`` has authenticated, rate-limited and validated the request already."""
 
@@ -10,7 +10,6 @@ from typing import Any
 from mock_infobip.channels.messages.requests import (
     SendRequest,
     from_legacy,
-    from_mms,
     from_query,
     from_v2,
     from_v3,
@@ -23,7 +22,7 @@ from mock_infobip.http.pipeline import Call, Handler
 from mock_infobip.http.reply import Reply, json_response
 
 
-def _send(call: Call, request: SendRequest) -> SendResult:
+def send(call: Call, request: SendRequest) -> SendResult:
     result = call.runtime.messaging.send(call.account, request)
     call.runtime.kick()
     return result
@@ -52,7 +51,7 @@ def _legacy(call: Call, *, multi: bool) -> Reply:
         raise InvalidRequest(
             {legacy_field(field, multi=multi): texts for field, texts in error.errors.items()}
         ) from None
-    result = _send(call, request)
+    result = send(call, request)
     messages = [
         {"to": m.to, "status": m.status.wire(), "smsCount": m.sms_count, "messageId": m.message_id}
         for m in result.messages
@@ -69,7 +68,7 @@ def send_multi(call: Call) -> Reply:
     return _legacy(call, multi=True)
 
 
-def _answer_v3(result: SendResult) -> Reply:
+def answer_v3(result: SendResult) -> Reply:
     messages = [
         {
             "messageId": m.message_id,
@@ -84,12 +83,12 @@ def _answer_v3(result: SendResult) -> Reply:
 
 def _v2(call: Call, body: Mapping[str, Any]) -> Reply:
     request = from_v2(body, call.runtime.clock.now_ms())
-    return _answer_v2(request, _send(call, request))
+    return _answer_v2(request, send(call, request))
 
 
 def _v3(call: Call, body: Mapping[str, Any]) -> Reply:
     request = from_v3(body, call.runtime.clock.now_ms())
-    return _answer_v3(_send(call, request))
+    return answer_v3(send(call, request))
 
 
 def send_v2(call: Call) -> Reply:
@@ -98,24 +97,6 @@ def send_v2(call: Call) -> Reply:
 
 def send_v3(call: Call) -> Reply:
     return _v3(call, call.body)
-
-
-def send_mms(call: Call) -> Reply:
-    request = from_mms(call.body, call.runtime.clock.now_ms())
-    return _answer_v3(_send(call, request))
-
-
-def reports_mms(call: Call) -> Reply:
-    return json_response({"results": call.runtime.reports.pull(call.account, 3, call.query, "mms")})
-
-
-def logs_mms(call: Call) -> Reply:
-    results, cursor = call.runtime.reports.logs(call.account, 3, call.query, "mms")
-    return json_response({"results": results, **({"cursor": cursor} if cursor is not None else {})})
-
-
-def inbox_mms(call: Call) -> Reply:
-    return json_response(call.runtime.inbound.pull(call.account, call.query, "mms"))
 
 
 def query_v1(call: Call) -> Reply:
@@ -219,8 +200,4 @@ HANDLERS: dict[str, Handler] = {
     "sms.inbox.v1": inbox_v1,
     "sms.logs.v1": logs_v1,
     "sms.logs.v3": logs_v3,
-    "mms.send": send_mms,
-    "mms.reports": reports_mms,
-    "mms.logs": logs_mms,
-    "mms.inbox": inbox_mms,
 }
