@@ -12,8 +12,10 @@ from werkzeug.test import TestResponse
 
 from mock_infobip.core.envelopes import ADMIN, LEGACY
 from mock_infobip.core.validation import Operation, default_contracts
+from mock_infobip.core.xmlwire import read
 
 JSON_TYPE = "application/json;charset=UTF-8"
+XML_TYPE = "application/xml;charset=UTF-8"
 
 
 def operation_for(app: Flask, method: str, path: str) -> Operation | None:
@@ -29,17 +31,26 @@ def contract_problems(app: Flask, method: str, path: str, response: TestResponse
     """Why ``response`` breaks the contract of the operation it answered (empty when it doesn't)."""
     if response.status_code == 204:  # no body, nothing else to check
         return [] if not response.get_data() else [f"{method} {path}: a 204 with a body"]
-    if response.content_type != JSON_TYPE:
+    operation = operation_for(app, method, path)
+    envelope = operation.envelope if operation else (ADMIN if path.startswith("/__admin") else LEGACY)
+    xml = response.content_type == XML_TYPE and operation is not None and bool(operation.xml)
+    if response.content_type != JSON_TYPE and not xml:
         return [f"{method} {path}: content type {response.content_type!r}"]
     if method == "HEAD":
         return []
-    try:
-        body = json.loads(response.get_data())
-    except ValueError:
-        return [f"{method} {path}: body is not JSON: {response.get_data()[:200]!r}"]
-    operation = operation_for(app, method, path)
-    envelope = operation.envelope if operation else (ADMIN if path.startswith("/__admin") else LEGACY)
-    return default_contracts().response_problems(operation, envelope, response.status_code, body)
+    contracts = default_contracts()
+    if xml:  # read as its contract describes it: then valid against it, as the JSON would be
+        ref = contracts.response_ref(operation, envelope, response.status_code)
+        if not ref:
+            return [f"{method} {path}: an XML answer of status {response.status_code}"]
+        schema = contracts.resolved(ref)
+        body = read(response.get_data(), schema.contents, schema.resolver)
+    else:
+        try:
+            body = json.loads(response.get_data())
+        except ValueError:
+            return [f"{method} {path}: body is not JSON: {response.get_data()[:200]!r}"]
+    return contracts.response_problems(operation, envelope, response.status_code, body)
 
 
 class ContractClient(FlaskClient):

@@ -26,15 +26,15 @@ FACTS = {
 SAME_PLACE = ("allOf", "anyOf", "oneOf")  # keywords whose schemas apply to the same instance
 
 
-def _any_of(schema: Any) -> Any:
+def any_of(schema: Any) -> Any:
     """``schema`` with every ``oneOf`` read as ``anyOf``: the MMS document's send answer has items
     ``oneOf`` ``MessageResultBcc``, ``Cc``, ``To``, which require only ``status``, so its own example
     (``to``, ``status``, ``messageId``) matches all three and fails ``oneOf``. An answer still has
     to match one of them."""
     if isinstance(schema, dict):
-        return {("anyOf" if key == "oneOf" else key): _any_of(value) for key, value in schema.items()}
+        return {("anyOf" if key == "oneOf" else key): any_of(value) for key, value in schema.items()}
     if isinstance(schema, list):
-        return [_any_of(item) for item in schema]
+        return [any_of(item) for item in schema]
     return schema
 
 
@@ -45,7 +45,7 @@ def _acyclic(schemas: dict[str, Any]) -> dict[str, Any]:
     the same value forever). A reference that closes such a cycle is read as ``{}`` (the fields
     the referring schema adds itself still apply); references under ``properties``, ``items`` and
     the like move into the value and are kept."""
-    fixed = _any_of(schemas)
+    fixed = any_of(schemas)
 
     def refs(schema: Any) -> Iterator[tuple[list[Any], int, str]]:
         for keyword in SAME_PLACE:
@@ -93,26 +93,26 @@ def _requests() -> Iterator[Any]:
                 yield pytest.param(name, operation, None, id=title)
 
 
-def _problems(document: str, operation: dict[str, Any], answer: requests.Response) -> list[str]:
+def problems(document: str, operation: dict[str, Any], answer: requests.Response) -> list[str]:
     schema = operation["responses"].get(str(answer.status_code))
     if schema is None:
         return [f"status {answer.status_code} is not in Infobip's document for this operation"]
-    rooted = Draft202012Validator(_any_of(_rebased(schema, f"urn:infobip-{document}")), registry=REGISTRY)
+    rooted = Draft202012Validator(any_of(rebased(schema, f"urn:infobip-{document}")), registry=REGISTRY)
     return [
         f"{'/'.join(map(str, e.absolute_path)) or '(root)'}: {e.message}"
         for e in rooted.iter_errors(answer.json())
     ]
 
 
-def _rebased(schema: Any, base: str) -> Any:
+def rebased(schema: Any, base: str) -> Any:
     """The schema with its document references (#/components/...) pointed at the document."""
     if isinstance(schema, dict):
         return {
-            key: (base + value if key == "$ref" and value.startswith("#/") else _rebased(value, base))
+            key: (base + value if key == "$ref" and value.startswith("#/") else rebased(value, base))
             for key, value in schema.items()
         }
     if isinstance(schema, list):
-        return [_rebased(item, base) for item in schema]
+        return [rebased(item, base) for item in schema]
     return schema
 
 
@@ -154,4 +154,4 @@ def test_every_request_example_succeeds_and_its_answer_is_valid(infobip, documen
         operation["method"], infobip.base_url + url, params=operation["query"], **{"headers": headers, **sent}
     )
     assert answer.status_code == 200, answer.text[:500]
-    assert _problems(document, operation, answer) == []
+    assert problems(document, operation, answer) == []

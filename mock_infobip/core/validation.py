@@ -109,6 +109,8 @@ class Operation:
     trailing_slash: bool = False  # the path with a trailing slash is this operation too
     deprecated: bool = False  # a legacy endpoint Infobip no longer documents (still served)
     headers: Mapping[str, bool] = default(default_factory=dict)  # request headers it reads: required?
+    xml: Mapping[int, str] = default(default_factory=dict)  # XML too: the answers' root element a status
+    xml_items: Mapping[str, str] = default(default_factory=dict)  # array item names in its XML answers
 
     @property
     def flask_rule(self) -> str:
@@ -201,6 +203,8 @@ class Contracts:
                 trailing_slash=spec.get("trailingSlash", False),
                 deprecated=spec.get("deprecated", False),
                 headers=spec.get("headers", {}),
+                xml={int(k): v for k, v in spec.get("xml", {}).items()},
+                xml_items=spec.get("xmlItems", {}),
             )
             for op_id, spec in manifest["operations"].items()
         }
@@ -217,11 +221,16 @@ class Contracts:
             (uri, DRAFT202012.create_resource(contents)) for uri, contents in self.schemas.items()
         )
 
+    def resolved(self, ref: str) -> Any:
+        """The schema ``ref`` names, with the resolver of the references inside it (``referencing``'s
+        ``Resolved``: ``contents`` and ``resolver``)."""
+        return self.registry.resolver().lookup(BASE_URI + ref)
+
     def validator(self, ref: str) -> Any:
         found = self._validators.get(ref)
         if found is None:
             # Bound to the resolved schema (and its base URI), so no $ref is followed per call.
-            resolved = self.registry.resolver().lookup(BASE_URI + ref)
+            resolved = self.resolved(ref)
             found = contract_validator()(
                 resolved.contents, registry=self.registry, _resolver=resolved.resolver
             )

@@ -42,7 +42,7 @@ from mock_infobip.core.journal import Entry
 from mock_infobip.http.errors import domain_error, envelope_of, error_reply, http_error, unexpected
 from mock_infobip.http.paths import infobip_path
 from mock_infobip.http.pipeline import Exchange, Handler, authorization_header, run_operation
-from mock_infobip.http.reply import Reply
+from mock_infobip.http.reply import Reply, as_xml, prefers_xml
 from mock_infobip.http.signals import (
     CLIENT_GONE,
     JOURNAL_LATER,
@@ -178,6 +178,9 @@ class InfobipApi:
             response = http_error(exc, self._envelope(exchange))
         except Exception as exc:  # any other error: a 500 in Infobip's shape
             response = unexpected(rt, exc, self._envelope(exchange), req)
+        operation = exchange.operation
+        if operation is not None and operation.xml and prefers_xml(req.environ.get("HTTP_ACCEPT")):
+            response = as_xml(response, operation.xml, operation.xml_items)
         try:
             later = bool(req.environ.get(JOURNAL_LATER))
             rt.journal.record(self._entry(exchange, req, response.status_code, response.text), later=later)

@@ -20,6 +20,7 @@ from mock_infobip.core.auth import authenticate
 from mock_infobip.core.errors import InvalidRequest, Unauthorized
 from mock_infobip.core.faults import Fault
 from mock_infobip.core.validation import ROOT_FIELD, Operation
+from mock_infobip.core.xmlwire import NotXml, read
 from mock_infobip.http.reply import Reply
 from mock_infobip.runtime import Runtime
 
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIEnvironment
 
 NOT_AN_OBJECT = "must be a JSON object"
+NOT_XML = "must be an XML document"
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89abcdefABCDEF][0-9a-fA-F]{2}")
 
 
@@ -90,6 +92,12 @@ def without_nulls(value: Any) -> Any:
     return value
 
 
+def is_xml(content_type: str | None) -> bool:
+    """``application/xml`` or ``text/xml`` (with any parameters)."""
+    kind = (content_type or "").partition(";")[0].strip().lower()
+    return kind in ("application/xml", "text/xml")
+
+
 def printable_ascii(fields: Mapping[str, str]) -> bool:
     """Every name and value is printable ASCII (``Contracts.errors``'s ``plain``)."""
     return all(text.isascii() and text.isprintable() for pair in fields.items() for text in pair)
@@ -133,6 +141,14 @@ def _read_body(rt: Runtime, operation: Operation, req: Incoming) -> Any:
         fields = {**req.args.to_dict(), **req.form.to_dict()}
         body: Any = {key: value for key, value in fields.items()}
         plain = printable_ascii(fields)
+    elif operation.xml and is_xml(req.environ.get("CONTENT_TYPE")):
+        assert operation.request is not None
+        schema = rt.contracts.resolved(operation.request)
+        try:
+            body = read(req.get_data(cache=True), schema.contents, schema.resolver)
+        except NotXml:
+            raise InvalidRequest({ROOT_FIELD: [NOT_XML]}) from None
+        plain = False
     else:
         raw = req.get_data(cache=True)
         try:

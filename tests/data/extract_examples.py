@@ -2,8 +2,8 @@
 infobip-<name>-examples.json, for tests/test_document_examples.py: each operation's JSON body
 examples (or, for one without a body, a query of its parameters' examples), its XML body examples,
 its header parameters' examples, the media type of its body, per documented status the answer schema
-and the root element of the XML answer its examples show, with the document's prose (descriptions,
-titles) left out: facts, no prose.
+and the first example of its XML answer, with the document's prose (descriptions, titles) left out:
+facts, no prose.
 
     python3 tests/data/extract_examples.py sms|mms [path/to/infobip-<name>-openapi.json]
 """
@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import sys
-import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 from typing import Any
 
@@ -62,13 +61,13 @@ def main() -> None:
                 example = parameter.get("example", parameter.get("schema", {}).get("example"))
                 if example is not None and parameter.get("in") in ("query", "header"):
                     (query if parameter["in"] == "query" else headers)[parameter["name"]] = example
-            responses, xml_roots = {}, {}
+            responses, xml_answers = {}, {}
             for status, answer in operation.get("responses", {}).items():
                 schema = answer.get("content", {}).get("application/json", {}).get("schema")
                 if schema is not None and status.isdigit():
                     responses[status] = strip(schema)
                 for example in _examples(answer.get("content", {}).get("application/xml", {})).values():
-                    xml_roots[status] = ElementTree.fromstring(example.encode("utf-8")).tag
+                    xml_answers.setdefault(status, example)
             operations.append(
                 {
                     "method": method.upper(),
@@ -79,7 +78,7 @@ def main() -> None:
                     "query": query,
                     "headers": headers,
                     "responses": responses,
-                    "xmlRoots": xml_roots,
+                    "xmlAnswers": xml_answers,
                 }
             )
     facts = {

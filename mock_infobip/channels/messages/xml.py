@@ -1,30 +1,17 @@
 """Delivery reports as XML, for messages that asked ``application/xml`` (Infobip's OpenAPI examples:
-``<reportResponse>`` for v2, ``<DeliveryReports>`` for v3, each with ``<results><result>…``)."""
+``<reportResponse>`` for v2, ``<DeliveryReports>`` for v3, each with ``<results><result>…``), written
+as every XML body of the fake is (:mod:`mock_infobip.core.xmlwire`)."""
 
 from __future__ import annotations
 
 from typing import Any
-from xml.etree import ElementTree
+
+from mock_infobip.core.xmlwire import XML_TYPE, render
 
 ROOTS = {2: "reportResponse", 3: "DeliveryReports"}
-XML_TYPE = "application/xml"
 JSON_TYPE = "application/json"
-
-
-def _fill(element: ElementTree.Element, value: Any) -> None:
-    if isinstance(value, dict):
-        for key, inner in value.items():
-            _fill(ElementTree.SubElement(element, key), inner)
-    elif isinstance(value, bool):
-        element.text = "true" if value else "false"
-    else:
-        element.text = str(value)
+__all__ = ["JSON_TYPE", "ROOTS", "XML_TYPE", "reports_xml"]
 
 
 def reports_xml(version: int, results: list[dict[str, Any]]) -> bytes:
-    root = ElementTree.Element(ROOTS[version])
-    container = ElementTree.SubElement(root, "results")
-    for result in results:
-        _fill(ElementTree.SubElement(container, "result"), result)
-    text = ElementTree.tostring(root, encoding="unicode")
-    return ('<?xml version="1.0" encoding="UTF-8"?>' + text).encode("utf-8")
+    return render(ROOTS[version], {"results": results})
