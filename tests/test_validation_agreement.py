@@ -81,13 +81,13 @@ JSON = st.recursive(
     max_leaves=25,
 )
 
-OPENAPI = (
-    json.loads(
-        (Path(__file__).resolve().parents[2] / "shared/reference/infobip-sms-openapi.json").read_text()
-    )
-    if (Path(__file__).resolve().parents[2] / "shared/reference/infobip-sms-openapi.json").exists()
-    else {}
-)
+# Infobip's request examples, as taken from its SMS and MMS documents (tests/data/extract_examples.py)
+EXAMPLES: dict[tuple[str, str], list[Any]] = {}
+for _document in ("sms", "mms"):
+    _facts = json.loads((Path(__file__).parent / "data" / f"infobip-{_document}-examples.json").read_text())
+    for _operation in _facts["operations"]:
+        _bodies = EXAMPLES.setdefault((_operation["method"], _operation["url"]), [])
+        _bodies.extend(_operation["bodies"].values())
 # Valid requests of each contract, to mutate: Infobip's own examples where its OpenAPI document
 # has them, small ones written here for the rest (test_the_seeds_are_valid keeps them so).
 SEEDS: dict[str, list[Any]] = {
@@ -141,6 +141,18 @@ SEEDS: dict[str, list[Any]] = {
     "sms/preview.request.schema.json": [{"text": "Let's see how many characters remain"}],
     "sms/bulk.request.schema.json": [{"sendAt": "2026-11-24T10:00:00.000+0000"}],
     "sms/bulk-status.request.schema.json": [{"status": "PAUSED"}],
+    "mms/send-v1.request.schema.json": [
+        {
+            "messages": [
+                {
+                    "from": "InfoMMS",
+                    "destinations": [{"to": "41793026727"}, {"group": [{"to": "41793026728"}]}],
+                    "title": "Hi",
+                    "messageSegments": [{"text": "Hello"}, {"contentUrl": "https://example.com/a.png"}],
+                }
+            ]
+        }
+    ],
     "mms/send.request.schema.json": [
         {
             "messages": [
@@ -176,20 +188,11 @@ SEEDS: dict[str, list[Any]] = {
     ],
 }
 for operation in CONTRACTS.operations.values():
-    examples = (
-        OPENAPI.get("paths", {})
-        .get(operation.path, {})
-        .get(operation.method.lower(), {})
-        .get("requestBody", {})
-        .get("content", {})
-        .get("application/json", {})
-        .get("examples", {})
-    )
     if operation.request is not None:
         SEEDS.setdefault(operation.request, []).extend(
-            e["value"]  # not those Infobip cut short ("41 20 6C … 2E")
-            for e in examples.values()
-            if "value" in e and "…" not in json.dumps(e["value"], ensure_ascii=False)
+            body  # not those Infobip cut short ("41 20 6C … 2E")
+            for body in EXAMPLES.get((operation.method, operation.path), [])
+            if "…" not in json.dumps(body, ensure_ascii=False)
         )
 
 
