@@ -14,6 +14,8 @@ from mock_infobip.channels.reports import ReportsService
 from mock_infobip.channels.sms.bulks import BulksService
 from mock_infobip.channels.sms.outcomes import OutcomeRules
 from mock_infobip.channels.sms.service import Messaging
+from mock_infobip.channels.tfa.config import TfaConfig
+from mock_infobip.channels.tfa.pins import Pins
 from mock_infobip.core.about import VERSION as __version__
 from mock_infobip.core.accounts import Account, AccountsService
 from mock_infobip.core.clock import Clock, Wall
@@ -59,6 +61,9 @@ class Runtime:
         self.media = Media(self.store, self.clock, self.random)
         self.reports = ReportsService(self.store, self.clock, self.catalog, self.media)
         self.bulks = BulksService(self.store, self.clock, self.catalog)
+        self.tfa = TfaConfig(self.store, self.clock, self.random)
+        # PINs go out as SMS through the one SMS engine (2FA imports nothing of channels/sms)
+        self.pins = Pins(self.store, self.clock, self.random, self.tfa, self.messaging.send)
         self.inbound = InboundService(self.store, self.clock, self.random, settings)
         self.tokens = TokensService(
             self.store, self.clock, self.random, self.accounts, settings.oauth_token_ttl

@@ -81,9 +81,9 @@ JSON = st.recursive(
     max_leaves=25,
 )
 
-# Infobip's request examples, as taken from its SMS and MMS documents (tests/data/extract_examples.py)
+# Infobip's request examples, as taken from its SMS, MMS and 2FA documents (tests/data/extract_examples.py)
 EXAMPLES: dict[tuple[str, str], list[Any]] = {}
-for _document in ("sms", "mms"):
+for _document in ("sms", "mms", "2fa"):
     _facts = json.loads((Path(__file__).parent / "data" / f"infobip-{_document}-examples.json").read_text())
     for _operation in _facts["operations"]:
         _bodies = EXAMPLES.setdefault((_operation["method"], _operation["url"]), [])
@@ -183,6 +183,7 @@ SEEDS: dict[str, list[Any]] = {
     "admin/admin.schema.json#/$defs/inboundRequest": [
         {"from": "41793026727", "to": "447860099299", "text": "YES"}
     ],
+    "admin/admin.schema.json#/$defs/forcedPinRequest": [{"to": "41793026727", "pin": "1234"}],
     "admin/admin.schema.json#/$defs/faultRequest": [
         {"path": "/sms/2/text/advanced", "status": 503, "times": 1}
     ],

@@ -179,6 +179,56 @@ CREATE TABLE IF NOT EXISTS uploads (
     uploaded_at INTEGER NOT NULL,
     expires_at INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS tfa_applications (
+    id INTEGER PRIMARY KEY,
+    app_id TEXT NOT NULL,
+    account_id INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    configuration TEXT NOT NULL,
+    enabled INTEGER NOT NULL,
+    created_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS tfa_applications_by_id ON tfa_applications(app_id);
+CREATE TABLE IF NOT EXISTS tfa_templates (
+    id INTEGER PRIMARY KEY,
+    message_id TEXT NOT NULL,
+    app_id TEXT NOT NULL,
+    account_id INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    fields TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS tfa_templates_by_id ON tfa_templates(message_id);
+CREATE TABLE IF NOT EXISTS tfa_pins (
+    id INTEGER PRIMARY KEY,
+    pin_id TEXT NOT NULL,
+    account_id INTEGER NOT NULL,
+    app_id TEXT NOT NULL,
+    message_id TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    destination TEXT NOT NULL,
+    pin TEXT NOT NULL,
+    sender TEXT,
+    placeholders TEXT NOT NULL,
+    sent_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    attempts_left INTEGER NOT NULL,
+    verified_at INTEGER,
+    sms_message_id TEXT,
+    sms_sent INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS tfa_pins_by_id ON tfa_pins(pin_id);
+CREATE INDEX IF NOT EXISTS tfa_pins_by_destination ON tfa_pins(app_id, destination);
+CREATE TABLE IF NOT EXISTS tfa_events (
+    kind TEXT NOT NULL,
+    app_id TEXT NOT NULL,
+    destination TEXT NOT NULL,
+    at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS tfa_events_by_app ON tfa_events(kind, app_id, at);
+CREATE TABLE IF NOT EXISTS tfa_forced (
+    destination TEXT PRIMARY KEY,
+    pin TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS bulks (
     id INTEGER PRIMARY KEY,
     account_id INTEGER NOT NULL,
@@ -282,6 +332,11 @@ RESET_TABLES = (
     "outcome_rules",
     "faults",
     "uploads",
+    "tfa_applications",
+    "tfa_templates",
+    "tfa_pins",
+    "tfa_events",
+    "tfa_forced",
 )
 
 

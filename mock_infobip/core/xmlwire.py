@@ -81,9 +81,14 @@ def _member(parent: ElementTree.Element, key: str, value: Any, items: Mapping[st
 
 
 def render(root: str, value: Any, items: Mapping[str, str] | None = None) -> bytes:
-    """``value`` (a JSON body) as an XML document whose root element is ``root``."""
+    """``value`` (a JSON body) as an XML document whose root element is ``root``; a body that is an
+    array has an ``<item>`` element an item (Infobip's 2FA examples)."""
     element = ElementTree.Element(root)
-    _fill(element, value, {**ITEMS, **(items or {})})
+    names = {**ITEMS, **(items or {})}
+    for item in value if isinstance(value, list) else []:
+        _fill(ElementTree.SubElement(element, "item"), item, names)
+    if not isinstance(value, list):
+        _fill(element, value, names)
     text = ElementTree.tostring(element, encoding="unicode")
     return ('<?xml version="1.0" encoding="UTF-8"?>' + text).encode("utf-8")
 

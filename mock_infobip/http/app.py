@@ -16,12 +16,13 @@ from mock_infobip.http.routes.admin import HANDLERS as ADMIN_HANDLERS
 from mock_infobip.http.routes.lists import HANDLERS as LISTS_HANDLERS
 from mock_infobip.http.routes.mms import HANDLERS as MMS_HANDLERS
 from mock_infobip.http.routes.sms import HANDLERS as SMS_HANDLERS
+from mock_infobip.http.routes.tfa import HANDLERS as TFA_HANDLERS
 from mock_infobip.runtime import Runtime
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
 
-HANDLERS = {**LISTS_HANDLERS, **SMS_HANDLERS, **MMS_HANDLERS, **ADMIN_HANDLERS}
+HANDLERS = {**LISTS_HANDLERS, **SMS_HANDLERS, **MMS_HANDLERS, **TFA_HANDLERS, **ADMIN_HANDLERS}
 
 
 class FakeApp(Flask):

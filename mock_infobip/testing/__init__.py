@@ -20,8 +20,6 @@ import json as json_module
 import traceback
 import warnings
 from collections.abc import Callable, Iterable, Mapping
-from http import HTTPStatus
-from http.client import HTTPException
 from types import CodeType
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 from urllib.parse import urlsplit
@@ -29,79 +27,22 @@ from urllib.parse import urlsplit
 from mock_infobip.core.errors import InvalidRequest
 from mock_infobip.core.faults import path_pattern
 from mock_infobip.core.settings import Settings
-from mock_infobip.delivery.callbacks import Answer, HttpTransport, Transport, describe
 from mock_infobip.http.app import create_app
 from mock_infobip.inprocess import ROUTER, RealInfobipBlocked
-from mock_infobip.inprocess.router import INFOBIP_BASE_URL, Route, origin
-from mock_infobip.inprocess.stdlib import memory_connection
+from mock_infobip.inprocess.router import INFOBIP_BASE_URL, Route
 from mock_infobip.runtime import Runtime
 from mock_infobip.testing.clockhandle import ClockHandle
+from mock_infobip.testing.receivers import RoutedTransport, WsgiApp, function_app, is_wsgi
 
 if TYPE_CHECKING:
     from mock_infobip.serving.serve import BackgroundServer
 
 DEFAULTS: dict[str, Any] = {"db": ":memory:", "clock": "manual", "dispatch": "inline", "seed": 0}
-WsgiApp = Callable[..., Iterable[bytes]]
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 class FakeError(AssertionError):
     """An unexpected exception was raised inside the fake while it served a request."""
-
-
-# --- callbacks to receivers in this process --------------------------------------------------------
-
-
-def _is_wsgi(receiver: Callable[..., Any]) -> bool:
-    """A WSGI app takes (environ, start_response); a receiver function takes the body."""
-    try:
-        parameters = inspect.signature(receiver).parameters.values()
-    except (TypeError, ValueError):
-        return True
-    positional = [p for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-    return len(positional) >= 2 or any(p.kind is p.VAR_POSITIONAL for p in parameters)
-
-
-def _function_app(function: Callable[[Any], int | None]) -> WsgiApp:
-    """A receiver function as a WSGI app: called with the push's body, answering its status."""
-
-    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        stream = environ["wsgi.input"]
-        raw = stream.read(int(environ.get("CONTENT_LENGTH") or 0))
-        text = raw.decode("utf-8", "replace")
-        xml = "xml" in environ.get("CONTENT_TYPE", "")
-        status = function(text if xml else json_module.loads(text or "null"))
-        code = 200 if status is None else int(status)
-        start_response(f"{code} {HTTPStatus(code).phrase}", [("Content-Length", "0")])
-        return [b""]
-
-    return app
-
-
-class RoutedTransport:
-    """Callbacks to receivers registered in this process (:meth:`Handle.add_receiver`) are served
-    by their WSGI app over a memory socket (same parsing, same errors); every other URL goes over
-    HTTP."""
-
-    def __init__(self, http: Transport | None = None) -> None:
-        self._http = http or HttpTransport()
-
-    def post(self, url: str, body: bytes, timeout: float, content_type: str = "application/json") -> Answer:
-        route = ROUTER.route(*origin(url))
-        if route is None:
-            return self._http.post(url, body, timeout, content_type)
-        parts = urlsplit(url)
-        connection = memory_connection(route)(parts.hostname or route.host, parts.port, timeout=timeout)
-        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        try:
-            connection.request("POST", target, body=body, headers={"Content-Type": content_type})
-            return Answer(connection.getresponse().status)
-        except TimeoutError:
-            return Answer(None, f"timeout after {timeout:g} s")
-        except (OSError, HTTPException) as exc:
-            return Answer(None, describe(exc))
-        finally:
-            connection.close()
 
 
 # --- the handle -----------------------------------------------------------------------------------
@@ -295,6 +236,25 @@ class Handle:
     def messages(self, **query: str) -> list[dict[str, Any]]:
         return self.runtime.reports.outbox({"limit": "100000", **query})
 
+    def pins(self, **query: str) -> list[dict[str, Any]]:
+        """Every 2FA PIN, newest first, with its value (filters: ``to``, ``applicationId``, ``pinId``)."""
+        return self.runtime.pins.listing({"limit": "100000", **query})
+
+    def last_pin(self, to: str) -> str:
+        """The PIN most recently sent to ``to`` (SMS, voice or email), as the user would type it."""
+        found = self.runtime.pins.listing({"to": to, "limit": "1"})
+        if not found:
+            raise AssertionError(f"no PIN was sent to {to}")
+        return str(found[0]["pin"])
+
+    def force_pin(self, to: str, pin: str | None) -> None:
+        """Every PIN sent to ``to`` from now on is ``pin``; None: generated again."""
+        if pin is None:
+            self.runtime.pins.unforce(to)
+        else:
+            body = self._checked("admin/admin.schema.json#/$defs/forcedPinRequest", {"to": to, "pin": pin})
+            self.runtime.pins.force(body["to"], body["pin"])
+
     def callbacks(self) -> list[dict[str, Any]]:
         return self.runtime.reports.attempts({"limit": "100000"})
 
@@ -358,8 +318,8 @@ class Handle:
         status to answer (None: 200)."""
         app: WsgiApp = (
             cast(WsgiApp, receiver)
-            if _is_wsgi(receiver)
-            else _function_app(cast(Callable[[Any], int | None], receiver))
+            if is_wsgi(receiver)
+            else function_app(cast(Callable[[Any], int | None], receiver))
         )
         self._receivers.append(ROUTER.add(base_url, app))
         host = urlsplit(base_url).hostname

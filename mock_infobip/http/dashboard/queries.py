@@ -171,7 +171,13 @@ class DashboardQueries:
             replies = conn.execute(
                 "SELECT * FROM inbound WHERE reply_to = ? ORDER BY received_at, id", (message_id,)
             ).fetchall()
-        return {**found[0], "attempts": [dict(a) for a in attempts], "replies": [dict(r) for r in replies]}
+        pins = self.runtime.pins.listing({"smsMessageId": message_id})
+        return {
+            **found[0],
+            "attempts": [dict(a) for a in attempts],
+            "replies": [dict(r) for r in replies],
+            "pins": pins,
+        }
 
     def numbers(self) -> list[dict[str, Any]]:
         """Every number with its account and inbound counts, and the messages to nobody's number."""

@@ -129,6 +129,19 @@ def messages(call: Call) -> Reply:
     return json_response({"messages": call.runtime.reports.outbox(call.query)})
 
 
+def pins(call: Call) -> Reply:
+    return json_response({"pins": call.runtime.pins.listing(call.query)})
+
+
+def force_pin(call: Call) -> Reply:
+    call.runtime.pins.force(call.body["to"], call.body["pin"])
+    return json_response({"to": call.body["to"], "pin": call.body["pin"]}, 201)
+
+
+def unforce_pins(call: Call) -> Reply:
+    return json_response({"deleted": call.runtime.pins.unforce(call.query.get("to"))})
+
+
 def uploads(call: Call) -> Reply:
     return json_response({"uploads": call.runtime.media.listing(call.query)})
 
@@ -201,6 +214,9 @@ HANDLERS: dict[str, Handler] = {
     "admin.outcomes.delete": delete_outcome,
     "admin.messages": messages,
     "admin.uploads": uploads,
+    "admin.tfa.pins": pins,
+    "admin.tfa.force": force_pin,
+    "admin.tfa.unforce": unforce_pins,
     "admin.callbacks": callbacks,
     "admin.health": health,
     "admin.reset": reset,
