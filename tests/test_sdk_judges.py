@@ -1,4 +1,4 @@
-"""Infobip's official SDKs as outside judges: each drives every SMS call it offers against a running
+"""Infobip's official SDKs as outside judges: each drives every SMS (and 2FA) call it offers against a running
 fake and parses the answers (and the callbacks) with its own models. They live in their own
 environments under .sdks/ (``bash .ci/install-sdks``: their dependencies conflict with each other).
 A call an SDK offers that the fake cannot serve is a failure here, never a skip."""
@@ -23,6 +23,7 @@ JUDGES = ROOT / "tests" / "sdk_judges"
 SDKS = ROOT / ".sdks"
 PYTHON_JUDGES = {
     "infobip-api-python-client 6": ("client-6", "client6.py"),
+    "infobip-api-python-client 6, 2FA": ("client-6", "client6_tfa.py"),
     "infobip-api-python-client 4": ("client-4", "client4.py"),
     "infobip-api-python-sdk 5": ("sdk-5", "sdk5.py"),
     "py3-infobip (community)": ("py3-infobip", "community_py3.py"),
@@ -67,6 +68,14 @@ def test_node_sdk(fake: Handle) -> None:
         "@infobip-api/sdk is not installed: run bash .ci/install-sdks"
     )
     judged(verdict(["node", "node_sdk.js"], fake, NODE_PATH=str(modules)))
+
+
+def test_node_sdk_2fa(fake: Handle) -> None:
+    modules = SDKS / "node" / "node_modules"
+    assert (modules / "@infobip-api" / "sdk").is_dir(), (
+        "@infobip-api/sdk is not installed: run bash .ci/install-sdks"
+    )
+    judged(verdict(["node", "node_tfa.js"], fake, NODE_PATH=str(modules)))
 
 
 def test_community_node_client(fake: Handle) -> None:

@@ -3,7 +3,9 @@ answer is valid against the document's schema for its status; every XML answer h
 of the document's example. The examples name ids that exist at Infobip (``applicationId``
 "1234567", ``messageId`` "7654321", ``{appId}`` …): each is replaced by an object of the same kind
 made first, and nothing else of the example is changed. The verify example's PIN "1598" is forced
-for its number, so that it verifies."""
+for its number, so that it verifies. One decision differs from the document: creating an application
+answers 200 (the document: 201), as Infobip's SDKs read it (docs/2fa.md); its body is held to the
+document's schema for 201."""
 
 from __future__ import annotations
 
@@ -18,10 +20,17 @@ from jsonschema import Draft202012Validator
 
 from mock_infobip import fake
 from mock_infobip.core.xmlwire import read
-from tests.test_document_examples import FACTS, REGISTRY, any_of, problems, rebased
+from tests.test_document_examples import FACTS, REGISTRY, any_of, rebased
 
 CH = "41793026727"
 EXAMPLE_APP, EXAMPLE_MESSAGE = "1234567", "7654321"
+DECIDED = {("POST", "/2fa/2/applications"): ("200", "201")}  # (ours, the document's): docs/2fa.md
+
+
+def documented(operation: dict[str, Any], status: int) -> str:
+    """The document's status for an answer of ``status`` (the decisions above mapped back)."""
+    ours, theirs = DECIDED.get((operation["method"], operation["url"]), (None, None))
+    return theirs if str(status) == ours else str(status)
 
 
 class Ids:
@@ -112,8 +121,10 @@ def _send(ids: Ids, operation: dict[str, Any], body: Any, xml: bool, accept_xml:
 @pytest.mark.parametrize(("operation", "body"), list(_cases("json")))
 def test_every_json_example(ids, operation, body):
     answer = _send(ids, operation, body, xml=False)
-    assert answer.status_code in (200, 201), answer.text[:500]
-    assert problems("2fa", operation, answer) == []
+    assert answer.status_code == 200, answer.text[:500]
+    schema = any_of(rebased(operation["responses"][documented(operation, 200)], "urn:infobip-2fa"))
+    errors = Draft202012Validator(schema, registry=REGISTRY).iter_errors(answer.json())
+    assert [e.message for e in errors] == []
     if operation["url"].endswith("/verify"):
         assert answer.json()["verified"] is True  # the example's PIN, forced for its number
 
@@ -121,9 +132,9 @@ def test_every_json_example(ids, operation, body):
 @pytest.mark.parametrize(("operation", "body"), list(_cases("xml")))
 def test_every_xml_example_and_xml_answer(ids, operation, body):
     answer = _send(ids, operation, body, xml=True, accept_xml=True)
-    assert answer.status_code in (200, 201), answer.text[:500]
+    assert answer.status_code == 200, answer.text[:500]
     assert answer.headers["Content-Type"].startswith("application/xml")
-    status = str(answer.status_code)
+    status = documented(operation, answer.status_code)
     example = ElementTree.fromstring(operation["xmlAnswers"][status].encode("utf-8"))
     assert ElementTree.fromstring(answer.content).tag == example.tag
     schema = any_of(rebased(operation["responses"][status], "urn:infobip-2fa"))

@@ -12,7 +12,8 @@ def applications(call: Call) -> Reply:
 
 
 def create_application(call: Call) -> Reply:
-    return json_response(call.runtime.tfa.create_application(call.account, call.body).wire(), 201)
+    """200, as Infobip's SDKs read it (its document says 201: docs/2fa.md)."""
+    return json_response(call.runtime.tfa.create_application(call.account, call.body).wire())
 
 
 def application(call: Call) -> Reply:
