@@ -68,6 +68,32 @@ def test_two_workers_share_the_port_and_the_limits_stay_exact(tmp_path: Path) ->
     assert not any(alive(pid) for pid in workers)
 
 
+def test_the_2fa_send_limit_is_exact_across_workers(tmp_path: Path) -> None:
+    """sendPinPerPhoneNumberLimit 3/1d: 3 PINs out of 24 concurrent requests over two processes."""
+    server = serve("--db", str(tmp_path / "w.db"), env={"MOCK_INFOBIP_WORKERS": "2"})
+    try:
+        headers = {"Authorization": f"App {server.api_key}"}
+        made = requests.post(server.base_url + "/2fa/2/applications", json={"name": "A"}, headers=headers)
+        app_id = made.json()["applicationId"]
+        template = {"messageText": "{{pin}}", "pinType": "NUMERIC"}
+        path = f"/2fa/2/applications/{app_id}/messages"
+        message_id = requests.post(server.base_url + path, json=template, headers=headers).json()["messageId"]
+        body = {"applicationId": app_id, "messageId": message_id, "to": "41793026727"}
+
+        def send(_: int) -> int:
+            with requests.Session() as session:  # a connection each: spread over both workers
+                return session.post(
+                    server.base_url + "/2fa/2/pin", json=body, headers=headers, timeout=30
+                ).status_code
+
+        with ThreadPoolExecutor(12) as pool:
+            statuses = list(pool.map(send, range(24)))
+        assert sorted(statuses) == [200] * 3 + [429] * 21
+        assert len(server.get("/__admin/2fa/pins").json()["pins"]) == 3
+    finally:
+        server.stop(signal.SIGTERM)
+
+
 def test_one_scheduler_pushes_each_report_once(tmp_path: Path) -> None:
     receiver = Receiver()
     server = serve(
