@@ -378,3 +378,14 @@ def test_the_messages_dashboard_page_shows_its_pin(client):
     page = client.get(f"/dashboard/messages/{sent['externalMessageId']}").get_data(as_text=True)
     assert f"2FA PIN <b>{pin_of(client, sent['pinId'])}</b>" in page
     assert "not verified, 10 attempt(s) left" in page
+
+
+def test_a_pin_to_a_country_without_reports_is_as_any_sms_there(client, runtime):
+    app_id = app(client)
+    sent = send(client, app_id, template(client, app_id), to="4915123456789", trackDelivery=True).json
+    assert sent["smsStatus"] == "MESSAGE_SENT"
+    (message,) = client.get("/__admin/messages").json["messages"]
+    assert message["noReports"] is True and message["messageId"] == sent["externalMessageId"]
+    runtime.advance(5 * 24 * 3600)
+    assert client.get("/sms/3/reports", headers=KEY).json["results"] == []
+    assert verify(client, sent["pinId"], pin_of(client, sent["pinId"])).json["verified"] is False  # expired
