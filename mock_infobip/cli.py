@@ -8,6 +8,7 @@ import json
 import os
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import click
@@ -237,6 +238,34 @@ def seed(db: str, accounts: int, lists_: int, members: int, messages: int, seed:
         f"{plural(summary.messages, 'message')}, {plural(summary.replies, 'handset')} that answer, "
         f"{plural(summary.refusals, 'refused request')}, to {db}"
     )
+
+
+@cli.group()
+def db() -> None:
+    """The database's schema."""
+
+
+@db.command("upgrade")
+@click.option("--db", "path", default="./mock-infobip.db", show_default=True, help="The database to upgrade.")
+def db_upgrade(path: str) -> None:
+    """Bring a database made by an older mock-infobip to this one's schema (serve does it at start;
+    a database of a newer mock-infobip is refused, exit 2, and left as it is)."""
+    from mock_infobip.core.migrations import SCHEMA_VERSION
+    from mock_infobip.core.store import Store
+
+    if not Path(path).exists():
+        raise click.ClickException(f"no database at {path}")
+    store = Store(path)
+    try:
+        before, now = store.upgraded
+    finally:
+        store.close()
+    if before is None:
+        click.echo(f"{path}: a new database, made at schema version {now}")
+    elif before == now:
+        click.echo(f"{path}: schema version {SCHEMA_VERSION}, nothing to do")
+    else:
+        click.echo(f"{path}: upgraded from schema version {before} to {now}")
 
 
 @cli.command()

@@ -1,5 +1,7 @@
-"""The database's tables: created on open, columns added to older files, what ``reset`` wipes, and
-what the per-process values of :meth:`mock_infobip.core.store.Store.cached` are read from."""
+"""The database's tables: the schema of 0.1.0 (``SCHEMA``, with the columns older files lacked), the
+tables added since (one text a schema version: :mod:`mock_infobip.core.migrations` applies them in
+order), what ``reset`` wipes, and what the per-process values of
+:meth:`mock_infobip.core.store.Store.cached` are read from."""
 
 from __future__ import annotations
 
@@ -168,67 +170,6 @@ CREATE TABLE IF NOT EXISTS ibsso_sessions (
     username TEXT NOT NULL,
     last_used_at INTEGER NOT NULL
 );
-CREATE TABLE IF NOT EXISTS uploads (
-    id INTEGER PRIMARY KEY,
-    upload_id TEXT NOT NULL UNIQUE,
-    account_id INTEGER NOT NULL,
-    content_id TEXT,
-    media_type TEXT NOT NULL,
-    size INTEGER NOT NULL,
-    data BLOB NOT NULL,
-    uploaded_at INTEGER NOT NULL,
-    expires_at INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS tfa_applications (
-    id INTEGER PRIMARY KEY,
-    app_id TEXT NOT NULL,
-    account_id INTEGER NOT NULL,
-    name TEXT NOT NULL,
-    configuration TEXT NOT NULL,
-    enabled INTEGER NOT NULL,
-    created_at INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS tfa_applications_by_id ON tfa_applications(app_id);
-CREATE TABLE IF NOT EXISTS tfa_templates (
-    id INTEGER PRIMARY KEY,
-    message_id TEXT NOT NULL,
-    app_id TEXT NOT NULL,
-    account_id INTEGER NOT NULL,
-    kind TEXT NOT NULL,
-    fields TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS tfa_templates_by_id ON tfa_templates(message_id);
-CREATE TABLE IF NOT EXISTS tfa_pins (
-    id INTEGER PRIMARY KEY,
-    pin_id TEXT NOT NULL,
-    account_id INTEGER NOT NULL,
-    app_id TEXT NOT NULL,
-    message_id TEXT NOT NULL,
-    channel TEXT NOT NULL,
-    destination TEXT NOT NULL,
-    pin TEXT NOT NULL,
-    sender TEXT,
-    placeholders TEXT NOT NULL,
-    sent_at INTEGER NOT NULL,
-    expires_at INTEGER NOT NULL,
-    attempts_left INTEGER NOT NULL,
-    verified_at INTEGER,
-    sms_message_id TEXT,
-    sms_sent INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS tfa_pins_by_id ON tfa_pins(pin_id);
-CREATE INDEX IF NOT EXISTS tfa_pins_by_destination ON tfa_pins(app_id, destination);
-CREATE TABLE IF NOT EXISTS tfa_events (
-    kind TEXT NOT NULL,
-    app_id TEXT NOT NULL,
-    destination TEXT NOT NULL,
-    at INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS tfa_events_by_app ON tfa_events(kind, app_id, at);
-CREATE TABLE IF NOT EXISTS tfa_forced (
-    destination TEXT PRIMARY KEY,
-    pin TEXT NOT NULL
-);
 CREATE TABLE IF NOT EXISTS bulks (
     id INTEGER PRIMARY KEY,
     account_id INTEGER NOT NULL,
@@ -288,6 +229,73 @@ CREATE TABLE IF NOT EXISTS outcome_rules (
     intermediate TEXT NOT NULL,
     report_delay_ms INTEGER NOT NULL DEFAULT 0,
     reply TEXT
+);
+"""
+
+# Tables added since 0.1.0, one text a schema version (core/migrations.py applies them in order).
+UPLOADS = """
+CREATE TABLE IF NOT EXISTS uploads (
+    id INTEGER PRIMARY KEY,
+    upload_id TEXT NOT NULL UNIQUE,
+    account_id INTEGER NOT NULL,
+    content_id TEXT,
+    media_type TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    data BLOB NOT NULL,
+    uploaded_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+);
+"""
+TFA = """
+CREATE TABLE IF NOT EXISTS tfa_applications (
+    id INTEGER PRIMARY KEY,
+    app_id TEXT NOT NULL,
+    account_id INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    configuration TEXT NOT NULL,
+    enabled INTEGER NOT NULL,
+    created_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS tfa_applications_by_id ON tfa_applications(app_id);
+CREATE TABLE IF NOT EXISTS tfa_templates (
+    id INTEGER PRIMARY KEY,
+    message_id TEXT NOT NULL,
+    app_id TEXT NOT NULL,
+    account_id INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    fields TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS tfa_templates_by_id ON tfa_templates(message_id);
+CREATE TABLE IF NOT EXISTS tfa_pins (
+    id INTEGER PRIMARY KEY,
+    pin_id TEXT NOT NULL,
+    account_id INTEGER NOT NULL,
+    app_id TEXT NOT NULL,
+    message_id TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    destination TEXT NOT NULL,
+    pin TEXT NOT NULL,
+    sender TEXT,
+    placeholders TEXT NOT NULL,
+    sent_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    attempts_left INTEGER NOT NULL,
+    verified_at INTEGER,
+    sms_message_id TEXT,
+    sms_sent INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS tfa_pins_by_id ON tfa_pins(pin_id);
+CREATE INDEX IF NOT EXISTS tfa_pins_by_destination ON tfa_pins(app_id, destination);
+CREATE TABLE IF NOT EXISTS tfa_events (
+    kind TEXT NOT NULL,
+    app_id TEXT NOT NULL,
+    destination TEXT NOT NULL,
+    at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS tfa_events_by_app ON tfa_events(kind, app_id, at);
+CREATE TABLE IF NOT EXISTS tfa_forced (
+    destination TEXT PRIMARY KEY,
+    pin TEXT NOT NULL
 );
 """
 

@@ -18,7 +18,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TypeVar
 
-from mock_infobip.core.schema import ADDED_COLUMNS, RESET_TABLES, SCHEMA, WATCHED
+from mock_infobip.core.migrations import NewerDatabase, upgrade
+from mock_infobip.core.schema import RESET_TABLES, WATCHED
 from mock_infobip.core.versions import UNKNOWN, Version
 
 T = TypeVar("T")
@@ -65,14 +66,10 @@ class Store:
             database_file = self._conn.execute("PRAGMA database_list").fetchone()["file"]
             self.version = Version(None if self.in_memory else database_file)
             with self.write() as conn:
-                for statement in SCHEMA.split(";"):
-                    if statement.strip():
-                        conn.execute(statement)
-                for table, columns in ADDED_COLUMNS.items():
-                    present = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
-                    for column, declaration in columns.items():
-                        if column not in present:
-                            conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
+                try:
+                    self.upgraded = upgrade(conn)  # (schema version found, version now)
+                except NewerDatabase as exc:
+                    raise UnusableDatabase(f"database {path!r} cannot be used: {exc}") from None
             self._watch()
 
     def _watch(self) -> None:

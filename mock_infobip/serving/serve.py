@@ -74,6 +74,11 @@ def base_url(host: str, port: int) -> str:
     return f"http://{shown}:{port}"
 
 
+def upgraded(before: int | None, now: int) -> str:
+    """What the banner says of the schema: nothing, unless an older database was upgraded."""
+    return "" if before is None or before == now else f" (upgraded from schema version {before} to {now})"
+
+
 def banner(runtime: Runtime, url: str, workers: int = 1) -> str:
     """What ``serve`` prints when it listens (the first two lines are read by scripts and tests)."""
     clock = runtime.clock
@@ -85,7 +90,7 @@ def banner(runtime: Runtime, url: str, workers: int = 1) -> str:
         f"mock-infobip {runtime.version} listening on {url}",
         f"API key: {runtime.api_key}",
         f"clock: {clock.mode}, {moving}, now {now}",
-        f"database: {runtime.settings.db}",
+        f"database: {runtime.settings.db}{upgraded(*runtime.store.upgraded)}",
         *([f"workers: {workers} processes on one port, one runs the scheduler"] if workers > 1 else []),
         f"dashboard: {url}/   admin API: {url}/__admin   OpenAPI: {url}/openapi.json",
         "try:",

@@ -1,0 +1,82 @@
+"""Schema versions: the database records the version of its schema (``meta.schema_version``), each
+version's changes are applied in order when a database is opened (or by ``mock-infobip db
+upgrade``), and a database made by a newer mock-infobip is refused with a clear error, never
+changed. Every step is idempotent (``IF NOT EXISTS``, columns added only when missing), so a file
+made before schema versions existed (0.1.0 and older: version 0) is brought up the same way.
+
+To change the schema: add a text to ``schema.py`` and a :class:`Migration` here, never edit one
+that was released.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+
+from mock_infobip.core.schema import ADDED_COLUMNS, SCHEMA, TFA, UPLOADS
+
+VERSION_KEY = "schema_version"
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    what: str
+    sql: str
+    add_columns: bool = False  # also add the columns of ADDED_COLUMNS a table lacks
+
+
+MIGRATIONS = (
+    Migration(1, "the schema of 0.1.0", SCHEMA, add_columns=True),
+    Migration(2, "MMS content uploads (POST /mms/1/content)", UPLOADS),
+    Migration(3, "2FA: applications, templates, PINs, limits, forced PINs", TFA),
+)
+SCHEMA_VERSION = MIGRATIONS[-1].version
+
+
+class NewerDatabase(Exception):
+    """The database was made by a newer mock-infobip than this one."""
+
+
+def version_of(conn: sqlite3.Connection) -> int | None:
+    """The schema version a database records: None for a new (empty) one, 0 for one made before
+    schema versions (0.1.0 and older)."""
+    if conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").fetchone() is None:
+        return None
+    row = conn.execute("SELECT value FROM meta WHERE key = ?", (VERSION_KEY,)).fetchone()
+    return 0 if row is None else int(row[0])
+
+
+def upgrade(conn: sqlite3.Connection) -> tuple[int | None, int]:
+    """Bring the database (in the caller's write transaction) to :data:`SCHEMA_VERSION`; the
+    version found (None: a new database) and the version now. A newer database raises
+    :class:`NewerDatabase` and is not changed."""
+    recorded = version_of(conn)
+    found = recorded or 0
+    if found > SCHEMA_VERSION:
+        raise NewerDatabase(
+            f"its schema is version {found}, made by a newer mock-infobip (this one knows versions up to "
+            f"{SCHEMA_VERSION}): upgrade mock-infobip, or use another --db"
+        )
+    for migration in MIGRATIONS:
+        if migration.version > found or migration.add_columns:  # columns: whatever the file's age
+            _apply(conn, migration)
+    if found < SCHEMA_VERSION:
+        conn.execute(
+            "INSERT INTO meta (key, value) VALUES (?, ?) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (VERSION_KEY, str(SCHEMA_VERSION)),
+        )
+    return recorded, SCHEMA_VERSION
+
+
+def _apply(conn: sqlite3.Connection, migration: Migration) -> None:
+    for statement in migration.sql.split(";"):
+        if statement.strip():
+            conn.execute(statement)
+    if migration.add_columns:
+        for table, columns in ADDED_COLUMNS.items():
+            present = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+            for column, declaration in columns.items():
+                if column not in present:
+                    conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
