@@ -137,8 +137,15 @@ def scheduled_bulk(infobip: Any) -> dict[str, str]:
     return headers
 
 
-@pytest.mark.parametrize(("document", "operation", "body"), list(_requests()))
-def test_every_request_example_succeeds_and_its_answer_is_valid(infobip, document, operation, body):
+def headers_for(infobip: Any, operation: dict[str, Any]) -> dict[str, str]:
+    """The credentials an example is sent with (a bulk's own account for the bulks examples) and the
+    example's header parameters."""
+    base = scheduled_bulk(infobip) if operation["url"].startswith("/sms/1/bulks") else infobip.headers
+    return {**base, **{name: str(value) for name, value in operation["headers"].items()}}
+
+
+def url_for(infobip: Any, operation: dict[str, Any]) -> str:
+    """The example's URL, ``{messageId}`` a message just sent."""
     url = operation["url"]
     if "{messageId}" in url:
         sent = requests.post(
@@ -147,13 +154,18 @@ def test_every_request_example_succeeds_and_its_answer_is_valid(infobip, documen
             json={"messages": [{"destinations": [{"to": "41793026727"}], "content": {"text": "Tag me"}}]},
         )
         url = url.replace("{messageId}", sent.json()["messages"][0]["messageId"])
-    headers = scheduled_bulk(infobip) if url.startswith("/sms/1/bulks") else infobip.headers
-    headers = {**headers, **{name: str(value) for name, value in operation["headers"].items()}}
+    return infobip.base_url + url
+
+
+@pytest.mark.parametrize(("document", "operation", "body"), list(_requests()))
+def test_every_request_example_succeeds_and_its_answer_is_valid(infobip, document, operation, body):
+    url = url_for(infobip, operation)
+    headers = headers_for(infobip, operation)
     sent: dict[str, Any] = {"json": body}
     if operation["bodyType"] == "application/octet-stream":  # an upload: its example is a curl line
         sent = {"data": MEDIA, "headers": {**headers, "Content-Type": operation["bodyType"]}}
     answer = requests.request(
-        operation["method"], infobip.base_url + url, params=operation["query"], **{"headers": headers, **sent}
+        operation["method"], url, params=operation["query"], **{"headers": headers, **sent}
     )
     assert answer.status_code == 200, answer.text[:500]
     assert problems(document, operation, answer) == []

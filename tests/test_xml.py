@@ -17,7 +17,7 @@ from jsonschema import Draft202012Validator
 from mock_infobip import fake
 from mock_infobip.core.xmlwire import read
 from tests.sms_helpers import KEY
-from tests.test_document_examples import FACTS, REGISTRY, any_of, problems, rebased, scheduled_bulk
+from tests.test_document_examples import FACTS, REGISTRY, any_of, headers_for, problems, rebased, url_for
 
 XML = {"Content-Type": "application/xml"}
 ACCEPT_XML = {"Accept": "application/xml"}
@@ -27,23 +27,6 @@ ACCEPT_XML = {"Accept": "application/xml"}
 def infobip() -> Iterator[Any]:
     with fake(logs_per_minute=100_000) as handle:
         yield handle
-
-
-def _headers(infobip: Any, operation: dict[str, Any]) -> dict[str, str]:
-    base = scheduled_bulk(infobip) if operation["url"].startswith("/sms/1/bulks") else infobip.headers
-    return {**base, **{name: str(value) for name, value in operation["headers"].items()}}
-
-
-def _url(infobip: Any, operation: dict[str, Any]) -> str:
-    url = operation["url"]
-    if "{messageId}" in url:
-        sent = requests.post(
-            infobip.base_url + "/sms/3/messages",
-            headers=infobip.headers,
-            json={"messages": [{"destinations": [{"to": "41793026727"}], "content": {"text": "Tag me"}}]},
-        )
-        url = url.replace("{messageId}", sent.json()["messages"][0]["messageId"])
-    return infobip.base_url + url
 
 
 def _xml_requests() -> Iterator[Any]:
@@ -69,9 +52,9 @@ def _xml_answers() -> Iterator[Any]:
 def test_every_xml_request_example_succeeds(infobip, document, operation, body):
     answer = requests.request(
         operation["method"],
-        _url(infobip, operation),
+        url_for(infobip, operation),
         params=operation["query"],
-        headers={**_headers(infobip, operation), **XML},
+        headers={**headers_for(infobip, operation), **XML},
         data=body.encode("utf-8"),
     )
     assert answer.status_code == 200, answer.text[:500]
@@ -128,9 +111,9 @@ def test_every_documented_xml_answer(infobip, document, operation):
     answers = [
         requests.request(
             operation["method"],
-            _url(infobip, operation),
+            url_for(infobip, operation),
             params={} if listing else operation["query"],
-            headers={**_headers(infobip, operation), **accept},
+            headers={**headers_for(infobip, operation), **accept},
             **sent,
         )
         for accept in (ACCEPT_XML, {})

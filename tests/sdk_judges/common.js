@@ -11,4 +11,32 @@ async function admin(method, path, body) {
   return response.json();
 }
 
-module.exports = { admin };
+// One SDK call: its answer's data when it is a 200, else a problem noted (the judge's verdict).
+function judge() {
+  const called = new Set();
+  const problems = [];
+  async function call(name, action) {
+    called.add(name);
+    try {
+      const response = await action();
+      if (!response || response.status !== 200) {
+        const detail = response && response.response ? JSON.stringify(response.response.data) : String(response);
+        problems.push(`${name}: ${response && (response.status || (response.response && response.response.status))} ${detail}`.slice(0, 600));
+        return null;
+      }
+      return response.data;
+    } catch (error) {
+      problems.push(`${name}: ${error}`.slice(0, 600));
+      return null;
+    }
+  }
+  function check(condition, what) {
+    if (!condition) problems.push(what);
+  }
+  function report(offered) {
+    process.stdout.write(JSON.stringify({ offered: offered.sort(), called: [...called].sort(), problems }) + '\n');
+  }
+  return { call, check, report, called, problems };
+}
+
+module.exports = { admin, judge };

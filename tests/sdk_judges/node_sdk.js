@@ -4,33 +4,14 @@
 'use strict';
 const http = require('http');
 const { Infobip, AuthType } = require('@infobip-api/sdk');
-const { admin } = require('./common');
+const { admin, judge } = require('./common');
 
 const BASE_URL = process.env.INFOBIP_BASE_URL;
 const API_KEY = process.env.INFOBIP_API_KEY;
 const CH = '41793026727', GB = '447400123456', SHOP = '447491163443';
 
 
-const called = new Set();
-const problems = [];
-async function call(name, action) {
-  called.add(name);
-  try {
-    const response = await action();
-    if (!response || response.status !== 200) {
-      const detail = response && response.response ? JSON.stringify(response.response.data) : String(response);
-      problems.push(`${name}: ${response && (response.status || (response.response && response.response.status))} ${detail}`.slice(0, 600));
-      return null;
-    }
-    return response.data;
-  } catch (error) {
-    problems.push(`${name}: ${error}`.slice(0, 600));
-    return null;
-  }
-}
-function check(condition, what) {
-  if (!condition) problems.push(what);
-}
+const { call, check, report, called } = judge();
 
 (async () => {
   const received = [];
@@ -116,5 +97,5 @@ function check(condition, what) {
     check(after && after.response && after.response.status === 401, `a destroyed session still works: ${JSON.stringify(after && after.results)}`);
   }
   receiver.close();
-  process.stdout.write(JSON.stringify({ offered: offered.sort(), called: [...called].sort(), problems }) + '\n');
+  report(offered);
 })();

@@ -3,32 +3,13 @@
 // voice, and the verifications of the number. The calls it offers are read from the SDK itself.
 'use strict';
 const { Infobip, AuthType } = require('@infobip-api/sdk');
-const { admin } = require('./common');
+const { admin, judge } = require('./common');
 
 const BASE_URL = process.env.INFOBIP_BASE_URL;
 const API_KEY = process.env.INFOBIP_API_KEY;
 const CH = '41793026727';
 
-const called = new Set();
-const problems = [];
-async function call(name, action) {
-  called.add(name);
-  try {
-    const response = await action();
-    if (!response || response.status !== 200) {
-      const detail = response && response.response ? JSON.stringify(response.response.data) : String(response);
-      problems.push(`${name}: ${response && (response.status || (response.response && response.response.status))} ${detail}`.slice(0, 600));
-      return null;
-    }
-    return response.data;
-  } catch (error) {
-    problems.push(`${name}: ${error}`.slice(0, 600));
-    return null;
-  }
-}
-function check(condition, what) {
-  if (!condition) problems.push(what);
-}
+const { call, check, report } = judge();
 
 (async () => {
   const twoFA = new Infobip({ baseUrl: BASE_URL, apiKey: API_KEY, authType: AuthType.ApiKey }).service.twoFA;
@@ -77,5 +58,5 @@ function check(condition, what) {
   await call('resendPINCodeVoice', () => twoFA.resendPINCodeVoice(voice ? voice.pinId : 'none', {}));
   const status = await call('getVerificationStatus', () => twoFA.getVerificationStatus(appId, { msisdn: CH }));
   check(status && status.verifications.some((v) => v.verified), `verifications: ${JSON.stringify(status)}`);
-  process.stdout.write(JSON.stringify({ offered: offered.sort(), called: [...called].sort(), problems }) + '\n');
+  report(offered);
 })();

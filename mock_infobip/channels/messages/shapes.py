@@ -38,23 +38,8 @@ def report(
     """One delivery report of message ``row`` with ``status`` and ``error`` (keys) at ``done_at``."""
     status_wire = catalog.status_of(status).wire()
     error_wire = catalog.error_of(error).wire()
-    if version == 2 and row["channel"] == "mms":
-        return {
-            "bulkId": row["bulk_id"],
-            "messageId": row["message_id"],
-            "to": row["destination"],
-            **_optional(row, **{"from": "sender"}),
-            "sentAt": wire_time(row["sent_at"]),
-            "doneAt": wire_time(done_at),
-            "mmsCount": row["sms_count"],
-            **_optional(row, mccMnc="mcc_mnc", callbackData="callback_data"),
-            "price": _price(row),
-            "status": status_wire,
-            "error": error_wire,
-            **_optional(row, entityId="entity_id", applicationId="application_id"),
-        }
     if version == 2:
-        return {
+        v2 = {
             "bulkId": row["bulk_id"],
             "messageId": row["message_id"],
             "to": row["destination"],
@@ -73,6 +58,13 @@ def report(
                 campaignReferenceId="campaign_reference_id",
             ),
         }
+        if row["channel"] == "mms":  # Infobip's MMS document: mmsCount, no campaignReferenceId
+            return {
+                ("mmsCount" if key == "smsCount" else key): value
+                for key, value in v2.items()
+                if key != "campaignReferenceId"
+            }
+        return v2
     return {
         "bulkId": row["bulk_id"],
         "price": _price(row),
