@@ -65,3 +65,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         action="store_true",
         help="the hostile-input campaign with 100,000 requests instead of CI's few thousand",
     )
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """The URL of a database on a PostgreSQL server the tests start (tests/postgres.py)."""
+    from tests.postgres import ABSENT, binaries, postgres_server
+
+    if binaries() is None:
+        pytest.skip(ABSENT)
+    with postgres_server() as url:
+        yield url

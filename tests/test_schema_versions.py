@@ -124,3 +124,9 @@ def test_db_upgrade_on_demand(tmp_path):
     )
     assert missing.returncode == 1 and "no database at" in missing.stderr
     assert not (tmp_path / "none.db").exists()
+
+
+def test_a_postgresql_url_is_refused_clearly_until_the_store_runs_there():
+    with pytest.raises(UnusableDatabase, match="does not run on PostgreSQL yet") as refused:
+        Store("postgresql://ops:s3cret@db.example/mock")
+    assert "s3cret" not in str(refused.value)

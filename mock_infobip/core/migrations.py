@@ -10,9 +10,10 @@ that was released.
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
+from typing import Any
 
+from mock_infobip.core.dialect import SQLITE, Dialect
 from mock_infobip.core.schema import ADDED_COLUMNS, SCHEMA, TFA, UPLOADS
 
 VERSION_KEY = "schema_version"
@@ -38,20 +39,20 @@ class NewerDatabase(Exception):
     """The database was made by a newer mock-infobip than this one."""
 
 
-def version_of(conn: sqlite3.Connection) -> int | None:
+def version_of(conn: Any, dialect: Dialect = SQLITE) -> int | None:
     """The schema version a database records: None for a new (empty) one, 0 for one made before
     schema versions (0.1.0 and older)."""
-    if conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").fetchone() is None:
+    if not dialect.table_exists(conn, "meta"):
         return None
-    row = conn.execute("SELECT value FROM meta WHERE key = ?", (VERSION_KEY,)).fetchone()
+    row = conn.execute(dialect.sql("SELECT value FROM meta WHERE key = ?"), (VERSION_KEY,)).fetchone()
     return 0 if row is None else int(row[0])
 
 
-def upgrade(conn: sqlite3.Connection) -> tuple[int | None, int]:
+def upgrade(conn: Any, dialect: Dialect = SQLITE) -> tuple[int | None, int]:
     """Bring the database (in the caller's write transaction) to :data:`SCHEMA_VERSION`; the
     version found (None: a new database) and the version now. A newer database raises
-    :class:`NewerDatabase` and is not changed."""
-    recorded = version_of(conn)
+    :class:`NewerDatabase` and is not changed. The same on SQLite and on PostgreSQL."""
+    recorded = version_of(conn, dialect)
     found = recorded or 0
     if found > SCHEMA_VERSION:
         raise NewerDatabase(
@@ -60,23 +61,25 @@ def upgrade(conn: sqlite3.Connection) -> tuple[int | None, int]:
         )
     for migration in MIGRATIONS:
         if migration.version > found or migration.add_columns:  # columns: whatever the file's age
-            _apply(conn, migration)
+            _apply(conn, migration, dialect)
     if found < SCHEMA_VERSION:
         conn.execute(
-            "INSERT INTO meta (key, value) VALUES (?, ?) "
-            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            dialect.sql(
+                "INSERT INTO meta (key, value) VALUES (?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value"
+            ),
             (VERSION_KEY, str(SCHEMA_VERSION)),
         )
     return recorded, SCHEMA_VERSION
 
 
-def _apply(conn: sqlite3.Connection, migration: Migration) -> None:
-    for statement in migration.sql.split(";"):
+def _apply(conn: Any, migration: Migration, dialect: Dialect) -> None:
+    for statement in dialect.ddl(migration.sql).split(";"):
         if statement.strip():
             conn.execute(statement)
     if migration.add_columns:
         for table, columns in ADDED_COLUMNS.items():
-            present = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+            present = dialect.columns(conn, table)
             for column, declaration in columns.items():
                 if column not in present:
-                    conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
+                    conn.execute(dialect.add_column(table, column, declaration))

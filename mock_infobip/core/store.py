@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from typing import TypeVar
 
 from mock_infobip.core.migrations import NewerDatabase, upgrade
+from mock_infobip.core.redact import redact
 from mock_infobip.core.schema import RESET_TABLES, WATCHED
 from mock_infobip.core.versions import UNKNOWN, Version
 
@@ -41,6 +42,11 @@ class Store:
     """A SQLite database shared by the services of one process (and other processes on the file)."""
 
     def __init__(self, path: str = ":memory:", *, synchronous: str = "NORMAL") -> None:
+        if path.startswith(("postgresql://", "postgres://")):
+            raise UnusableDatabase(
+                f"database {redact(path)!r} cannot be used: the store does not run on PostgreSQL yet "
+                "(its schema and schema versions do: docs/serve.md); use a SQLite file"
+            )
         try:
             self._open(path, synchronous)
         except sqlite3.Error as exc:

@@ -176,7 +176,7 @@ class Messaging:
             "INSERT INTO messages (account_id, message_id, bulk_id, version, destination, region, sender, "
             "text, sms_count, price, callback_url, callback_data, intermediate, entity_id, application_id, "
             "campaign_reference_id, sent_at, validity_ms, no_reports, status, error, done_at, pull, "
-            "notify_xml, binary, mcc_mnc, reply_text, channel, mms_content) "
+            'notify_xml, "binary", mcc_mnc, reply_text, channel, mms_content) '
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?)",
             (
                 account.id,

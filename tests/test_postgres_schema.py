@@ -1,0 +1,86 @@
+"""Schema versions on PostgreSQL (a real server: tests/postgres.py): the migrations bring an empty
+database to the current version with the tables and columns a new SQLite database has, again
+changing nothing, and a newer database is refused and left as it is."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from mock_infobip.core.dialect import POSTGRES
+from mock_infobip.core.migrations import SCHEMA_VERSION, VERSION_KEY, NewerDatabase, upgrade, version_of
+from mock_infobip.core.store import Store
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture
+def database(postgres_url: str) -> Iterator[Any]:
+    """An empty schema of its own on the test server, for one test."""
+    import psycopg
+
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        conn.execute("DROP SCHEMA IF EXISTS public CASCADE")
+        conn.execute("CREATE SCHEMA public")
+        yield conn
+
+
+def postgres_tables(conn: Any) -> dict[str, set[str]]:
+    rows = conn.execute(
+        "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'public'"
+    ).fetchall()
+    found: dict[str, set[str]] = {}
+    for table, column in rows:
+        found.setdefault(table, set()).add(column)
+    return found
+
+
+def sqlite_tables(tmp_path: Any) -> dict[str, set[str]]:
+    path = tmp_path / "new.db"
+    Store(str(path)).close()
+    conn = sqlite3.connect(path)
+    try:
+        names = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        return {
+            name: {c[1] for c in conn.execute(f"PRAGMA table_info({name})")}
+            for name in names
+            if name != "sqlite_sequence"
+        }
+    finally:
+        conn.close()
+
+
+def test_an_empty_database_gets_the_schema_of_a_new_sqlite_database(database, tmp_path):
+    with database.transaction():
+        assert upgrade(database, POSTGRES) == (None, SCHEMA_VERSION)
+    assert version_of(database, POSTGRES) == SCHEMA_VERSION
+    assert postgres_tables(database) == sqlite_tables(tmp_path)
+    with database.transaction():
+        assert upgrade(database, POSTGRES) == (SCHEMA_VERSION, SCHEMA_VERSION)
+    assert postgres_tables(database) == sqlite_tables(tmp_path)
+
+
+def test_identities_and_types_are_postgresqls(database):
+    with database.transaction():
+        upgrade(database, POSTGRES)
+    insert = "INSERT INTO accounts (name, identifier, created_at) VALUES ('a', 'email', 1) RETURNING id"
+    made = database.execute(insert).fetchone()[0]
+    assert made == 1
+    database.execute(
+        "INSERT INTO uploads (upload_id, account_id, media_type, size, data, uploaded_at, expires_at) "
+        "VALUES ('u', 1, 'image/png', 3, %s, 0, 1)",
+        (b"\x89PN",),
+    )
+    assert database.execute("SELECT data FROM uploads").fetchone()[0] == b"\x89PN"
+
+
+def test_a_newer_database_is_refused_and_left_as_it_is(database):
+    with database.transaction():
+        upgrade(database, POSTGRES)
+    database.execute("UPDATE meta SET value = %s WHERE key = %s", (str(SCHEMA_VERSION + 1), VERSION_KEY))
+    with pytest.raises(NewerDatabase), database.transaction():
+        upgrade(database, POSTGRES)
+    assert version_of(database, POSTGRES) == SCHEMA_VERSION + 1
