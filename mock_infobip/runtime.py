@@ -45,9 +45,13 @@ class Runtime:
         wall: Wall | None = None,
         contracts: Contracts | None = None,
         transport: Transport | None = None,
+        store: Store | None = None,
     ) -> None:
         self.settings = settings = settings or Settings()
-        self.store = Store(settings.db, synchronous=settings.sqlite_synchronous)
+        # the store of settings.db, or one handed in (the tests' PostgreSQL store: core/pgstore.py)
+        self.store = (
+            store if store is not None else Store(settings.db, synchronous=settings.sqlite_synchronous)
+        )
         self.clock = Clock(self.store, wall)
         self.clock.configure(settings.clock, settings.speed, settings.start)
         self.random = Randomness(self._seed(settings.seed))

@@ -26,9 +26,29 @@ def settings() -> Settings:
     return make_settings()
 
 
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """A module with ``BOTH_BACKENDS = True`` runs its tests of a ``runtime`` on SQLite and on
+    PostgreSQL (a server the tests start: tests/postgres.py)."""
+    if "runtime" in metafunc.fixturenames and getattr(metafunc.module, "BOTH_BACKENDS", False):
+        metafunc.parametrize(
+            "backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
+        )
+
+
 @pytest.fixture
-def runtime(settings: Settings) -> Iterator[Runtime]:
-    rt = Runtime(settings)
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(getattr(request, "param", "sqlite"))
+
+
+@pytest.fixture
+def runtime(settings: Settings, backend: str, request: pytest.FixtureRequest) -> Iterator[Runtime]:
+    store = None
+    if backend == "postgres":
+        from mock_infobip.core.pgstore import PostgresStore
+        from tests.postgres import empty_database
+
+        store = PostgresStore(empty_database(request.getfixturevalue("postgres_url")))
+    rt = Runtime(settings, store=store)  # type: ignore[arg-type]
     yield rt
     rt.close()
 

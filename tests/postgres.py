@@ -82,3 +82,13 @@ def postgres_server() -> Iterator[str]:
             capture_output=True,
         )
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def empty_database(url: str) -> str:
+    """``url``'s database emptied (its schema dropped and made again), for one test."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("DROP SCHEMA IF EXISTS public CASCADE")
+        conn.execute("CREATE SCHEMA public")
+    return url

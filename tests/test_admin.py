@@ -10,6 +10,8 @@ from mock_infobip.runtime import Runtime
 from tests.conftest import make_settings
 from tests.support import ContractClient
 
+BOTH_BACKENDS = True  # SQLite and PostgreSQL (tests/conftest.py)
+
 LISTS = "/saas/amplitude/1/lists"
 
 

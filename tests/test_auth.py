@@ -6,6 +6,8 @@ import base64
 
 import pytest
 
+BOTH_BACKENDS = True  # SQLite and PostgreSQL (tests/conftest.py)
+
 UNAUTHORIZED = {
     "requestError": {"serviceException": {"messageId": "UNAUTHORIZED", "text": "Invalid login details"}}
 }

@@ -6,6 +6,8 @@ from __future__ import annotations
 from mock_infobip.core.validation import default_contracts
 from tests.sms_helpers import KEY, rule, send_v2
 
+BOTH_BACKENDS = True  # SQLite and PostgreSQL (tests/conftest.py)
+
 SHOP = "447491163443"
 HANDSET = "41793026727"
 INBOX = "/sms/1/inbox/reports"

@@ -9,6 +9,8 @@ import pytest
 from mock_infobip.runtime import Runtime
 from tests.support import ContractClient
 
+BOTH_BACKENDS = True  # SQLite and PostgreSQL (tests/conftest.py)
+
 LISTS = "/saas/amplitude/1/lists"
 BAD_REQUEST_USER_IDS = {
     "requestError": {

@@ -5,6 +5,8 @@ from __future__ import annotations
 from mock_infobip.core.validation import default_contracts
 from tests.sms_helpers import KEY, rule
 
+BOTH_BACKENDS = True  # SQLite and PostgreSQL (tests/conftest.py)
+
 CH, GU, SHOP = "41793026727", "16715551234", "447491163443"
 IMAGE = {
     "type": "LINK",

@@ -12,6 +12,8 @@ import pytest
 from mock_infobip.core.validation import default_contracts
 from tests.sms_helpers import KEY, rule
 
+BOTH_BACKENDS = True  # SQLite and PostgreSQL (tests/conftest.py)
+
 CH, CH2, CH3 = "41793026727", "41793026728", "41793026729"
 PNG = b"\x89PNG\r\n\x1a\n-a-picture"
 

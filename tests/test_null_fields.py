@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from tests.sms_helpers import KEY, V2, V3
 
+BOTH_BACKENDS = True  # SQLite and PostgreSQL (tests/conftest.py)
+
 
 def test_v2_send_with_every_optional_field_null(client):
     body = {

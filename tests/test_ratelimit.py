@@ -10,6 +10,8 @@ from mock_infobip.http.app import create_app
 from mock_infobip.runtime import Runtime
 from tests.conftest import make_settings
 
+BOTH_BACKENDS = True  # SQLite and PostgreSQL (tests/conftest.py)
+
 LISTS = "/saas/amplitude/1/lists"
 TOO_MANY = {
     "requestError": {"serviceException": {"messageId": "TOO_MANY_REQUESTS", "text": "Too many requests"}}

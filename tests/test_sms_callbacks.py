@@ -14,6 +14,8 @@ from tests.conftest import make_settings
 from tests.sms_helpers import KEY, callback_bodies, rule, send_v2
 from tests.support import ContractClient
 
+BOTH_BACKENDS = True  # SQLite and PostgreSQL (tests/conftest.py)
+
 CH = "41793026727"
 
 

@@ -11,6 +11,8 @@ from tests.conftest import make_settings
 from tests.sms_helpers import KEY, rule, send_v2, send_v3, statuses
 from tests.support import ContractClient
 
+BOTH_BACKENDS = True  # SQLite and PostgreSQL (tests/conftest.py)
+
 CH, DE, GU, AS = "41793026727", "4915123456789", "16715551234", "16845551234"
 STATUSES = catalog().statuses
 ERRORS = catalog().errors

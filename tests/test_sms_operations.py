@@ -7,6 +7,8 @@ import json
 
 from tests.sms_helpers import KEY, V2, V3, rule, send_v2, send_v3
 
+BOTH_BACKENDS = True  # SQLite and PostgreSQL (tests/conftest.py)
+
 CH = "41793026727"
 DE = "4915123456789"
 

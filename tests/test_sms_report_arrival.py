@@ -11,6 +11,8 @@ from mock_infobip.runtime import Runtime
 from tests.conftest import make_settings
 from tests.sms_helpers import KEY, rule, send_v2, send_v3
 
+BOTH_BACKENDS = True  # SQLite and PostgreSQL (tests/conftest.py)
+
 CH = "41793026727"
 DAY = 24 * 3600
 

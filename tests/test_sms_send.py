@@ -10,6 +10,8 @@ from mock_infobip.runtime import Runtime
 from tests.conftest import make_settings
 from tests.sms_helpers import KEY, V2, V3, send_v2, send_v3
 
+BOTH_BACKENDS = True  # SQLite and PostgreSQL (tests/conftest.py)
+
 PENDING_ACCEPTED = {
     "groupId": 1,
     "groupName": "PENDING",

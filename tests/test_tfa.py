@@ -13,6 +13,8 @@ import pytest
 
 from tests.sms_helpers import KEY, rule
 
+BOTH_BACKENDS = True  # SQLite and PostgreSQL (tests/conftest.py)
+
 CH, GB = "41793026727", "447491163443"
 
 

@@ -19,6 +19,8 @@ from mock_infobip.core.xmlwire import read
 from tests.sms_helpers import KEY
 from tests.test_document_examples import FACTS, REGISTRY, any_of, headers_for, problems, rebased, url_for
 
+BOTH_BACKENDS = True  # SQLite and PostgreSQL (tests/conftest.py)
+
 XML = {"Content-Type": "application/xml"}
 ACCEPT_XML = {"Accept": "application/xml"}
 

@@ -177,14 +177,13 @@ class InboundService:
         with self._store.write() as conn:
             if conn.execute("SELECT 1 FROM accounts WHERE id = ?", (account_id,)).fetchone() is None:
                 raise InvalidRequest({"account": [f"no account has id {account_id}"]})
-            try:
-                cursor = conn.execute(
-                    "INSERT INTO numbers (number, account_id, forward_url, keywords, content_type) "
-                    "VALUES (?, ?, ?, ?, ?)",
-                    (number, account_id, url, json.dumps(keywords), body.get("contentType", JSON_TYPE)),
-                )
-            except sqlite3.IntegrityError:
-                raise InvalidRequest({"number": ["is registered already"]}) from None
+            if conn.execute("SELECT 1 FROM numbers WHERE number = ?", (number,)).fetchone() is not None:
+                raise InvalidRequest({"number": ["is registered already"]})  # (writes take turns)
+            cursor = conn.execute(
+                "INSERT INTO numbers (number, account_id, forward_url, keywords, content_type) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (number, account_id, url, json.dumps(keywords), body.get("contentType", JSON_TYPE)),
+            )
             row = conn.execute("SELECT * FROM numbers WHERE id = ?", (cursor.lastrowid,)).fetchone()
         return self._describe_number(row)
 

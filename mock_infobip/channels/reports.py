@@ -222,7 +222,7 @@ class ReportsService:
         with self._store.read() as conn:
             rows = conn.execute(
                 f"SELECT * FROM (SELECT * FROM callback_attempts WHERE {' AND '.join(clauses)} "
-                "ORDER BY id DESC LIMIT ?) ORDER BY id",
+                "ORDER BY id DESC LIMIT ?) AS recent ORDER BY id",
                 (*params, limit),
             ).fetchall()
         return [

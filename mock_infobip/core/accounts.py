@@ -94,7 +94,7 @@ class AccountsService:
                 row = conn.execute("SELECT * FROM accounts WHERE id = ?", (cursor.lastrowid,)).fetchone()
             account = Account.from_row(row)
             conn.executemany(
-                "INSERT OR IGNORE INTO api_keys (key, account_id) VALUES (?, ?)",
+                "INSERT INTO api_keys (key, account_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
                 [(key, account.id) for key in api_keys],
             )
             stored = [

@@ -22,6 +22,10 @@ _DDL = (  # SQLite's words -> PostgreSQL's, in this order
 )
 
 
+_SCALAR_MAX = re.compile(r"\bmax\(([^(),]+),\s*([^(),]+)\)")
+_SCALAR_MIN = re.compile(r"\bmin\(([^(),]+),\s*([^(),]+)\)")
+
+
 class Dialect(Protocol):
     name: str
 
@@ -61,7 +65,10 @@ class PostgresDialect:
         return sql
 
     def sql(self, text: str) -> str:
-        """``?`` parameters as psycopg's ``%s`` (a literal ``%`` doubled)."""
+        """``?`` parameters as psycopg's ``%s`` (a literal ``%`` doubled); SQLite's scalar
+        ``max(a, b)`` and ``min(a, b)`` as ``GREATEST`` and ``LEAST``."""
+        text = _SCALAR_MAX.sub(r"GREATEST(\1, \2)", text)
+        text = _SCALAR_MIN.sub(r"LEAST(\1, \2)", text)
         return text.replace("%", "%%").replace("?", "%s")
 
     def table_exists(self, conn: Any, table: str) -> bool:

@@ -71,14 +71,14 @@ class Journal:
         return (
             self._clock.now_ms(),
             entry.method,
-            redact(entry.path),
-            redact(entry.query),
+            _shown(redact(entry.path)),
+            _shown(redact(entry.query)),
             entry.status,
             entry.api_key,
             entry.account_id,
             entry.operation,
-            redact(entry.request_body[: cut + REDACT_MARGIN])[:cut],
-            redact(entry.response_body[: cut + REDACT_MARGIN])[:cut],  # issued tokens too
+            _shown(redact(entry.request_body[: cut + REDACT_MARGIN])[:cut]),
+            _shown(redact(entry.response_body[: cut + REDACT_MARGIN])[:cut]),  # issued tokens too
         )
 
     def _prune(self, newest: int, written: int) -> None:
@@ -122,3 +122,9 @@ class Journal:
             }
             for r in rows
         ]
+
+
+def _shown(text: str) -> str:
+    """A body as the journal keeps it: a NUL character written as ``\\u0000`` (no database text
+    holds NUL on PostgreSQL; the journal is for reading)."""
+    return text.replace("\x00", "\\u0000") if "\x00" in text else text

@@ -81,7 +81,7 @@ class ListsService:
             )
             ids = existing | self._person_ids(conn, account, new) if new else existing
             conn.executemany(
-                "INSERT OR IGNORE INTO memberships (list_id, person_id) VALUES (?, ?)",
+                "INSERT INTO memberships (list_id, person_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
                 [(list_id, ids[k]) for k in keys],
             )
         failed = {VALIDATION_ERROR: parsed.invalid} if parsed.invalid else {}
@@ -127,7 +127,7 @@ class ListsService:
                 for r in conn.execute(
                     "SELECT p.identifier FROM memberships m JOIN people p ON p.id = m.person_id "
                     "WHERE m.list_id = ? ORDER BY p.id LIMIT ? OFFSET ?",
-                    (list_id, -1 if limit is None else limit, offset),
+                    (list_id, MAX_ID if limit is None else limit, offset),  # every member
                 )
             ]
             total = conn.execute("SELECT count(*) FROM memberships WHERE list_id = ?", (list_id,)).fetchone()[

@@ -31,7 +31,7 @@ def record_bulk(conn: sqlite3.Connection, account_id: int, bulk_id: str, send_at
     """Remember a bulk with messages to send later (a second send with its bulkId joins it)."""
     conn.execute(
         "INSERT INTO bulks (account_id, bulk_id, send_at) VALUES (?, ?, ?) ON CONFLICT (account_id, bulk_id) "
-        "DO UPDATE SET send_at = min(send_at, excluded.send_at)",
+        "DO UPDATE SET send_at = min(bulks.send_at, excluded.send_at)",
         (account_id, bulk_id, send_at),
     )
 
