@@ -60,7 +60,7 @@ def upgrade(conn: Any, dialect: Dialect = SQLITE) -> tuple[int | None, int]:
             f"{SCHEMA_VERSION}): upgrade mock-infobip, or use another --db"
         )
     for migration in MIGRATIONS:
-        if migration.version > found or migration.add_columns:  # columns: whatever the file's age
+        if migration.version > found:
             _apply(conn, migration, dialect)
     if found < SCHEMA_VERSION:
         conn.execute(

@@ -184,7 +184,8 @@ class PostgresStore:
         try:
             with self.write() as conn:
                 self.upgraded = upgrade(self._raw, POSTGRES)  # the migrations say their own SQL
-                self._watch(conn)
+                if self.upgraded[0] != self.upgraded[1]:
+                    self._watch(conn)
         except NewerDatabase as exc:
             raise UnusablePostgres(f"database {redact(url)!r} cannot be used: {exc}") from None
 
