@@ -21,6 +21,8 @@ from mock_infobip.http.pipeline import authorization_header
 from mock_infobip.runtime import Runtime
 from tests.support import ContractClient
 
+BOTH_BACKENDS = True  # SQLite and PostgreSQL (tests/conftest.py)
+
 KEY = {"Authorization": "App test-key-1"}
 PATHS = st.sampled_from(
     [

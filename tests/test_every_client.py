@@ -24,6 +24,8 @@ from urllib3.util.retry import Retry
 
 from mock_infobip.testing import Handle
 
+BOTH_BACKENDS = True  # SQLite and PostgreSQL (tests/conftest.py)
+
 LISTS = "/saas/amplitude/1/lists"
 Call = Callable[[str, dict[str, str], dict[str, Any], float | None], tuple[int, Any]]
 

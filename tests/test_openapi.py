@@ -12,6 +12,8 @@ from mock_infobip.core.validation import default_contracts
 from mock_infobip.http.openapi import document
 from tests.servers import run_cli
 
+BOTH_BACKENDS = True  # SQLite and PostgreSQL (tests/conftest.py)
+
 
 def resolve(doc: dict, ref: str) -> dict:
     node = doc

@@ -22,6 +22,7 @@ _DDL = (  # SQLite's words -> PostgreSQL's, in this order
 )
 
 
+_LITERAL = re.compile(r"('(?:[^']|'')*')")
 _SCALAR_MAX = re.compile(r"\bmax\(([^(),]+),\s*([^(),]+)\)")
 _SCALAR_MIN = re.compile(r"\bmin\(([^(),]+),\s*([^(),]+)\)")
 
@@ -69,7 +70,8 @@ class PostgresDialect:
         ``max(a, b)`` and ``min(a, b)`` as ``GREATEST`` and ``LEAST``."""
         text = _SCALAR_MAX.sub(r"GREATEST(\1, \2)", text)
         text = _SCALAR_MIN.sub(r"LEAST(\1, \2)", text)
-        return text.replace("%", "%%").replace("?", "%s")
+        parts = _LITERAL.split(text.replace("%", "%%"))  # a ? inside a 'literal' is text
+        return "".join(part if i % 2 else part.replace("?", "%s") for i, part in enumerate(parts))
 
     def table_exists(self, conn: Any, table: str) -> bool:
         return conn.execute("SELECT to_regclass(%s)", (table,)).fetchone()[0] is not None

@@ -15,6 +15,7 @@ URL until they are there; the tests build a runtime on this store themselves.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -45,6 +46,9 @@ ID_TABLES = frozenset(
 
 class UnusablePostgres(ValueError):
     """The PostgreSQL database cannot be reached or set up."""
+
+
+_INDEX_HINT = re.compile(r"\s+INDEXED BY \w+")
 
 
 class Row:
@@ -112,8 +116,10 @@ class Connection:
     def _say(self, sql: str) -> tuple[str, bool]:
         found = self._said.get(sql)
         if found is None:
-            # SQLite's rowid (insertion order) is ctid here; an empty IN () (SQLite: matches nothing)
+            # SQLite's rowid (insertion order) is ctid here; an empty IN () (SQLite: matches nothing);
+            # SQLite's index hints (INDEXED BY) are left to PostgreSQL's planner
             said = POSTGRES.sql(sql).replace("ORDER BY rowid", "ORDER BY ctid").replace("IN ()", "IN (NULL)")
+            said = _INDEX_HINT.sub("", said)
             words = sql.split(None, 3)
             returning = (
                 len(words) > 2

@@ -1,0 +1,58 @@
+"""The dashboard and the admin listings on PostgreSQL: seeded demo data (every kind of row the seed
+makes) and every page renders, as on SQLite (tests/test_dashboard.py). And the dialect's reading of
+the statements: a ``?`` or ``%`` inside a quoted literal is text."""
+
+from __future__ import annotations
+
+import pytest
+
+from mock_infobip.core.dialect import POSTGRES
+from mock_infobip.core.pgstore import PostgresStore
+from mock_infobip.core.settings import Settings
+from mock_infobip.http.app import create_app
+from mock_infobip.runtime import Runtime
+from mock_infobip.tools.seed import seed
+from tests.postgres import empty_database
+
+PAGES = [
+    "/",
+    "/dashboard/lists",
+    "/dashboard/lists/1?q=a",
+    "/dashboard/messages",
+    "/dashboard/messages?status=DELIVERED&country=CH",
+    "/dashboard/messages?noreports=1&page=2",
+    "/dashboard/callbacks",
+    "/dashboard/refusals",
+    "/dashboard/inbound",
+    "/__admin/messages",
+    "/__admin/callbacks",
+    "/__admin/requests",
+    "/__admin/lists",
+    "/__admin/inbound",
+    "/__admin/uploads",
+    "/__admin/2fa/pins",
+]
+
+
+@pytest.mark.postgres
+def test_every_page_renders_seeded_data_on_postgresql(postgres_url):
+    runtime = Runtime(Settings(clock="manual"), store=PostgresStore(empty_database(postgres_url)))  # type: ignore[arg-type]
+    try:
+        summary = seed(runtime, accounts=2, lists=3, members=20, messages=300, seed=5)
+        assert summary.messages == 300 and summary.replies > 0 and summary.refusals > 0
+        client = create_app(runtime).test_client()
+        for path in PAGES:
+            response = client.get(path)
+            assert response.status_code == 200, (path, response.data[:300])
+        assert b"messages" in client.get("/").data
+    finally:
+        runtime.close()
+
+
+def test_a_question_mark_or_percent_inside_a_literal_is_text():
+    said = POSTGRES.sql("SELECT coalesce(region, '??') FROM t WHERE a = ? AND b LIKE 'x%' AND c = 'it''s?'")
+    assert said == "SELECT coalesce(region, '??') FROM t WHERE a = %s AND b LIKE 'x%%' AND c = 'it''s?'"
+    assert (
+        POSTGRES.sql("UPDATE t SET a = max(a, ?), b = min(b, c)")
+        == "UPDATE t SET a = GREATEST(a, %s), b = LEAST(b, c)"
+    )
