@@ -295,3 +295,16 @@ def test_a_push_whose_rows_were_delivered_meanwhile_is_never_posted(receiver):
         assert [a["status"] for a in client.get("/__admin/callbacks").json["callbacks"]] == [200]
     finally:
         runtime.close()
+
+
+def test_each_scheduler_claims_under_its_own_name(tmp_path):
+    """Two processes (or hosts) sharing a database never make the same claim: each scheduler's
+    claims carry its own random prefix, not only a pid (which repeats across hosts)."""
+    path = str(tmp_path / "shared.db")
+    first, second = Runtime(make_settings(db=path)), Runtime(make_settings(db=path))
+    try:
+        assert first.scheduler.instance != second.scheduler.instance
+        assert len(first.scheduler.instance) == 12
+    finally:
+        first.close()
+        second.close()

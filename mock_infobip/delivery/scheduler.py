@@ -13,7 +13,6 @@ import functools
 import itertools
 import json
 import logging
-import os
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -82,6 +81,9 @@ class Scheduler:
         self._inflight: set[Future[None]] = set()
         self._inflight_lock = threading.Lock()
         self._claims = itertools.count(1)
+        # this scheduler's own prefix of the claims it makes: no other process, on this host or
+        # another sharing the database, makes the same (a pid alone repeats across hosts)
+        self.instance = random.secret(12)
 
     def run_due(self, until: int | None = None, *, step_clock: bool = False, wait: bool = True) -> None:
         """Carry out everything due up to ``until`` (default now), in time order. With
@@ -192,7 +194,7 @@ class Scheduler:
         size = self._settings.callback_batch_size
         limit = size * self._settings.callback_concurrency * 4
         lease = self._lease()
-        claim = f"{os.getpid()}:{next(self._claims)}"
+        claim = f"{self.instance}:{next(self._claims)}"
         with self._store.write() as conn:
             rows = conn.execute(
                 "SELECT d.id, d.message, d.url, d.body, d.retry, d.final, d.xml, d.kind, m.version "
