@@ -53,33 +53,23 @@ def seed(execute: Callable[[str], object]) -> None:
     execute("INSERT INTO api_keys (key, account_id, revoked) VALUES ('k', 1, 0)")
 
 
-def sqlite_cases(folder: Path, rounds: int) -> dict[str, float]:
+def sqlalchemy_cases(url: str, rounds: int) -> dict[str, float]:
+    """The two statements through SQLAlchemy: the same SQL text, then Core expressions (the upsert
+    built with the engine's own dialect: ``sqlite.insert`` or ``postgresql.insert``)."""
     from sqlalchemy import MetaData as Meta
     from sqlalchemy import Table, create_engine, select, text
-    from sqlalchemy.dialects.sqlite import insert
+    from sqlalchemy.dialects import postgresql, sqlite
 
-    path = folder / "bench.db"
-    conn = sqlite3.connect(path, isolation_level=None)
-    conn.execute("PRAGMA journal_mode = WAL")
-    conn.execute("PRAGMA synchronous = NORMAL")
-    conn.execute("BEGIN IMMEDIATE")
-    upgrade(conn)
-    seed(conn.execute)
-    conn.execute("COMMIT")
-    found = {
-        "lookup, sqlite3": timed(rounds, lambda i: conn.execute(LOOKUP, ("k",)).fetchone()),
-        "upsert, sqlite3": timed(rounds, lambda i: conn.execute(UPSERT, ("p", "op", i * 10, 1))),
-    }
-    engine = create_engine(f"sqlite:///{path}")
+    insert = (sqlite if url.startswith("sqlite") else postgresql).insert
+    engine = create_engine(url)
     meta = Meta()
     keys = Table("api_keys", meta, autoload_with=engine)
     windows = Table("rate_windows", meta, autoload_with=engine)
-    lookup, upsert = (
-        text(LOOKUP.replace("?", ":key")),
-        text(
-            UPSERT.replace("?", ":p", 1).replace("?", ":o", 1).replace("?", ":t", 1).replace("?", ":gap", 1)
-        ),
+    lookup = text(LOOKUP.replace("?", ":key"))
+    upsert = text(
+        UPSERT.replace("?", ":p", 1).replace("?", ":o", 1).replace("?", ":t", 1).replace("?", ":gap", 1)
     )
+    found = {}
     with engine.connect() as sa:
         found["lookup, SQLAlchemy text"] = timed(
             rounds, lambda i: sa.execute(lookup, {"key": "k"}).fetchone()
@@ -102,15 +92,29 @@ def sqlite_cases(folder: Path, rounds: int) -> dict[str, float]:
 
         found["upsert, SQLAlchemy Core"] = timed(rounds, core_upsert)
     engine.dispose()
+    return found
+
+
+def sqlite_cases(folder: Path, rounds: int) -> dict[str, float]:
+    path = folder / "bench.db"
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = NORMAL")
+    conn.execute("BEGIN IMMEDIATE")
+    upgrade(conn)
+    seed(conn.execute)
+    conn.execute("COMMIT")
+    found = {
+        "lookup, sqlite3": timed(rounds, lambda i: conn.execute(LOOKUP, ("k",)).fetchone()),
+        "upsert, sqlite3": timed(rounds, lambda i: conn.execute(UPSERT, ("p", "op", i * 10, 1))),
+    }
+    found.update(sqlalchemy_cases(f"sqlite:///{path}", rounds))
     conn.close()
     return found
 
 
 def postgres_cases(rounds: int) -> dict[str, float]:
     import psycopg
-    from sqlalchemy import MetaData as Meta
-    from sqlalchemy import Table, create_engine, select, text
-    from sqlalchemy.dialects.postgresql import insert
 
     from tests.postgres import postgres_server
 
@@ -124,37 +128,7 @@ def postgres_cases(rounds: int) -> dict[str, float]:
             "lookup, psycopg": timed(rounds, lambda i: conn.execute(lookup_pg, ("k",)).fetchone()),
             "upsert, psycopg": timed(rounds, lambda i: conn.execute(upsert_pg, ("p", "op", i * 10, 1))),
         }
-        engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
-        meta = Meta()
-        keys = Table("api_keys", meta, autoload_with=engine)
-        windows = Table("rate_windows", meta, autoload_with=engine)
-        lookup = text(LOOKUP.replace("?", ":key"))
-        upsert = text(
-            UPSERT.replace("?", ":p", 1).replace("?", ":o", 1).replace("?", ":t", 1).replace("?", ":gap", 1)
-        )
-        with engine.connect() as sa:
-            found["lookup, SQLAlchemy text"] = timed(
-                rounds, lambda i: sa.execute(lookup, {"key": "k"}).fetchone()
-            )
-            found["upsert, SQLAlchemy text"] = timed(
-                rounds,
-                lambda i: (sa.execute(upsert, {"p": "p", "o": "op", "t": i * 10, "gap": 1}), sa.commit()),
-            )
-            expression = select(keys).where(keys.c.key == "k")
-            found["lookup, SQLAlchemy Core"] = timed(rounds, lambda i: sa.execute(expression).fetchone())
-
-            def core_upsert(i: int) -> None:
-                statement = insert(windows).values(principal="p", operation="op", last_admitted=i * 10)
-                statement = statement.on_conflict_do_update(
-                    index_elements=["principal", "operation"],
-                    set_={"last_admitted": statement.excluded.last_admitted},
-                    where=statement.excluded.last_admitted - windows.c.last_admitted >= 1,
-                )
-                sa.execute(statement)
-                sa.commit()
-
-            found["upsert, SQLAlchemy Core"] = timed(rounds, core_upsert)
-        engine.dispose()
+        found.update(sqlalchemy_cases(url.replace("postgresql://", "postgresql+psycopg://"), rounds))
         conn.close()
     return found
 

@@ -13,17 +13,10 @@ from mock_infobip.http.app import create_app
 from mock_infobip.runtime import Runtime
 from mock_infobip.tools.seed import seed
 from tests.postgres import empty_database
+from tests.test_dashboard import PAGES as DASHBOARD_PAGES
 
 PAGES = [
-    "/",
-    "/dashboard/lists",
-    "/dashboard/lists/1?q=a",
-    "/dashboard/messages",
-    "/dashboard/messages?status=DELIVERED&country=CH",
-    "/dashboard/messages?noreports=1&page=2",
-    "/dashboard/callbacks",
-    "/dashboard/refusals",
-    "/dashboard/inbound",
+    *DASHBOARD_PAGES,
     "/__admin/messages",
     "/__admin/callbacks",
     "/__admin/requests",

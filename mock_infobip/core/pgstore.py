@@ -25,7 +25,8 @@ from mock_infobip.core.dialect import POSTGRES
 from mock_infobip.core.errors import InvalidRequest
 from mock_infobip.core.migrations import NewerDatabase, upgrade
 from mock_infobip.core.redact import redact
-from mock_infobip.core.schema import RESET_TABLES, WATCHED
+from mock_infobip.core.schema import WATCHED
+from mock_infobip.core.store import StoreOperations
 
 T = TypeVar("T")
 
@@ -169,7 +170,7 @@ class PlainCursor:
         return [] if self._found is None else [tuple(row) for row in self._found.fetchall()]
 
 
-class PostgresStore:
+class PostgresStore(StoreOperations):
     """The store on a PostgreSQL database (a ``postgresql://`` URL)."""
 
     in_memory = False
@@ -257,30 +258,6 @@ class PostgresStore:
         """One statement, atomic on its own."""
         with self._lock:
             return self._conn.execute(sql, params)
-
-    def delete_rows(self, table: str, row_id: int | None = None) -> int:
-        with self.write() as conn:
-            if row_id is None:
-                return conn.execute(f"DELETE FROM {table}").rowcount
-            return conn.execute(f"DELETE FROM {table} WHERE id = ?", (row_id,)).rowcount
-
-    def get_meta(self, key: str) -> str | None:
-        with self.read() as conn:
-            row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-        return None if row is None else str(row[0])
-
-    def set_meta(self, key: str, value: str) -> None:
-        with self.write() as conn:
-            conn.execute(
-                "INSERT INTO meta (key, value) VALUES (?, ?) "
-                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                (key, value),
-            )
-
-    def reset(self) -> None:
-        with self.write() as conn:
-            for table in RESET_TABLES:
-                conn.execute(f"DELETE FROM {table}")
 
     def close(self) -> None:
         with self._lock:

@@ -15,8 +15,8 @@ import contextlib
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from typing import TypeVar
+from contextlib import AbstractContextManager, contextmanager
+from typing import Any, TypeVar
 
 from mock_infobip.core.migrations import NewerDatabase, upgrade
 from mock_infobip.core.redact import redact
@@ -38,7 +38,43 @@ class UnusableDatabase(ValueError):
     """The database file cannot be opened or set up (a directory, a missing folder, not SQLite)."""
 
 
-class Store:
+class StoreOperations:
+    """What both stores (SQLite here, PostgreSQL in ``pgstore``) do the same way through their own
+    ``write`` and ``read``."""
+
+    def write(self) -> AbstractContextManager[Any]:
+        raise NotImplementedError
+
+    def read(self) -> AbstractContextManager[Any]:
+        raise NotImplementedError
+
+    def delete_rows(self, table: str, row_id: int | None = None) -> int:
+        """Delete the row ``row_id`` of ``table`` (or every row); how many were deleted."""
+        with self.write() as conn:
+            if row_id is None:
+                return int(conn.execute(f"DELETE FROM {table}").rowcount)
+            return int(conn.execute(f"DELETE FROM {table} WHERE id = ?", (row_id,)).rowcount)
+
+    def get_meta(self, key: str) -> str | None:
+        with self.read() as conn:
+            row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.write() as conn:
+            conn.execute(
+                "INSERT INTO meta (key, value) VALUES (?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
+
+    def reset(self) -> None:
+        with self.write() as conn:
+            for table in RESET_TABLES:
+                conn.execute(f"DELETE FROM {table}")
+
+
+class Store(StoreOperations):
     """A SQLite database shared by the services of one process (and other processes on the file)."""
 
     def __init__(self, path: str = ":memory:", *, synchronous: str = "NORMAL") -> None:
@@ -160,31 +196,6 @@ class Store:
                 self.version.release_writes()
             self._committed()
             return cursor
-
-    def delete_rows(self, table: str, row_id: int | None = None) -> int:
-        """Delete the row ``row_id`` of ``table`` (or every row); how many were deleted."""
-        with self.write() as conn:
-            if row_id is None:
-                return conn.execute(f"DELETE FROM {table}").rowcount
-            return conn.execute(f"DELETE FROM {table} WHERE id = ?", (row_id,)).rowcount
-
-    def get_meta(self, key: str) -> str | None:
-        with self.read() as conn:
-            row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-        return None if row is None else str(row[0])
-
-    def set_meta(self, key: str, value: str) -> None:
-        with self.write() as conn:
-            conn.execute(
-                "INSERT INTO meta (key, value) VALUES (?, ?) "
-                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                (key, value),
-            )
-
-    def reset(self) -> None:
-        with self.write() as conn:
-            for table in RESET_TABLES:
-                conn.execute(f"DELETE FROM {table}")
 
     def close(self) -> None:
         with self._lock:

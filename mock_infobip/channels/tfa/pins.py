@@ -14,7 +14,7 @@ import json
 import re
 import string
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from mock_infobip.channels.messages.catalog import REJECTED
@@ -73,6 +73,8 @@ class Pin:
     attempts_left: int
     verified_at: int | None
     sms_sent: bool
+    sender: str | None = None  # the request's from (else the template's senderId)
+    placeholders: Mapping[str, str] = field(default_factory=dict)
 
 
 class Pins:
@@ -96,33 +98,40 @@ class Pins:
         _usable(app, template, channel)
         placeholders = _placeholders(body.get("placeholders", {}))
         to = body["to"]
-        pin = self._forced(to) or self._generate(template, to)
         with self._store.write() as conn:
             self._admit_send(conn, app, to)
             now = self._clock.now_ms()
+            expires_at = now + period_ms(app.configuration["pinTimeToLive"])
+            attempts = app.configuration["pinAttempts"]
             cursor = conn.execute(
                 "INSERT INTO tfa_pins (pin_id, account_id, app_id, message_id, channel, destination, "
                 "pin, sender, placeholders, sent_at, expires_at, attempts_left, verified_at, "
                 "sms_message_id, sms_sent) "
-                "VALUES ('', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, 0)",
+                "VALUES ('', ?, ?, ?, ?, ?, '', ?, ?, ?, ?, ?, NULL, NULL, 0)",
                 (
                     account.id,
                     app.app_id,
                     template.message_id,
                     channel,
                     to,
-                    pin,
                     body.get("from"),
                     json.dumps(placeholders),
                     now,
-                    now + period_ms(app.configuration["pinTimeToLive"]),
-                    app.configuration["pinAttempts"],
+                    expires_at,
+                    attempts,
                 ),
             )
             row_id = int(cursor.lastrowid or 0)
             pin_id = self._random.token(f"tfa-pin:{row_id}", 32, "0123456789ABCDEF")
-            conn.execute("UPDATE tfa_pins SET pin_id = ? WHERE id = ?", (pin_id, row_id))
-        return self._deliver(account, self.pin(account, pin_id), template, body, lookup)
+            pin = self._forced(conn, to) or self._random.token(
+                f"tfa-pin-value:{row_id}", template.pin_length, ALPHABETS[template.pin_type]
+            )
+            conn.execute("UPDATE tfa_pins SET pin_id = ?, pin = ? WHERE id = ?", (pin_id, pin, row_id))
+        made = Pin(
+            pin_id, app.app_id, template.message_id, channel, to, pin, now, expires_at, attempts, None, False,
+            body.get("from"), placeholders,
+        )  # fmt: skip
+        return self._deliver(account, made, template, body, lookup)
 
     def resend(self, account: Account, pin_id: str, body: Mapping[str, Any], channel: str) -> dict[str, Any]:
         """The same PIN again, over ``channel`` (its time to live is not extended)."""
@@ -140,6 +149,7 @@ class Pins:
                     "UPDATE tfa_pins SET placeholders = ? WHERE pin_id = ?",
                     (json.dumps(placeholders), pin_id),
                 )
+                found = replace(found, placeholders=placeholders)
         return self._deliver(account, found, template, body, lookup=False)
 
     def _deliver(
@@ -149,12 +159,8 @@ class Pins:
             return {"pinId": pin.pin_id, "to": pin.to, "emailStatus": dict(EMAIL_STATUS)}
         if pin.channel == "voice":
             return {"pinId": pin.pin_id, "to": pin.to, "callStatus": "PENDING_ACCEPTED"}
-        with self._store.read() as conn:
-            row = conn.execute(
-                "SELECT sender, placeholders FROM tfa_pins WHERE pin_id = ?", (pin.pin_id,)
-            ).fetchone()
-        text = render(template.fields["messageText"], pin.pin, json.loads(row["placeholders"]))
-        sender = body.get("from") or row["sender"] or template.fields.get("senderId")
+        text = render(template.fields["messageText"], pin.pin, pin.placeholders)
+        sender = pin.sender or template.fields.get("senderId")
         outgoing = Outgoing(
             to=pin.to,
             message_id=None,
@@ -314,16 +320,10 @@ class Pins:
                 return int(conn.execute("DELETE FROM tfa_forced").rowcount)
             return int(conn.execute("DELETE FROM tfa_forced WHERE destination = ?", (to,)).rowcount)
 
-    def _forced(self, to: str) -> str | None:
-        with self._store.read() as conn:
-            row = conn.execute("SELECT pin FROM tfa_forced WHERE destination = ?", (to,)).fetchone()
+    @staticmethod
+    def _forced(conn: Any, to: str) -> str | None:
+        row = conn.execute("SELECT pin FROM tfa_forced WHERE destination = ?", (to,)).fetchone()
         return None if row is None else str(row["pin"])
-
-    def _generate(self, template: Template, to: str) -> str:
-        with self._store.read() as conn:
-            (count,) = conn.execute("SELECT count(*) FROM tfa_pins").fetchone()
-        alphabet = ALPHABETS[template.pin_type]
-        return self._random.token(f"tfa-pin-value:{count}:{to}", template.pin_length, alphabet)
 
 
 def render(text: str, pin: str, placeholders: Mapping[str, str]) -> str:
@@ -367,6 +367,8 @@ def _pin(row: Any) -> Pin:
         row["attempts_left"],
         row["verified_at"],
         bool(row["sms_sent"]),
+        row["sender"],
+        json.loads(row["placeholders"]),
     )
 
 
