@@ -16,6 +16,7 @@ import click
 from mock_infobip.clients.events import UnusableEventStore
 from mock_infobip.core.about import VERSION as __version__
 from mock_infobip.core.net import PortInUse
+from mock_infobip.core.redact import redact
 from mock_infobip.core.settings import ENV_PREFIX, SettingsError, describe_settings, from_sources
 from mock_infobip.core.store import UnusableDatabase
 
@@ -32,7 +33,12 @@ def cli() -> None:
 SERVE_FLAGS = [
     ("--host", "host", "ADDRESS", "Address to listen on (default 127.0.0.1)."),
     ("--port", "port", "INTEGER", "Port (default 8080; 0 picks a free port and prints it)."),
-    ("--db", "db", "PATH", "SQLite database file (default ./mock-infobip.db, or :memory:)."),
+    (
+        "--db",
+        "db",
+        "PATH|URL",
+        "SQLite file (default ./mock-infobip.db, or :memory:), or a postgresql:// URL (DATABASE_URL).",
+    ),
     ("--clock", "clock", "real|manual", "real (default) or manual."),
     ("--start", "start", "ISO-8601", "Instant the clock starts at (manual, or a running offset)."),
     ("--speed", "speed", "FLOAT", "How many times faster than real time a real clock runs (default 1)."),
@@ -197,7 +203,7 @@ def check(
 
 
 @cli.command()
-@click.option("--db", default="./mock-infobip.db", show_default=True, help="The database serve uses.")
+@click.option("--db", help="The database serve uses (a file or a postgresql:// URL; default: serve's).")
 @click.option("--accounts", type=click.IntRange(1, 1000), default=2, show_default=True)
 @click.option("--lists", "lists_", type=click.IntRange(0, 10_000), default=6, show_default=True)
 @click.option(
@@ -209,7 +215,7 @@ def check(
 )
 @click.option("--messages", type=click.IntRange(0, 10_000_000), default=3000, show_default=True)
 @click.option("--seed", type=int, help="Seed of the demo data (default: the database's seed).")
-def seed(db: str, accounts: int, lists_: int, members: int, messages: int, seed: int | None) -> None:
+def seed(db: str | None, accounts: int, lists_: int, members: int, messages: int, seed: int | None) -> None:
     """Fill a database with realistic demo data (re-running adds more)."""
     try:
         import faker  # noqa: F401
@@ -218,7 +224,7 @@ def seed(db: str, accounts: int, lists_: int, members: int, messages: int, seed:
     from mock_infobip.runtime import Runtime
     from mock_infobip.tools.seed import seed as make
 
-    runtime = Runtime(from_sources(flags={"db": db}, environ=os.environ))
+    runtime = Runtime(load_settings({"db": db}))
     try:
         with click.progressbar(length=lists_ + messages, label="seeding", file=sys.stderr) as bar:
             summary = make(
@@ -236,7 +242,7 @@ def seed(db: str, accounts: int, lists_: int, members: int, messages: int, seed:
         f"{plural(accounts, 'account')} ({summary.accounts} new), added {plural(summary.lists, 'list')} with "
         f"{plural(summary.members, 'member')}, "
         f"{plural(summary.messages, 'message')}, {plural(summary.replies, 'handset')} that answer, "
-        f"{plural(summary.refusals, 'refused request')}, to {db}"
+        f"{plural(summary.refusals, 'refused request')}, to {redact(runtime.settings.db)}"
     )
 
 
@@ -246,16 +252,19 @@ def db() -> None:
 
 
 @db.command("upgrade")
-@click.option("--db", "path", default="./mock-infobip.db", show_default=True, help="The database to upgrade.")
-def db_upgrade(path: str) -> None:
+@click.option("--db", "path", help="The database to upgrade (file or postgresql:// URL; default: serve's).")
+def db_upgrade(path: str | None) -> None:
     """Bring a database made by an older mock-infobip to this one's schema (serve does it at start;
     a database of a newer mock-infobip is refused, exit 2, and left as it is)."""
     from mock_infobip.core.migrations import SCHEMA_VERSION
-    from mock_infobip.core.store import Store
+    from mock_infobip.core.store import is_postgres
+    from mock_infobip.core.stores import open_store
 
-    if not Path(path).exists():
+    path = load_settings({"db": path}).db
+    if not is_postgres(path) and not Path(path).exists():
         raise click.ClickException(f"no database at {path}")
-    store = Store(path)
+    store = open_store(path)
+    path = redact(path)
     try:
         before, now = store.upgraded
     finally:

@@ -18,7 +18,7 @@ from mock_infobip.channels.tfa.config import TfaConfig
 from mock_infobip.channels.tfa.pins import Pins
 from mock_infobip.core.about import VERSION as __version__
 from mock_infobip.core.accounts import Account, AccountsService
-from mock_infobip.core.clock import Clock, Wall
+from mock_infobip.core.clock import Clock, OffsetWall, Wall
 from mock_infobip.core.faults import FaultRules
 from mock_infobip.core.journal import Journal
 from mock_infobip.core.oauth import TokensService
@@ -27,12 +27,14 @@ from mock_infobip.core.ratelimit import RateLimiter
 from mock_infobip.core.sessions import SessionsService
 from mock_infobip.core.settings import Settings
 from mock_infobip.core.store import Store
+from mock_infobip.core.stores import open_store
 from mock_infobip.core.validation import Contracts, default_contracts
 from mock_infobip.delivery.callbacks import HttpTransport, Transport
 from mock_infobip.delivery.routing import CallbackRouting, RoutingTransport
 from mock_infobip.delivery.scheduler import Scheduler, Worker
 
 SEED_META = "seed"
+SCHEDULER_CONNECTIONS = 8  # on PostgreSQL: connections for the scheduler and its pushes' settling
 
 
 class Runtime:
@@ -48,11 +50,19 @@ class Runtime:
         store: Store | None = None,
     ) -> None:
         self.settings = settings = settings or Settings()
-        # the store of settings.db, or one handed in (the tests' PostgreSQL store: core/pgstore.py)
+        # the store of settings.db (a SQLite file or a PostgreSQL URL), or one handed in
         self.store = (
-            store if store is not None else Store(settings.db, synchronous=settings.sqlite_synchronous)
+            store
+            if store is not None
+            else open_store(
+                settings.db,
+                synchronous=settings.sqlite_synchronous,
+                connections=settings.threads + settings.control_threads + SCHEDULER_CONNECTIONS,
+            )
         )
-        self.clock = Clock(self.store, wall)
+        # hosts sharing a PostgreSQL database read the time as its server's (one clock record, one time)
+        offset = self.store.wall_offset_ms
+        self.clock = Clock(self.store, wall if wall is not None or not offset else OffsetWall(offset))
         self.clock.configure(settings.clock, settings.speed, settings.start)
         self.random = Randomness(self._seed(settings.seed))
         self.contracts = contracts or default_contracts()
@@ -81,7 +91,13 @@ class Runtime:
             transport or HttpTransport(), CallbackRouting(self.callback_hosts, settings.callback_routes)
         )
         self.scheduler = Scheduler(self.store, self.clock, settings, self.catalog, pushes, self.random)
-        self.worker = Worker(self.scheduler, self.clock)
+        # on SQLite serve picks the process that schedules; hosts on PostgreSQL take turns by lock
+        self.worker = Worker(
+            self.scheduler,
+            self.clock,
+            lead=self.store.lead,
+            on_lead=self.scheduler.take_over if self.store.shared_by_hosts else None,
+        )
         self.faults = FaultRules(self.store, self.random, settings.fault_max_latency_ms)
         # Unexpected exceptions raised while serving (the pytest plugin reports them in the test)
         self.errors: list[BaseException] = []
@@ -140,6 +156,8 @@ class Runtime:
             self.worker.kick()
 
     def start_worker(self) -> None:
+        if self.store.shared_by_hosts:  # it does not hear the other hosts' kicks
+            self.worker.always_poll = True
         if self.settings.dispatch == "background" and not self.worker.running:
             self.worker.start()
 

@@ -1,12 +1,15 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from flask import Flask
 
 from mock_infobip.core.settings import Settings
+from mock_infobip.core.store import Store
+from mock_infobip.core.stores import open_store
 from mock_infobip.http.app import create_app
 from mock_infobip.runtime import Runtime
 from tests.receivers import Receiver
@@ -29,7 +32,8 @@ def settings() -> Settings:
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """A module with ``BOTH_BACKENDS = True`` runs its tests of a ``runtime`` on SQLite and on
     PostgreSQL (a server the tests start: tests/postgres.py)."""
-    if "runtime" in metafunc.fixturenames and getattr(metafunc.module, "BOTH_BACKENDS", False):
+    engines = {"runtime", "database"} & set(metafunc.fixturenames)
+    if engines and getattr(metafunc.module, "BOTH_BACKENDS", False):
         metafunc.parametrize(
             "backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
         )
@@ -42,15 +46,37 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture
 def runtime(settings: Settings, backend: str, request: pytest.FixtureRequest) -> Iterator[Runtime]:
-    store = None
     if backend == "postgres":
-        from mock_infobip.core.pgstore import PostgresStore
         from tests.postgres import empty_database
 
-        store = PostgresStore(empty_database(request.getfixturevalue("postgres_url")))
-    rt = Runtime(settings, store=store)  # type: ignore[arg-type]
+        settings = settings.replace(db=empty_database(request.getfixturevalue("postgres_url")))
+    rt = Runtime(settings)
     yield rt
     rt.close()
+
+
+@pytest.fixture
+def database(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
+    """A new database for the test: a SQLite file, or an emptied PostgreSQL database."""
+    if backend == "postgres":
+        from tests.postgres import empty_database
+
+        return empty_database(request.getfixturevalue("postgres_url"))
+    return str(tmp_path / "test.db")
+
+
+@pytest.fixture
+def stores(database: str) -> Iterator[Callable[[], Store]]:
+    """Opens stores on the test's ``database`` (as several processes or hosts would), closed after."""
+    opened: list[Store] = []
+
+    def open_one() -> Store:
+        opened.append(open_store(database))
+        return opened[-1]
+
+    yield open_one
+    for store in opened:
+        store.close()
 
 
 @pytest.fixture

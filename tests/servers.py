@@ -6,6 +6,8 @@ import os
 import signal
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -54,8 +56,10 @@ class ServeProcess:
         return out
 
 
-def serve(*args: str, env: dict[str, str] | None = None, ignore_sigint: bool = False) -> ServeProcess:
-    """``mock-infobip serve``; ``ignore_sigint`` starts it as a shell starts ``serve &``."""
+def serve(
+    *args: str, env: dict[str, str] | None = None, ignore_sigint: bool = False, cwd: Path | None = None
+) -> ServeProcess:
+    """``mock-infobip serve`` (in ``cwd``); ``ignore_sigint`` starts it as a shell starts ``serve &``."""
     process = subprocess.Popen(
         [*command(), "serve", "--port", "0", *args],
         stdout=subprocess.PIPE,
@@ -63,6 +67,7 @@ def serve(*args: str, env: dict[str, str] | None = None, ignore_sigint: bool = F
         text=True,
         env={**os.environ, "MOCK_INFOBIP_WORKERS": "1", **(env or {})},  # one process unless asked
         preexec_fn=(lambda: signal.signal(signal.SIGINT, signal.SIG_IGN)) if ignore_sigint else None,
+        cwd=cwd,
     )
     assert process.stdout is not None
     lines: list[str] = []
@@ -83,3 +88,14 @@ def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.Complet
     return subprocess.run(
         [*command(), *args], capture_output=True, text=True, timeout=60, env={**os.environ, **(env or {})}
     )
+
+
+def wait_until(condition: Callable[[], bool], seconds: float = 30) -> bool:
+    """Poll ``condition`` until it holds; False after ``seconds`` (a guard against a hang, never a
+    measure of how fast)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return False

@@ -15,8 +15,13 @@ BOTH_BACKENDS = True  # SQLite and PostgreSQL (tests/conftest.py)
 LISTS = "/saas/amplitude/1/lists"
 
 
-def test_health(client):
-    assert client.get("/__admin/health").json == {"status": "ok", "version": __version__}
+def test_health_names_the_engine_and_whether_this_process_runs_the_scheduler(client, runtime, backend):
+    database = "postgresql" if backend == "postgres" else "sqlite"
+    found = {"status": "ok", "version": __version__, "database": database, "scheduler": "off"}
+    assert client.get("/__admin/health").json == found  # inline dispatch: no scheduler in the background
+    runtime.settings = runtime.settings.replace(dispatch="background")
+    runtime.start_worker()
+    assert client.get("/__admin/health").json == {**found, "scheduler": "leading"}
 
 
 def test_reset_wipes_state_but_keeps_accounts_keys_and_clock(client, runtime, auth):

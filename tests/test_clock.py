@@ -1,4 +1,5 @@
-"""The clock: real, manual, scaled; stored, so restarts and other processes agree."""
+"""The clock: real, manual, scaled; stored, so restarts and other processes (and hosts, on
+PostgreSQL) agree."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from mock_infobip.core.errors import Conflict
 from mock_infobip.core.store import Store
 
 WALL_START = 1_800_000_000.0
+BOTH_BACKENDS = True  # the tests given ``stores`` (tests/conftest.py)
 
 
 class FakeWall:
@@ -69,31 +71,28 @@ def test_scaled_clock_runs_speed_times_faster(wall):
     assert wall.slept == [2.0]
 
 
-def test_a_restart_resumes_the_stored_clock(tmp_path, wall):
-    path = str(tmp_path / "c.db")
-    first = Clock(Store(path), wall)
+def test_a_restart_resumes_the_stored_clock(stores, wall):
+    first = Clock(stores(), wall)
     first.configure("manual", start=datetime(2026, 1, 1, tzinfo=UTC))
     first.advance(3600)
-    second = Clock(Store(path), wall)
+    second = Clock(stores(), wall)
     second.configure("manual")
     assert second.now_ms() == first.now_ms()
 
 
-def test_a_second_process_sees_a_manual_advance(tmp_path, wall):
-    path = str(tmp_path / "c.db")
-    first, second = Clock(Store(path), wall), Clock(Store(path), wall)
+def test_a_second_process_sees_a_manual_advance(stores, wall):
+    first, second = Clock(stores(), wall), Clock(stores(), wall)
     first.configure("manual")
     second.configure("manual")
     first.advance(10)
     assert second.now_ms() == first.now_ms()
 
 
-def test_real_clock_never_goes_backwards_after_a_clock_ran_ahead(tmp_path, wall):
-    path = str(tmp_path / "c.db")
-    manual = Clock(Store(path), wall)
+def test_real_clock_never_goes_backwards_after_a_clock_ran_ahead(stores, wall):
+    manual = Clock(stores(), wall)
     manual.configure("manual")
     ahead = manual.advance(86_400)
-    real = Clock(Store(path), wall)
+    real = Clock(stores(), wall)
     real.configure("real")
     assert real.now_ms() == ahead
 
@@ -103,3 +102,16 @@ def test_wire_time_is_infobips_format():
         wire_time(to_ms(datetime(2026, 11, 22, 10, 15, 0, 7000, tzinfo=UTC)))
         == "2026-11-22T10:15:00.007+0000"
     )
+
+
+def test_a_host_reads_the_time_as_the_database_server_clock_it_measured():
+    """Hosts sharing a PostgreSQL database read time through its server's clock (core/pgstore.py):
+    the offset of another clock is measured over round trips, and the wall moved by it."""
+    import time as real_time
+
+    from mock_infobip.core.clock import OffsetWall, offset_ms
+
+    ahead = offset_ms(lambda: real_time.time() + 5.0)
+    assert abs(ahead - 5000) < 1000  # the reading is taken halfway through a round trip
+    assert abs(offset_ms(lambda: real_time.time() - 2.5) + 2500) < 1000
+    assert abs(OffsetWall(ahead).time() - real_time.time() - ahead / 1000) < 1

@@ -7,7 +7,6 @@ from __future__ import annotations
 import pytest
 
 from mock_infobip.core.dialect import POSTGRES
-from mock_infobip.core.pgstore import PostgresStore
 from mock_infobip.core.settings import Settings
 from mock_infobip.http.app import create_app
 from mock_infobip.runtime import Runtime
@@ -29,7 +28,7 @@ PAGES = [
 
 @pytest.mark.postgres
 def test_every_page_renders_seeded_data_on_postgresql(postgres_url):
-    runtime = Runtime(Settings(clock="manual"), store=PostgresStore(empty_database(postgres_url)))  # type: ignore[arg-type]
+    runtime = Runtime(Settings(clock="manual", db=empty_database(postgres_url)))
     try:
         summary = seed(runtime, accounts=2, lists=3, members=20, messages=300, seed=5)
         assert summary.messages == 300 and summary.replies > 0 and summary.refusals > 0

@@ -84,3 +84,35 @@ def test_a_newer_database_is_refused_and_left_as_it_is(database):
     with pytest.raises(NewerDatabase), database.transaction():
         upgrade(database, POSTGRES)
     assert version_of(database, POSTGRES) == SCHEMA_VERSION + 1
+
+
+def test_db_upgrade_seed_and_the_banner_take_a_postgresql_url(database, postgres_url, tmp_path):
+    """The commands take the URL (or DATABASE_URL) as they take a file; its password never shows."""
+    from tests.servers import run_cli, serve
+
+    url = postgres_url.replace("postgres@", "postgres:s3cret@")  # trust auth: any password is let in
+    made = run_cli("db", "upgrade", "--db", url)
+    assert made.returncode == 0, made.stderr
+    shown = url.replace(":s3cret@", ":***@")
+    assert made.stdout == f"{shown}: a new database, made at schema version {SCHEMA_VERSION}\n"
+    again = run_cli("db", "upgrade", env={"DATABASE_URL": url})
+    assert again.stdout == f"{shown}: schema version {SCHEMA_VERSION}, nothing to do\n", again.stderr
+    seeded = run_cli(
+        "seed",
+        "--accounts",
+        "1",
+        "--lists",
+        "1",
+        "--members",
+        "5",
+        "--messages",
+        "20",
+        env={"DATABASE_URL": url},
+    )
+    assert seeded.returncode == 0 and seeded.stdout.endswith(f"to {shown}\n"), seeded.stderr
+    host = serve(env={"DATABASE_URL": url}, cwd=tmp_path)
+    try:
+        assert f"database: {shown}\n" in host.lines and "s3cret" not in "".join(host.lines)
+        assert len(host.get("/__admin/messages").json()["messages"]) == 20
+    finally:
+        host.stop()

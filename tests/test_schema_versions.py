@@ -6,6 +6,7 @@ mock-infobip is refused and left as it is; ``mock-infobip db upgrade`` does it o
 from __future__ import annotations
 
 import signal
+import socket
 import sqlite3
 import subprocess
 from pathlib import Path
@@ -15,6 +16,7 @@ import requests
 
 from mock_infobip.core.migrations import SCHEMA_VERSION, VERSION_KEY
 from mock_infobip.core.store import Store, UnusableDatabase
+from mock_infobip.core.stores import open_store
 from tests.servers import command, serve
 
 OLD = Path(__file__).parent / "data" / "db-0.1.0.sql"
@@ -126,7 +128,13 @@ def test_db_upgrade_on_demand(tmp_path):
     assert not (tmp_path / "none.db").exists()
 
 
-def test_a_postgresql_url_is_refused_clearly_until_the_store_runs_there():
-    with pytest.raises(UnusableDatabase, match="does not run on PostgreSQL yet") as refused:
+def test_a_postgresql_database_that_cannot_be_reached_is_one_clear_error_without_its_password():
+    with socket.socket() as probe:  # a loopback port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with pytest.raises(UnusableDatabase, match="cannot be used") as refused:
+        open_store(f"postgresql://ops:s3cret@127.0.0.1:{port}/mock?connect_timeout=5")
+    assert "s3cret" not in str(refused.value) and "ops:***@127.0.0.1" in str(refused.value)
+    with pytest.raises(UnusableDatabase, match="open it with open_store") as direct:
         Store("postgresql://ops:s3cret@db.example/mock")
-    assert "s3cret" not in str(refused.value)
+    assert "s3cret" not in str(direct.value)

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from mock_infobip.core.settings import Settings, SettingsError, from_sources
+from mock_infobip.core.settings import Settings, SettingsError, describe_settings, from_sources
 
 
 def test_defaults_are_the_documented_ones():
@@ -108,3 +108,14 @@ def test_serve_refuses_a_misspelled_variable_before_it_starts():
     assert result.stderr.strip().endswith(
         "unknown setting MOCK_INFOBIP_RATE_LIMT_ADD (did you mean MOCK_INFOBIP_RATE_LIMIT_ADD?)"
     )
+
+
+def test_database_url_names_a_postgresql_database_below_the_fakes_own_variable():
+    url = "postgresql://ops:s3cret@db.internal:5432/fake"
+    assert from_sources(environ={"DATABASE_URL": url}).db == url
+    assert from_sources(environ={"DATABASE_URL": url, "MOCK_INFOBIP_DB": "x.db"}).db == "x.db"
+    assert from_sources(flags={"db": "y.db"}, environ={"DATABASE_URL": url}).db == "y.db"
+    # another engine's URL (an application's own database) is not the fake's
+    assert from_sources(environ={"DATABASE_URL": "mysql://app@db/app"}).db == Settings().db
+    shown = {s["name"]: s["value"] for s in describe_settings(from_sources(environ={"DATABASE_URL": url}))}
+    assert shown["db"] == "postgresql://ops:***@db.internal:5432/fake"

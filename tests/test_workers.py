@@ -13,7 +13,7 @@ from pathlib import Path
 import requests
 
 from tests.receivers import Receiver
-from tests.servers import serve
+from tests.servers import serve, wait_until
 
 LISTS = "/saas/amplitude/1/lists"
 
@@ -30,15 +30,6 @@ def alive(pid: int) -> bool:
         return False
     stat = Path(f"/proc/{pid}/stat")
     return stat.exists() and stat.read_text().split()[2] != "Z"
-
-
-def wait_until(condition, seconds: float = 20) -> bool:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def test_two_workers_share_the_port_and_the_limits_stay_exact(tmp_path: Path) -> None:

@@ -37,6 +37,31 @@ class SystemWall:
         time.sleep(seconds)
 
 
+class OffsetWall(SystemWall):
+    """The real wall clock moved by ``offset_ms``: the database server's clock, read on a host
+    that shares a PostgreSQL database with others (``core/pgstore.py`` measures the offset)."""
+
+    def __init__(self, offset_ms: int) -> None:
+        self._offset = offset_ms / 1000
+
+    def time(self) -> float:
+        return time.time() + self._offset
+
+
+def offset_ms(other: Callable[[], float], trips: int = 5) -> int:
+    """Another clock (``other()``: seconds since the epoch, read over the network) less this host's,
+    in ms, from the shortest of a few round trips (the reading taken halfway through it)."""
+    best: tuple[float, int] | None = None
+    for _ in range(trips):
+        before = time.time()
+        theirs = other()
+        after = time.time()
+        if best is None or after - before < best[0]:
+            best = (after - before, round((theirs - (before + after) / 2) * 1000))
+    assert best is not None
+    return best[1]
+
+
 # How often a request held by a fault's latency asks whether another worker released it (seconds)
 RELEASE_POLL = 0.05
 

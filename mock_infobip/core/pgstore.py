@@ -8,29 +8,42 @@ processes and hosts sharing the database. What every request reads and only the 
 kept per process while the database's configuration version (``meta.config_version``, moved by
 triggers on the watched tables in the same transaction as the change) has not moved.
 
-Not yet (issue #26): a pool of connections (one connection per process, behind a lock, as on
-SQLite), one scheduler across hosts, faults released across hosts. ``serve`` refuses a PostgreSQL
-URL until they are there; the tests build a runtime on this store themselves.
+Connections come from a pool (psycopg_pool): a transaction is its thread's (nested ``write`` and
+``read`` calls on that thread join it), reads outside one take any free connection, so requests
+read in parallel and write in turn. Results are read whole before the connection goes back.
+
+Several hosts, one fake (docs/shared.md): the scheduler runs where :meth:`PostgresStore.lead`
+holds a session advisory lock on a connection of its own, which PostgreSQL releases when that
+process dies; every host reads the time through the database server's clock (the offset of its
+own measured when the store opens), so the one clock record means one time on every host.
 """
 
 from __future__ import annotations
 
+import contextlib
 import re
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
+from mock_infobip.core.clock import offset_ms
 from mock_infobip.core.dialect import POSTGRES
 from mock_infobip.core.errors import InvalidRequest
 from mock_infobip.core.migrations import NewerDatabase, upgrade
 from mock_infobip.core.redact import redact
 from mock_infobip.core.schema import WATCHED
-from mock_infobip.core.store import StoreOperations
+from mock_infobip.core.store import StoreOperations, UnusableDatabase
 
 T = TypeVar("T")
 
 WRITE_LOCK = 7_365_001  # the advisory lock every write transaction takes first
+SCHEDULER_LOCK = 7_365_002  # the session lock of the one process that runs the scheduler
+POOL_TIMEOUT = 60.0  # seconds a statement waits for a free connection (writes take turns anyway)
+# the leader's session: the server notices a host that vanished (no FIN) within about 11 s and
+# ends its session, which releases the scheduler's lock
+KEEPALIVES = {"keepalives": 1, "keepalives_idle": 5, "keepalives_interval": 2, "keepalives_count": 3}
+LEADER_SESSION = {"tcp_keepalives_idle": 5, "tcp_keepalives_interval": 2, "tcp_keepalives_count": 3}
 CACHE_ENTRIES = 4096
 VERSION_KEY = "config_version"
 ROOT_FIELD = "body"
@@ -45,11 +58,12 @@ ID_TABLES = frozenset(
 )  # fmt: skip
 
 
-class UnusablePostgres(ValueError):
+class UnusablePostgres(UnusableDatabase):
     """The PostgreSQL database cannot be reached or set up."""
 
 
 _INDEX_HINT = re.compile(r"\s+INDEXED BY \w+")
+_SAID: dict[str, tuple[str, bool]] = {}  # a statement as written -> as said here (pure: shared)
 
 
 class Row:
@@ -80,22 +94,63 @@ def _row_factory(cursor: Any) -> Callable[[Sequence[Any]], Row]:
 
 
 class Cursor:
-    """What the services read of a cursor: rows, ``rowcount`` and, after an INSERT, ``lastrowid``."""
+    """What the services read of a cursor: rows, ``rowcount`` and, after an INSERT, ``lastrowid``.
 
-    def __init__(self, cursor: Any, lastrowid: int | None = None) -> None:
+    Outside a write the rows are read whole at once. In a write transaction the statements are
+    pipelined (psycopg's pipeline mode: sent without waiting for each answer), so a cursor waits for
+    its results only when it is read; every cursor of the transaction is read before it commits.
+    Either way none is read after its connection went back to the pool."""
+
+    def __init__(self, cursor: Any, returning: bool = False, pipeline: Any = None) -> None:
         self._cursor = cursor
-        self.lastrowid = lastrowid
-        self.rowcount = 1 if lastrowid is not None else cursor.rowcount
+        self._returning = returning
+        self._pipeline = pipeline
+        self._rows: list[Row] | None = None
+        self._next = 0
+        self._lastrowid: int | None = None
+        self._rowcount = -1
+        if pipeline is None:
+            self._read()
+
+    def _read(self) -> list[Row]:
+        if self._rows is None:
+            cursor = self._cursor
+            if self._pipeline is not None and cursor.pgresult is None:
+                self._pipeline.sync()  # the answers so far, this statement's among them
+            self._rows = cursor.fetchall() if cursor.description is not None else []
+            self._lastrowid = int(self._rows[0][0]) if self._returning and self._rows else None
+            self._rowcount = 1 if self._lastrowid is not None else cursor.rowcount
+        return self._rows
+
+    def settle(self) -> None:
+        """Read now, after the pipeline ended (every answer is in)."""
+        self._pipeline = None
+        self._read()
+
+    @property
+    def lastrowid(self) -> int | None:
+        self._read()
+        return self._lastrowid
+
+    @property
+    def rowcount(self) -> int:
+        self._read()
+        return self._rowcount
 
     def fetchone(self) -> Row | None:
-        found: Row | None = self._cursor.fetchone()
-        return found
+        rows = self._read()
+        if self._next >= len(rows):
+            return None
+        self._next += 1
+        return rows[self._next - 1]
 
     def fetchall(self) -> list[Row]:
-        return list(self._cursor.fetchall())
+        rows = self._read()
+        found, self._next = rows[self._next :], len(rows)
+        return found
 
     def __iter__(self) -> Iterator[Row]:
-        return iter(self._cursor)
+        return iter(self.fetchall())
 
 
 def _no_nul(params: Sequence[Any]) -> None:
@@ -110,12 +165,14 @@ class Connection:
     """A psycopg connection that takes the services' statements as they are written (``?``
     parameters, SQLite's words) and says them in PostgreSQL's."""
 
-    def __init__(self, conn: Any) -> None:
+    def __init__(self, conn: Any, pipeline: Any = None, pending: list[Cursor] | None = None) -> None:
         self._conn = conn
-        self._said: dict[str, tuple[str, bool]] = {}
+        self._pipeline = pipeline  # a write's pipeline: its cursors are read when needed
+        self._pending = pending  # ... or before it commits
 
-    def _say(self, sql: str) -> tuple[str, bool]:
-        found = self._said.get(sql)
+    @staticmethod
+    def _say(sql: str) -> tuple[str, bool]:
+        found = _SAID.get(sql)
         if found is None:
             # SQLite's rowid (insertion order) is ctid here; an empty IN () (SQLite: matches nothing);
             # SQLite's index hints (INDEXED BY) are left to PostgreSQL's planner
@@ -129,18 +186,19 @@ class Connection:
                 and "RETURNING" not in sql.upper()
             )
             found = (said + " RETURNING id" if returning else said, returning)
-            if len(self._said) < 4096:
-                self._said[sql] = found
+            if len(_SAID) < CACHE_ENTRIES:
+                _SAID[sql] = found
         return found
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Cursor:
         _no_nul(params)
         said, returning = self._say(sql)
-        cursor = self._conn.execute(said, tuple(params))
-        if returning:
-            row = cursor.fetchone()
-            return Cursor(cursor, None if row is None else int(row[0]))
-        return Cursor(cursor)
+        return self._kept(Cursor(self._conn.execute(said, tuple(params)), returning, self._pipeline))
+
+    def _kept(self, cursor: Cursor) -> Cursor:
+        if self._pending is not None:
+            self._pending.append(cursor)
+        return cursor
 
     def cursor(self) -> PlainCursor:
         """A cursor of plain tuples (``sqlite3``'s ``cursor()`` with ``row_factory = None``)."""
@@ -149,10 +207,9 @@ class Connection:
     def executemany(self, sql: str, seq: Sequence[Sequence[Any]]) -> Cursor:
         for params in seq:
             _no_nul(params)
-        said = POSTGRES.sql(sql)
-        with self._conn.cursor() as cursor:
-            cursor.executemany(said, [tuple(p) for p in seq])
-            return Cursor(cursor)
+        cursor = self._conn.cursor()
+        cursor.executemany(POSTGRES.sql(sql), [tuple(p) for p in seq])
+        return self._kept(Cursor(cursor, False, self._pipeline))
 
 
 class PlainCursor:
@@ -171,53 +228,68 @@ class PlainCursor:
 
 
 class PostgresStore(StoreOperations):
-    """The store on a PostgreSQL database (a ``postgresql://`` URL)."""
+    """The store on a PostgreSQL database (a ``postgresql://`` URL), shared by every process and
+    host given the same URL."""
 
     in_memory = False
+    shared_by_hosts = True  # the scheduler leads by lock (:meth:`lead`), the worker always polls
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, connections: int = 8) -> None:
         import psycopg
+        from psycopg_pool import ConnectionPool
 
         self.path = url
-        self._lock = threading.RLock()
-        self._depth = 0
+        self._local = threading.local()
         self._cache: dict[str, tuple[int, object]] = {}
+        self._leader: Any = None  # the connection that holds the scheduler's lock, once taken
+        self._leading = False
         try:
-            raw = psycopg.connect(url, autocommit=True, row_factory=_row_factory)
+            with psycopg.connect(url, autocommit=True, row_factory=_row_factory) as raw:
+                self.wall_offset_ms = _clock_offset_ms(raw)
+                with raw.transaction():
+                    raw.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
+                    self.upgraded = upgrade(raw, POSTGRES)  # the migrations say their own SQL
+                    if self.upgraded[0] != self.upgraded[1]:
+                        _watch(raw)
         except psycopg.Error as exc:
             raise UnusablePostgres(f"database {redact(url)!r} cannot be used: {exc}") from None
-        self._raw = raw
-        self._conn = Connection(raw)
-        try:
-            with self.write() as conn:
-                self.upgraded = upgrade(self._raw, POSTGRES)  # the migrations say their own SQL
-                if self.upgraded[0] != self.upgraded[1]:
-                    self._watch(conn)
         except NewerDatabase as exc:
             raise UnusablePostgres(f"database {redact(url)!r} cannot be used: {exc}") from None
-
-    def _watch(self, conn: Connection) -> None:
-        """Triggers that move the configuration version in the transaction that changes a watched
-        table (every process reads the version before it trusts what it cached)."""
-        conn.execute(
-            "INSERT INTO meta (key, value) VALUES (?, '0') ON CONFLICT (key) DO NOTHING", (VERSION_KEY,)
+        self._pool = ConnectionPool(
+            url,
+            min_size=1,
+            max_size=max(2, connections),
+            kwargs={"autocommit": True, "row_factory": _row_factory},
+            timeout=POOL_TIMEOUT,
+            name="mock-infobip",
+            open=True,
         )
-        self._raw.execute(
-            "CREATE OR REPLACE FUNCTION mock_infobip_changed() RETURNS trigger LANGUAGE plpgsql AS $$ "
-            f"BEGIN UPDATE meta SET value = (value::bigint + 1)::text WHERE key = '{VERSION_KEY}'; "
-            "RETURN NULL; END $$"
-        )
-        for table, events in WATCHED.items():
-            self._raw.execute(f"DROP TRIGGER IF EXISTS watch_{table} ON {table}")
-            self._raw.execute(
-                f"CREATE TRIGGER watch_{table} AFTER {' OR '.join(events)} ON {table} "
-                "FOR EACH STATEMENT EXECUTE FUNCTION mock_infobip_changed()"
-            )
 
     def version(self) -> int:
+        """The configuration version: read once in a request (:meth:`request`) until this thread
+        writes (a change made meanwhile by another host is the next request's, as if it came after
+        this one)."""
+        local = self._local
+        known: int | None = getattr(local, "version", None)
+        if known is not None:
+            return known
         with self.read() as conn:
             row = conn.execute("SELECT value FROM meta WHERE key = ?", (VERSION_KEY,)).fetchone()
-        return 0 if row is None else int(row[0])
+        found = 0 if row is None else int(row[0])
+        if getattr(local, "requests", 0):
+            local.version = found
+        return found
+
+    @contextmanager
+    def request(self) -> Iterator[None]:
+        """The handling of one request on this thread: the configuration version is read once."""
+        local = self._local
+        local.requests = getattr(local, "requests", 0) + 1
+        try:
+            yield
+        finally:
+            local.requests -= 1
+            local.version = None
 
     def cached(self, name: str, load: Callable[[], T]) -> T:
         version = self.version()  # read before loading: a value is never older than it
@@ -231,34 +303,114 @@ class PostgresStore(StoreOperations):
         return value
 
     @contextmanager
+    def _connection(self) -> Iterator[Any]:
+        """This thread's connection: the one its outer ``read``/``write`` holds, else one from the pool."""
+        local = self._local
+        held = getattr(local, "raw", None)
+        if held is not None:
+            yield held
+            return
+        with self._pool.connection() as raw:
+            local.raw = raw
+            try:
+                yield raw
+            finally:
+                local.raw = None
+
+    @contextmanager
     def write(self) -> Iterator[Connection]:
         """A write transaction (writers in turn, on every host); nested calls join the outer one."""
-        with self._lock:
-            if self._depth:
-                self._depth += 1
-                try:
-                    yield self._conn
-                finally:
-                    self._depth -= 1
-                return
-            with self._raw.transaction():
-                self._raw.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
-                self._depth = 1
-                try:
-                    yield self._conn
-                finally:
-                    self._depth = 0
+        local = self._local
+        if getattr(local, "writing", None) is not None:
+            yield local.writing
+            return
+        with self._connection() as raw, raw.transaction():
+            raw.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
+            local.version = None  # this write may change it: read again after
+            pending: list[Cursor] = []
+            try:
+                with raw.pipeline() as pipeline:
+                    local.writing = Connection(raw, pipeline, pending)
+                    yield local.writing
+                for cursor in pending:  # answered by the pipeline's end: read before the commit
+                    cursor.settle()
+            finally:
+                local.writing = None
+                local.version = None
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
-        with self._lock:
-            yield self._conn
+        """Reads: inside a write they join it; otherwise each statement sees what was committed
+        when it began (autocommit, as on SQLite)."""
+        writing = getattr(self._local, "writing", None)
+        if writing is not None:  # inside this thread's write: its transaction
+            yield writing
+            return
+        with self._connection() as raw:
+            yield Connection(raw)
 
     def execute(self, sql: str, params: tuple[object, ...] = ()) -> Cursor:
         """One statement, atomic on its own."""
-        with self._lock:
-            return self._conn.execute(sql, params)
+        self._local.version = None  # it may change what is cached
+        writing = getattr(self._local, "writing", None)
+        if writing is not None:
+            return writing.execute(sql, params)  # type: ignore[no-any-return]
+        with self._connection() as raw:
+            return Connection(raw).execute(sql, params)
+
+    def lead(self) -> bool:
+        """Whether this process runs the scheduler: it holds the scheduler's session lock, or takes
+        it now if it is free. The lock lives as long as the connection that took it: when this
+        process dies (even by ``kill -9``) PostgreSQL ends the session and another process's next
+        ``lead()`` takes it (the session's TCP keepalives find a host that vanished)."""
+        import psycopg
+
+        try:
+            if self._leader is None or self._leader.closed:
+                self._leading = False
+                conninfo = psycopg.conninfo.make_conninfo(self.path, **KEEPALIVES)
+                self._leader = psycopg.connect(conninfo, autocommit=True)
+                for setting, value in LEADER_SESSION.items():
+                    self._leader.execute(f"SET {setting} = {value}")
+            if self._leading:
+                self._leader.execute("SELECT 1")  # the session (and so the lock) is still there
+            else:
+                found = self._leader.execute("SELECT pg_try_advisory_lock(%s)", (SCHEDULER_LOCK,))
+                self._leading = bool(found.fetchone()[0])
+        except psycopg.Error:
+            self._drop_leader()
+        return self._leading
+
+    def _drop_leader(self) -> None:
+        self._leading = False
+        if self._leader is not None:
+            with contextlib.suppress(Exception):
+                self._leader.close()
+            self._leader = None
 
     def close(self) -> None:
-        with self._lock:
-            self._raw.close()
+        self._drop_leader()  # the lock goes with the session: another host leads from its next poll
+        self._pool.close()
+
+
+def _watch(raw: Any) -> None:
+    """Triggers that move the configuration version in the transaction that changes a watched table
+    (every process reads the version before it trusts what it cached)."""
+    raw.execute("INSERT INTO meta (key, value) VALUES (%s, '0') ON CONFLICT (key) DO NOTHING", (VERSION_KEY,))
+    raw.execute(
+        "CREATE OR REPLACE FUNCTION mock_infobip_changed() RETURNS trigger LANGUAGE plpgsql AS $$ "
+        f"BEGIN UPDATE meta SET value = (value::bigint + 1)::text WHERE key = '{VERSION_KEY}'; "
+        "RETURN NULL; END $$"
+    )
+    for table, events in WATCHED.items():
+        raw.execute(f"DROP TRIGGER IF EXISTS watch_{table} ON {table}")
+        raw.execute(
+            f"CREATE TRIGGER watch_{table} AFTER {' OR '.join(events)} ON {table} "
+            "FOR EACH STATEMENT EXECUTE FUNCTION mock_infobip_changed()"
+        )
+
+
+def _clock_offset_ms(raw: Any) -> int:
+    """The database server's clock less this host's (ms): every host reads the time as the
+    server's, so hosts whose clocks differ still share one time."""
+    return offset_ms(lambda: float(raw.execute("SELECT extract(epoch FROM clock_timestamp())").fetchone()[0]))

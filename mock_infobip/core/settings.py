@@ -3,8 +3,9 @@
 A setting has one name used everywhere: the Python API (``fake(rate_limit_add=0)``), the TOML
 config file (``rate_limit_add = 0``), the environment (``MOCK_INFOBIP_RATE_LIMIT_ADD=0``) and, for
 the common ones, a command-line flag (``--rate-limit-add``). Precedence: flag > environment >
-config file > default. Each value is parsed and checked here, so a bad value anywhere is one clear
-message naming the setting.
+config file > default. One setting also has the name platforms give it: ``db`` is read from
+``DATABASE_URL`` when that is a PostgreSQL URL and ``MOCK_INFOBIP_DB`` is not set. Each value is
+parsed and checked here, so a bad value anywhere is one clear message naming the setting.
 """
 
 from __future__ import annotations
@@ -19,7 +20,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from mock_infobip.core.redact import redact
+from mock_infobip.core.store import is_postgres
+
 ENV_PREFIX = "MOCK_INFOBIP_"
+DATABASE_URL = "DATABASE_URL"  # the platforms' variable: db, when it names PostgreSQL
 CLOCK_MODES = ("real", "manual")
 NO_DLR_MODES = ("none", "delivered_to_operator", "expire")
 DISPATCH_MODES = ("background", "inline")
@@ -450,6 +455,8 @@ def from_sources(
     if config_file is not None:
         _apply(values, read_config_file(config_file), lambda n: f"{n!r} in {str(config_file)!r}")
     if environ is not None:
+        if is_postgres(environ.get(DATABASE_URL, "")):
+            _apply(values, {"db": environ[DATABASE_URL]}, lambda _: DATABASE_URL, lambda _: DATABASE_URL)
         _apply(values, env_values(environ), _variable, _variable)
     if python:
         _apply(values, python, lambda n: f"setting {n!r}")
@@ -491,7 +498,7 @@ def describe_settings(current: Settings) -> list[dict[str, str]]:
             "type": types[name].replace("tuple[str, ...]", "list").replace("Mapping[str, float]", "table"),
             "default": _shown(getattr(defaults, name)),
             "env": ENV_PREFIX + name.upper(),
-            "value": _shown(getattr(current, name)),
+            "value": redact(_shown(getattr(current, name))),  # a database URL's password
         }
         for name in NAMES
     ]

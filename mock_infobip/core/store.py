@@ -29,6 +29,11 @@ MAX_ID = 2**63 - 1  # the largest integer SQLite holds: ids and cursors past it 
 CACHE_ENTRIES = 4096  # past this many cached values (e.g. many unknown keys tried), start again
 
 
+def is_postgres(db: str) -> bool:
+    """A PostgreSQL URL (a database several hosts share) rather than a SQLite file."""
+    return db.startswith(("postgresql://", "postgres://"))
+
+
 def in_memory(path: str) -> bool:
     """A database of this process alone (``:memory:``), which no other process can share."""
     return path == ":memory:" or path.startswith("file::memory:")
@@ -77,12 +82,12 @@ class StoreOperations:
 class Store(StoreOperations):
     """A SQLite database shared by the services of one process (and other processes on the file)."""
 
+    shared_by_hosts = False  # one host: ``serve`` picks the process that schedules
+    wall_offset_ms = 0  # the host's own clock is the fake's wall
+
     def __init__(self, path: str = ":memory:", *, synchronous: str = "NORMAL") -> None:
-        if path.startswith(("postgresql://", "postgres://")):
-            raise UnusableDatabase(
-                f"database {redact(path)!r} cannot be used: the store does not run on PostgreSQL yet "
-                "(its schema and schema versions do: docs/serve.md); use a SQLite file"
-            )
+        if is_postgres(path):
+            raise UnusableDatabase(f"database {redact(path)!r} is PostgreSQL's: open it with open_store()")
         try:
             self._open(path, synchronous)
         except sqlite3.Error as exc:
@@ -196,6 +201,15 @@ class Store(StoreOperations):
                 self.version.release_writes()
             self._committed()
             return cursor
+
+    def lead(self) -> bool:
+        """Whether this process runs the scheduler: on SQLite the process ``serve`` started to."""
+        return True
+
+    def request(self) -> AbstractContextManager[None]:
+        """The handling of one request (nothing to do here: the version counter is a file's bytes,
+        cheap to read every time)."""
+        return contextlib.nullcontext()
 
     def close(self) -> None:
         with self._lock:

@@ -15,7 +15,7 @@ import json
 import logging
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass
 
@@ -35,6 +35,7 @@ log = logging.getLogger("mock_infobip.scheduler")
 EVENT_BATCH = 2000
 LEASE_MARGIN_MS = 30_000  # a claimed push's lease: the callback timeout and this
 MINUTE_MS = 60_000
+LEADER_META = "scheduler.leader"  # the instance of the scheduler that leads (hosts on PostgreSQL)
 
 
 def retry_delay_ms(attempt: int) -> int:
@@ -114,6 +115,26 @@ class Scheduler:
             push = conn.execute("SELECT min(due_at) FROM deliveries WHERE state = 'pending'").fetchone()[0]
         found = [t for t in (event, push) if t is not None]
         return min(found) if found else None
+
+    def take_over(self) -> None:
+        """This scheduler now leads (hosts on PostgreSQL): it is recorded as the leader, and the
+        pushes its predecessor had claimed are given back at once, not when their leases run out.
+        The predecessor's lock went with its session, so it died (or lost the database: its settle
+        then matches no claim and records nothing; the push may reach the receiver twice, as after
+        any crash between a 2xx and its record)."""
+        with self._store.write() as conn:
+            row = conn.execute("SELECT value FROM meta WHERE key = ?", (LEADER_META,)).fetchone()
+            conn.execute(
+                "INSERT INTO meta (key, value) VALUES (?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (LEADER_META, self.instance),
+            )
+            if row is not None and row[0] != self.instance:
+                conn.execute(
+                    "UPDATE deliveries SET claimed_until = 0, claim = NULL "
+                    "WHERE state = 'pending' AND claim LIKE ?",
+                    (row[0] + ":%",),
+                )
 
     def close(self) -> None:
         self._lanes.close()
@@ -349,10 +370,22 @@ class Worker:
     """Runs the scheduler in the background: on a running clock it polls, on a manual clock it
     only carries out work that is due now when kicked (an immediate rejection report, say). With
     ``always_poll`` (the scheduler of several ``serve`` workers, whose kicks it does not hear) it
-    polls on a manual clock too."""
+    polls on a manual clock too. ``lead()`` says whether this process may run the scheduler now
+    (hosts sharing a PostgreSQL database: the one holding the scheduler's lock); asked every turn,
+    so another process takes over within a poll of the leader's death."""
 
-    def __init__(self, scheduler: Scheduler, clock: Clock, poll_seconds: float = 0.2) -> None:
+    def __init__(
+        self,
+        scheduler: Scheduler,
+        clock: Clock,
+        poll_seconds: float = 0.2,
+        lead: Callable[[], bool] = lambda: True,
+        on_lead: Callable[[], None] | None = None,
+    ) -> None:
         self._scheduler = scheduler
+        self._lead = lead
+        self._on_lead = on_lead
+        self.leading = False  # whether the last turn found this process running the scheduler
         self._clock = clock
         self._poll = poll_seconds
         self._wake = threading.Event()
@@ -365,6 +398,7 @@ class Worker:
         return self._thread is not None and self._thread.is_alive()
 
     def start(self) -> None:
+        self._turn()  # before it runs: health says so from the start
         thread = threading.Thread(target=self._loop, name="mock-infobip-scheduler", daemon=True)
         thread.start()
         self._thread = thread
@@ -378,6 +412,17 @@ class Worker:
         if self._thread is not None and self._thread.is_alive():
             self._thread.join(timeout=60)
 
+    def _turn(self) -> bool:
+        """Whether this process runs the scheduler now; on taking it over, ``on_lead()`` first."""
+        was, self.leading = self.leading, self._lead()
+        if self.leading and not was and self._on_lead is not None:
+            try:
+                self._on_lead()
+            except Exception:  # not taken over yet: tried again on the next turn
+                log.exception("scheduler take-over failed")
+                self.leading = False
+        return self.leading
+
     def _loop(self) -> None:
         while not self._stopping:
             manual = self._clock.mode == "manual" and not self.always_poll
@@ -386,6 +431,7 @@ class Worker:
             if self._stopping:
                 break
             try:
-                self._scheduler.run_due(wait=False)
+                if self._turn():
+                    self._scheduler.run_due(wait=False)
             except Exception:  # keep the worker alive; the error is logged
                 log.exception("scheduler run failed")

@@ -27,14 +27,16 @@ HANDLERS = {**LISTS_HANDLERS, **SMS_HANDLERS, **MMS_HANDLERS, **TFA_HANDLERS, **
 
 class FakeApp(Flask):
     api: InfobipApi | None = None  # the Infobip API's requests (mock_infobip.http.dispatch)
+    runtime: Runtime
 
     def wsgi_app(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        if self.api is not None:
-            req = self.api.request(environ)
-            if paths.infobip_path(req.path):
-                return self.api(req, start_response)
-        answer: Iterable[bytes] = super().wsgi_app(environ, start_response)
-        return answer
+        with self.runtime.store.request():  # the store's view of one request (pgstore: the version read once)
+            if self.api is not None:
+                req = self.api.request(environ)
+                if paths.infobip_path(req.path):
+                    return self.api(req, start_response)
+            answer: Iterable[bytes] = super().wsgi_app(environ, start_response)
+            return answer
 
     def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
         """Every view and hook of the fake is synchronous: no per-call coroutine check."""
@@ -48,6 +50,7 @@ def create_app(runtime: Runtime) -> FakeApp:
     # map when it is made: werkzeug 3.0's matcher reads it then, not later)
     app.url_map = Map(merge_slashes=False)
     app.extensions["mock_infobip"] = runtime
+    app.runtime = runtime
     for operation in runtime.contracts.operations.values():
         # the Infobip API's rules have no Flask view: mock_infobip.http.dispatch dispatches them
         control = not paths.infobip_path(operation.path)

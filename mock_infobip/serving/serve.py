@@ -15,6 +15,7 @@ from typing import Any
 
 from mock_infobip.core.clock import wire_time
 from mock_infobip.core.net import is_loopback
+from mock_infobip.core.redact import redact
 from mock_infobip.core.settings import Settings, SettingsError
 from mock_infobip.http.accesslog import AccessLog
 from mock_infobip.http.app import create_app
@@ -90,7 +91,7 @@ def banner(runtime: Runtime, url: str, workers: int = 1) -> str:
         f"mock-infobip {runtime.version} listening on {url}",
         f"API key: {runtime.api_key}",
         f"clock: {clock.mode}, {moving}, now {now}",
-        f"database: {runtime.settings.db}{upgraded(*runtime.store.upgraded)}",
+        f"database: {redact(runtime.settings.db)}{upgraded(*runtime.store.upgraded)}",
         *([f"workers: {workers} processes on one port, one runs the scheduler"] if workers > 1 else []),
         f"dashboard: {url}/   admin API: {url}/__admin   OpenAPI: {url}/openapi.json",
         "try:",

@@ -10,7 +10,16 @@ from mock_infobip.http.reply import Reply, json_response
 
 
 def health(call: Call) -> Reply:
-    return json_response({"status": "ok", "version": call.runtime.version})
+    """Which engine, and whether this process runs the scheduler (``leading``), waits to take it
+    over (``standby``: another process holds it) or runs none (``off``: a worker of ``serve
+    --workers`` but the first, or the in-process harness carrying out work inline)."""
+    rt = call.runtime
+    worker = rt.worker
+    scheduler = ("leading" if worker.leading else "standby") if worker.running else "off"
+    database = "postgresql" if rt.store.shared_by_hosts else "sqlite"
+    return json_response(
+        {"status": "ok", "version": rt.version, "database": database, "scheduler": scheduler}
+    )
 
 
 def reset(call: Call) -> Reply:

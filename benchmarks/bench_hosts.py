@@ -1,0 +1,200 @@
+"""Several hosts, one fake: `serve` on PostgreSQL against `serve --workers 2` on SQLite, in one run.
+
+    .venv/bin/python benchmarks/bench_hosts.py [--duration 10] [--rounds 3] [--messages 100000]
+        [--db-url postgresql://…]
+
+Without ``--db-url`` a throw-away PostgreSQL server is started from Debian's binaries (as the tests
+do: ``tests/postgres.py``; ``bash .ci/install-postgres``). Rate limits off, real clock.
+
+1. Create list (``wrk``, 16 connections) and send 100 SMS (one request of 100 destinations, 4
+   connections), taking turns, ``--rounds`` rounds of ``--duration`` s, medians, against: SQLite
+   ``serve --workers 2`` (the baseline); PostgreSQL, one host of 2 workers; PostgreSQL, two hosts of
+   1 worker (a ``wrk`` on each, half the connections each, as a load balancer would spread them:
+   the sum of both).
+2. ``--messages`` messages with the default profile (reports up to 4 days after sending) and a
+   callback URL, sent 1,000 destinations a request over two hosts on PostgreSQL taking turns, on a
+   running clock at ``--speed`` (default 17,280: 4 days in 20 s), so the scheduler's host pushes
+   every report to one loopback receiver, which counts each message id, while the sends go on. The
+   same on SQLite, one host of 2 workers: the baseline. Messages/s from the first send to the last
+   report received; lost (no report) and pushed twice are counted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from contextlib import ExitStack
+from pathlib import Path
+
+import requests
+from bench_http import LOADS, Load, Result, wrk
+from common import HERE, Server, ensure_tool, start
+from crash_campaign import Receiver
+
+sys.path.insert(0, str(HERE.parent))  # tests/postgres.py: the throw-away server the tests use
+
+LISTS = "/saas/amplitude/1/lists"
+BATCH = 1000
+
+
+def serve(db: str, workers: int, **settings: str) -> Server:
+    script = Path(sys.executable).parent / "mock-infobip"
+    env = {
+        "MOCK_INFOBIP_WORKERS": str(workers),
+        "MOCK_INFOBIP_RATE_LIMIT_CREATE": "0",
+        **{f"MOCK_INFOBIP_{k.upper()}": v for k, v in settings.items()},
+    }
+    return start([str(script), "serve", "--port", "0", "--db", db, "--api-key", "bench"], env)
+
+
+def empty(url: str) -> str:
+    from tests.postgres import empty_database
+
+    return empty_database(url)
+
+
+def spread(binary: str, hosts: list[Server], load: Load, seconds: float, workdir: Path) -> Result:
+    """``load`` over ``hosts`` at once, its connections split evenly (a wrk each): summed r/s."""
+    share = Load(
+        load.method,
+        load.path,
+        load.body,
+        max(1, load.threads // len(hosts)),
+        max(1, load.connections // len(hosts)),
+    )
+    found: list[Result] = []
+
+    def run(i: int, host: Server) -> None:
+        folder = workdir / f"wrk{i}"
+        folder.mkdir(exist_ok=True)
+        found.append(wrk(binary, host.base_url + load.path, host.api_key, share, seconds, folder))
+
+    threads = [threading.Thread(target=run, args=(i, h)) for i, h in enumerate(hosts)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return Result(sum(r.rps for r in found), statistics.median(r.p50_ms for r in found))
+
+
+def throughput(args: argparse.Namespace, url: str, workdir: Path) -> None:
+    binary = ensure_tool("wrk")
+    loads = {
+        "create list": LOADS["create list"],
+        "send 100 SMS": Load("POST", "/sms/2/text/advanced", LOADS["send 100 SMS"].body, 2, 4),
+    }
+    with ExitStack() as stack:
+        targets: dict[str, list[Server]] = {}
+        sqlite = serve(str(workdir / "bench.db"), 2)
+        stack.callback(sqlite.stop)
+        targets["SQLite, 1 host × 2 workers"] = [sqlite]
+        one = serve(empty(url), 2)
+        stack.callback(one.stop)
+        targets["PostgreSQL, 1 host × 2 workers"] = [one]
+        two = [serve(url, 1), serve(url, 1)]  # the same database as the one above: one fake
+        for host in two:
+            stack.callback(host.stop)
+        targets["PostgreSQL, 2 hosts × 1 worker"] = two
+        results: dict[tuple[str, str], list[float]] = {}
+        for hosts in targets.values():  # warm-up: every process has served both loads
+            for load in loads.values():
+                spread(binary, hosts, load, 2, workdir)
+        for _ in range(args.rounds):
+            for load_name, load in loads.items():
+                for name, hosts in targets.items():
+                    rps = spread(binary, hosts, load, args.duration, workdir).rps
+                    results.setdefault((name, load_name), []).append(rps)
+    base = "SQLite, 1 host × 2 workers"
+    print("| target | create list | ÷ SQLite | send 100 SMS | ÷ SQLite |")
+    print("| --- | ---: | ---: | ---: | ---: |")
+    for name in targets:
+        cells = []
+        for load_name in loads:
+            value = statistics.median(results[(name, load_name)])
+            ratio = value / statistics.median(results[(base, load_name)])
+            cells += [f"{value:,.0f} r/s", f"{ratio:.2f}"]
+        print(f"| {name} | " + " | ".join(cells) + " |")
+
+
+def four_days(hosts: list[Server], receiver: Receiver, messages: int) -> tuple[float, float, int, int]:
+    """Send over ``hosts`` and wait for every report; (send s, total s, lost, pushed twice)."""
+    session = requests.Session()
+    started = time.perf_counter()
+    sent: list[str] = []
+    for turn, first in enumerate(range(0, messages, BATCH)):
+        host = hosts[turn % len(hosts)]
+        numbers = [{"to": f"4179{n:07d}"} for n in range(first, min(messages, first + BATCH))]
+        body = {
+            "messages": [{"text": "Your code is 1234", "destinations": numbers, "notifyUrl": receiver.url}]
+        }
+        answer = session.post(
+            host.base_url + "/sms/2/text/advanced", json=body, headers={"Authorization": "App bench"}
+        )
+        answer.raise_for_status()
+        sent += [m["messageId"] for m in answer.json()["messages"]]
+    sending = time.perf_counter() - started
+    wanted = set(sent)
+    deadline = time.monotonic() + 1800
+    while not set(receiver.seen) >= wanted and time.monotonic() < deadline:
+        time.sleep(0.05)
+    total = time.perf_counter() - started
+    lost = len(wanted - set(receiver.seen))
+    twice = sum(1 for count in receiver.seen.values() if count > 1)
+    return sending, total, lost, twice
+
+
+def reports(args: argparse.Namespace, url: str, workdir: Path) -> None:
+    rows = []
+    clock = {"clock": "real", "speed": str(args.speed), "seed": "1"}
+    for name, make in (
+        ("SQLite, 1 host × 2 workers", lambda: [serve(str(workdir / "days.db"), 2, **clock)]),
+        ("PostgreSQL, 2 hosts × 1 worker", lambda: [serve(empty(url), 1, **clock), serve(url, 1, **clock)]),
+    ):
+        receiver = Receiver()
+        hosts = make()
+        try:
+            sending, total, lost, twice = four_days(hosts, receiver, args.messages)
+        finally:
+            for host in hosts:
+                host.stop()
+            receiver.server.stop()
+        rows.append((name, sending, total, lost, twice))
+    base = rows[0][2]
+    title = f"{args.messages:,} messages, reports over 4 days (speed {args.speed:,})"
+    print(f"| {title} | send | send to last report | messages/s | ÷ SQLite | lost | pushed twice |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for name, sending, total, lost, twice in rows:
+        print(
+            f"| {name} | {sending:.1f} s | {total:.1f} s | {args.messages / total:,.0f} | {base / total:.2f} "
+            f"| {lost} | {twice} |"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--duration", type=float, default=10)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--messages", type=int, default=100_000)
+    parser.add_argument("--speed", type=int, default=17_280, help="the clock's speed in part 2")
+    parser.add_argument("--db-url", help="a PostgreSQL database to use (emptied first)")
+    parser.add_argument("--skip-throughput", action="store_true")
+    args = parser.parse_args()
+    with ExitStack() as stack, tempfile.TemporaryDirectory() as tmp:
+        url = args.db_url
+        if url is None:
+            from tests.postgres import postgres_server
+
+            url = stack.enter_context(postgres_server())
+        if not args.skip_throughput:
+            throughput(args, url, Path(tmp))
+        reports(args, url, Path(tmp))
+
+
+if __name__ == "__main__":
+    main()

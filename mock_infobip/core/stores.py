@@ -1,0 +1,25 @@
+"""Which store a database is: a SQLite file (``core/store.py``) or a PostgreSQL URL
+(``core/pgstore.py``, the ``postgres`` extra). One interface, two engines."""
+
+from __future__ import annotations
+
+import importlib.util
+from typing import cast
+
+from mock_infobip.core.redact import redact
+from mock_infobip.core.store import Store, UnusableDatabase, is_postgres
+
+
+def open_store(db: str, *, synchronous: str = "NORMAL", connections: int = 8) -> Store:
+    """The store of ``db``: a SQLite file (or ``:memory:``), or a PostgreSQL URL (the ``postgres``
+    extra: ``core/pgstore.py``, with a pool of up to ``connections``). One interface, two engines."""
+    if not is_postgres(db):
+        return Store(db, synchronous=synchronous)
+    if importlib.util.find_spec("psycopg") is None or importlib.util.find_spec("psycopg_pool") is None:
+        raise UnusableDatabase(
+            f"database {redact(db)!r} cannot be used: PostgreSQL needs psycopg 3 and its pool: "
+            "pip install 'mock-infobip[postgres]'"
+        )
+    from mock_infobip.core.pgstore import PostgresStore
+
+    return cast(Store, PostgresStore(db, connections=connections))  # Store's interface, on PostgreSQL
