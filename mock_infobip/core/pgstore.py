@@ -98,7 +98,7 @@ class Cursor:
 
     Outside a write the rows are read whole at once. In a write transaction the statements are
     pipelined (psycopg's pipeline mode: sent without waiting for each answer), so a cursor waits for
-    its results only when it is read; every cursor of the transaction is read before it commits.
+    its results only when it is read; every cursor of the transaction is read once it committed.
     Either way none is read after its connection went back to the pool."""
 
     def __init__(self, cursor: Any, returning: bool = False, pipeline: Any = None) -> None:
@@ -324,15 +324,17 @@ class PostgresStore(StoreOperations):
         if getattr(local, "writing", None) is not None:
             yield local.writing
             return
-        with self._connection() as raw, raw.transaction():
-            raw.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
+        with self._connection() as raw:
             local.version = None  # this write may change it: read again after
             pending: list[Cursor] = []
             try:
-                with raw.pipeline() as pipeline:
+                # BEGIN, the lock, the statements and COMMIT go out pipelined: a write that reads
+                # nothing back is one round trip; the pipeline's end waits for the COMMIT
+                with raw.pipeline() as pipeline, raw.transaction():
+                    raw.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
                     local.writing = Connection(raw, pipeline, pending)
                     yield local.writing
-                for cursor in pending:  # answered by the pipeline's end: read before the commit
+                for cursor in pending:  # every answer is in: read them before the connection goes back
                     cursor.settle()
             finally:
                 local.writing = None

@@ -33,6 +33,7 @@ from mock_infobip.delivery.lanes import Lanes
 
 log = logging.getLogger("mock_infobip.scheduler")
 EVENT_BATCH = 2000
+EVENT_PAGE = 16  # events read at first (most passes stop at the first moment that queues a push)
 LEASE_MARGIN_MS = 30_000  # a claimed push's lease: the callback timeout and this
 MINUTE_MS = 60_000
 LEADER_META = "scheduler.leader"  # the instance of the scheduler that leads (hosts on PostgreSQL)
@@ -96,7 +97,7 @@ class Scheduler:
                 self._settle_inflight()
             target = self._clock.now_ms() if until is None else until
             while True:
-                event_at, push_at = self._next_event(target), self._next_push(target)
+                event_at, push_at = self._next_work(target)
                 if event_at is None and push_at is None:
                     break
                 if event_at is not None and (push_at is None or event_at <= push_at):
@@ -145,23 +146,42 @@ class Scheduler:
         if step_clock:
             self._clock.move_to(at)
 
-    def _next_event(self, until: int) -> int | None:
+    def _next_work(self, until: int) -> tuple[int | None, int | None]:
+        """When the next status event and the next push fall due up to ``until`` (one statement:
+        a round trip on PostgreSQL)."""
         with self._store.read() as conn:
-            found = conn.execute(
-                "SELECT min(due_at) FROM status_events WHERE due_at <= ? AND held = 0", (until,)
-            ).fetchone()[0]
-        return None if found is None else int(found)
+            event, push = conn.execute(
+                "SELECT (SELECT min(due_at) FROM status_events WHERE due_at <= ? AND held = 0), "
+                "(SELECT min(due_at) FROM deliveries "
+                "WHERE state = 'pending' AND due_at <= ? AND claimed_until <= ?)",
+                (until, until, self._clock.wall_ms()),
+            ).fetchone()
+        return None if event is None else int(event), None if push is None else int(push)
+
+    @staticmethod
+    def _due_events(conn: sqlite3.Connection, bound: int) -> Iterator[sqlite3.Row]:
+        """The events due up to ``bound`` in time order, ``EVENT_BATCH`` at most, read a page at a
+        time (pages doubling from ``EVENT_PAGE``): the caller mostly stops at the first moment
+        that queues a push, and need not have read the rest."""
+        page, read, after = EVENT_PAGE, 0, (-1, -1)
+        while read < EVENT_BATCH:
+            rows = conn.execute(
+                "SELECT * FROM status_events WHERE due_at <= ? AND held = 0 AND (due_at, id) > (?, ?) "
+                "ORDER BY due_at, id LIMIT ?",
+                (bound, *after, min(page, EVENT_BATCH - read)),
+            ).fetchall()
+            yield from rows
+            read += len(rows)
+            if len(rows) < page:
+                return
+            after, page = (rows[-1]["due_at"], rows[-1]["id"]), page * 2
 
     def _process_events(self, bound: int) -> None:
         """Apply events due up to ``bound``; stop after the moment whose events queued a push."""
         with self._store.write() as conn:
-            events = conn.execute(
-                "SELECT * FROM status_events WHERE due_at <= ? AND held = 0 ORDER BY due_at, id LIMIT ?",
-                (bound, EVENT_BATCH),
-            ).fetchall()
             cut: int | None = None
             done = []
-            for event in events:
+            for event in self._due_events(conn, bound):
                 if cut is not None and event["due_at"] > cut:
                     break
                 done.append((event["id"],))
@@ -198,15 +218,6 @@ class Scheduler:
             conn.executemany("DELETE FROM status_events WHERE id = ?", done)
 
     # --- callbacks ------------------------------------------------------------------------------
-
-    def _next_push(self, until: int) -> int | None:
-        with self._store.read() as conn:
-            found = conn.execute(
-                "SELECT min(due_at) FROM deliveries "
-                "WHERE state = 'pending' AND due_at <= ? AND claimed_until <= ?",
-                (until, self._clock.wall_ms()),
-            ).fetchone()[0]
-        return None if found is None else int(found)
 
     def _lease(self) -> int:
         return self._clock.wall_ms() + round(self._settings.callback_timeout * 1000) + LEASE_MARGIN_MS
