@@ -308,3 +308,30 @@ def test_each_scheduler_claims_under_its_own_name(tmp_path):
     finally:
         first.close()
         second.close()
+
+
+def test_a_scheduler_taking_over_gives_back_its_predecessors_claims_at_once(database, receiver):
+    """Hosts on PostgreSQL (and here on a file too): the process that takes the scheduler over
+    releases the pushes its predecessor had claimed, not when their leases end; the predecessor's
+    stale push then posts nothing. Claims of another live process are left alone."""
+    # no worker started: nothing pushes by itself
+    first, second = (Runtime(make_settings(db=database, dispatch="background")) for _ in range(2))
+    try:
+        client = create_app(first).test_client()
+        rule(client, status="REJECTED_NOT_ENOUGH_CREDITS")  # reports due at once
+        send_v2(client, CH, notifyUrl=receiver.url)
+        first.scheduler.take_over()  # the leader
+        (claimed,) = first.scheduler._claim(first.clock.now_ms())  # then it dies before its POST
+        send_v2(client, "41793026834", notifyUrl=receiver.url)
+        (elsewhere,) = second.scheduler._claim(second.clock.now_ms())  # an advance on another host
+        second.scheduler.take_over()
+        with second.store.read() as conn:
+            claims = [row[0] for row in conn.execute("SELECT claim FROM deliveries ORDER BY id")]
+        assert claims == [None, elsewhere.claim]
+        second.scheduler.run_due()
+        assert [r["to"] for r in receiver.results] == [CH]
+        first.scheduler._deliver(claimed, first.clock.now_ms())
+        assert [r["to"] for r in receiver.results] == [CH]  # nothing posted again
+    finally:
+        first.close()
+        second.close()
