@@ -32,7 +32,7 @@ from pathlib import Path
 
 import requests
 from bench_http import LOADS, Load, Result, wrk
-from common import HERE, Server, ensure_tool, start
+from common import HERE, Server, ensure_tool, start_fake
 from crash_campaign import Receiver
 
 sys.path.insert(0, str(HERE.parent))  # tests/postgres.py: the throw-away server the tests use
@@ -42,13 +42,8 @@ BATCH = 1000
 
 
 def serve(db: str, workers: int, **settings: str) -> Server:
-    script = Path(sys.executable).parent / "mock-infobip"
-    env = {
-        "MOCK_INFOBIP_WORKERS": str(workers),
-        "MOCK_INFOBIP_RATE_LIMIT_CREATE": "0",
-        **{f"MOCK_INFOBIP_{k.upper()}": v for k, v in settings.items()},
-    }
-    return start([str(script), "serve", "--port", "0", "--db", db, "--api-key", "bench"], env)
+    """``serve`` with ``workers`` processes, rate limits off (the key ``bench``)."""
+    return start_fake(db, workers=str(workers), rate_limit_create="0", **settings)
 
 
 def empty(url: str) -> str:

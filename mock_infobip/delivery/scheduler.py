@@ -109,32 +109,20 @@ class Scheduler:
                     self._push(push_at, wait)
             self._step(target, step_clock)
 
-    def next_due(self) -> int | None:
-        """When the next piece of work falls due (for the background worker)."""
-        with self._store.read() as conn:
-            event = conn.execute("SELECT min(due_at) FROM status_events WHERE held = 0").fetchone()[0]
-            push = conn.execute("SELECT min(due_at) FROM deliveries WHERE state = 'pending'").fetchone()[0]
-        found = [t for t in (event, push) if t is not None]
-        return min(found) if found else None
-
     def take_over(self) -> None:
         """This scheduler now leads (hosts on PostgreSQL): it is recorded as the leader, and the
         pushes its predecessor had claimed are given back at once, not when their leases run out.
         The predecessor's lock went with its session, so it died (or lost the database: its settle
         then matches no claim and records nothing; the push may reach the receiver twice, as after
         any crash between a 2xx and its record)."""
-        with self._store.write() as conn:
-            row = conn.execute("SELECT value FROM meta WHERE key = ?", (LEADER_META,)).fetchone()
-            conn.execute(
-                "INSERT INTO meta (key, value) VALUES (?, ?) "
-                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                (LEADER_META, self.instance),
-            )
-            if row is not None and row[0] != self.instance:
+        with self._store.write() as conn:  # the meta calls join this transaction
+            previous = self._store.get_meta(LEADER_META)
+            self._store.set_meta(LEADER_META, self.instance)
+            if previous is not None and previous != self.instance:
                 conn.execute(
                     "UPDATE deliveries SET claimed_until = 0, claim = NULL "
                     "WHERE state = 'pending' AND claim LIKE ?",
-                    (row[0] + ":%",),
+                    (previous + ":%",),
                 )
 
     def close(self) -> None:
