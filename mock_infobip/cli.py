@@ -277,6 +277,34 @@ def db_upgrade(path: str | None) -> None:
         click.echo(f"{path}: upgraded from schema version {before} to {now}")
 
 
+@cli.command("admin-token")
+@click.option("--db", "path", help="The database serve uses (file or postgresql:// URL; default: serve's).")
+def admin_token(path: str | None) -> None:
+    """Print the admin token serve uses: the one given (--admin-token, MOCK_INFOBIP_ADMIN_TOKEN),
+    else the one it generated for the database when it listened off loopback with none given."""
+    from mock_infobip.core.store import is_postgres
+    from mock_infobip.core.stores import open_store
+    from mock_infobip.runtime import ADMIN_TOKEN_META
+
+    settings = load_settings({"db": path})
+    if settings.admin_token:
+        click.echo(settings.admin_token)
+        return
+    if not is_postgres(settings.db) and not Path(settings.db).exists():
+        raise click.ClickException(f"no database at {settings.db}")
+    store = open_store(settings.db)
+    try:
+        token = store.get_meta(ADMIN_TOKEN_META)
+    finally:
+        store.close()
+    if token is None:
+        raise click.ClickException(
+            f"no admin token generated for {redact(settings.db)}: serve generates one when it listens "
+            "off loopback with none given"
+        )
+    click.echo(token)
+
+
 @cli.command()
 def openapi() -> None:
     """Print the fake's OpenAPI 3.1 document (built from contracts/)."""

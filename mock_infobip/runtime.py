@@ -21,6 +21,7 @@ from mock_infobip.core.accounts import Account, AccountsService
 from mock_infobip.core.clock import Clock, OffsetWall, Wall
 from mock_infobip.core.faults import FaultRules
 from mock_infobip.core.journal import Journal
+from mock_infobip.core.net import is_loopback
 from mock_infobip.core.oauth import TokensService
 from mock_infobip.core.randomness import Randomness, fresh_seed
 from mock_infobip.core.ratelimit import RateLimiter
@@ -34,6 +35,7 @@ from mock_infobip.delivery.routing import CallbackRouting, RoutingTransport
 from mock_infobip.delivery.scheduler import Scheduler, Worker
 
 SEED_META = "seed"
+ADMIN_TOKEN_META = "admin_token"  # the one serve generates off loopback when none is given
 SCHEDULER_CONNECTIONS = 8  # on PostgreSQL: connections for the scheduler and its pushes' settling
 
 
@@ -65,6 +67,12 @@ class Runtime:
         self.clock = Clock(self.store, wall if wall is not None or not offset else OffsetWall(offset))
         self.clock.configure(settings.clock, settings.speed, settings.start)
         self.random = Randomness(self._seed(settings.seed))
+        # Off loopback the controls need an admin token: with none given, the one generated for this
+        # database the first time (every worker, host and restart reads the same; docs/container.md)
+        self.admin_token_generated = not settings.admin_token and not is_loopback(settings.host)
+        if self.admin_token_generated:
+            token = self.store.meta_once(ADMIN_TOKEN_META, self.random.secret())
+            self.settings = settings = settings.replace(admin_token=token)
         self.contracts = contracts or default_contracts()
         self.accounts = AccountsService(self.store, self.clock)
         self.limiter = RateLimiter(self.store, self.clock, settings.rate_limit, settings.per_minute)

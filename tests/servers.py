@@ -57,11 +57,16 @@ class ServeProcess:
 
 
 def serve(
-    *args: str, env: dict[str, str] | None = None, ignore_sigint: bool = False, cwd: Path | None = None
+    *args: str,
+    env: dict[str, str] | None = None,
+    ignore_sigint: bool = False,
+    cwd: Path | None = None,
+    wrapper: tuple[str, ...] = (),
 ) -> ServeProcess:
-    """``mock-infobip serve`` (in ``cwd``); ``ignore_sigint`` starts it as a shell starts ``serve &``."""
+    """``mock-infobip serve`` (in ``cwd``); ``ignore_sigint`` starts it as a shell starts ``serve &``;
+    ``wrapper`` is a command that runs it (``unshare … --``: as PID 1)."""
     process = subprocess.Popen(
-        [*command(), "serve", "--port", "0", *args],
+        [*wrapper, *command(), "serve", "--port", "0", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

@@ -149,6 +149,17 @@ def test_admin_token_is_required_when_set():
     app = create_app(Runtime(make_settings(admin_token="t0k")))
     app.test_client_class = ContractClient
     client = app.test_client()
-    assert client.get("/__admin/health").status_code == 401
-    assert client.get("/__admin/health", headers={"Authorization": "Bearer nope"}).status_code == 401
-    assert client.get("/__admin/health", headers={"Authorization": "Bearer t0k"}).status_code == 200
+    assert client.get("/__admin/clock").status_code == 401
+    assert client.get("/__admin/clock", headers={"Authorization": "Bearer nope"}).status_code == 401
+    assert client.get("/__admin/clock", headers={"Authorization": "Bearer t0k"}).status_code == 200
+
+
+def test_the_health_check_needs_no_token_and_answers_any_host():
+    """A container's health check, a load balancer's probe: by an address, with no credentials."""
+    app = create_app(Runtime(make_settings(admin_token="t0k", host="0.0.0.0")))
+    client = app.test_client()
+    for host in ("10.1.2.3:8080", "mock-infobip:8080", "localhost"):
+        answer = client.get("/__admin/health", headers={"Host": host})
+        assert answer.status_code == 200 and answer.json["status"] == "ok"
+        assert client.get("/__admin/clock", headers={"Host": host}).status_code in (401, 403)
+    assert client.post("/__admin/health", json={}).status_code in (401, 405)

@@ -86,7 +86,6 @@ def test_config_file(tmp_path, db):
         (["--port", "x"], "--port"),
         (["--clock", "sometimes"], "--clock"),
         (["--nope"], "--nope"),
-        (["--host", "0.0.0.0"], "--admin-token"),
         (["--start", "yesterday"], "--start"),
     ],
 )
@@ -110,12 +109,51 @@ def test_a_port_in_use_is_one_line_naming_it_and_exit_2(db, tmp_path, workers):
     server.stop()
 
 
-def test_admin_token_off_loopback_is_required(db):
+def test_an_admin_token_given_is_required(db):
     server = serve("--db", db, "--admin-token", "s3", "--host", "127.0.0.1")
-    assert server.get("/__admin/health").status_code == 401
-    ok = requests.get(server.base_url + "/__admin/health", headers={"Authorization": "Bearer s3"}, timeout=10)
+    assert "admin token: as given (the admin API and dashboard actions need it)\n" in server.lines
+    assert server.get("/__admin/clock").status_code == 401
+    ok = requests.get(server.base_url + "/__admin/clock", headers={"Authorization": "Bearer s3"}, timeout=10)
     assert ok.status_code == 200
+    out = server.stop()
+    assert "s3" not in "".join(server.lines) + out
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_off_loopback_without_a_token_one_is_generated_kept_and_never_printed(db, workers):
+    """serve --host 0.0.0.0 (a container's) with no token serves, with a token generated for the
+    database: the same for every worker and after a restart, shown only by ``admin-token``."""
+    env = {"MOCK_INFOBIP_WORKERS": workers}
+    server = serve("--db", db, "--host", "0.0.0.0", env=env)
+    token = run_cli("admin-token", "--db", db).stdout.strip()
+    assert len(token) == 32
+    assert any(line.startswith("admin token: generated for this database") for line in server.lines)
+    assert server.get("/__admin/health").status_code == 200  # the health check needs no token
+    for _ in range(4):  # each worker (a connection each) wants it
+        assert server.get("/__admin/clock").status_code == 401
+        with requests.Session() as session:
+            answer = session.get(
+                server.base_url + "/__admin/clock", headers={"Authorization": f"Bearer {token}"}, timeout=10
+            )
+        assert answer.status_code == 200
+    out = server.stop()
+    assert token not in "".join(server.lines) + out
+    again = serve("--db", db, "--host", "0.0.0.0", env=env)
+    answer = requests.get(
+        again.base_url + "/__admin/clock", headers={"Authorization": f"Bearer {token}"}, timeout=10
+    )
+    assert answer.status_code == 200
+    again.stop()
+    assert run_cli("admin-token", "--db", db, env={"MOCK_INFOBIP_ADMIN_TOKEN": "given"}).stdout == "given\n"
+
+
+def test_admin_token_says_when_none_was_generated(db, tmp_path):
+    server = serve("--db", db)  # loopback: none generated
     server.stop()
+    result = run_cli("admin-token", "--db", db)
+    assert result.returncode == 1 and "no admin token generated" in result.stderr
+    missing = run_cli("admin-token", "--db", str(tmp_path / "none.db"))
+    assert missing.returncode == 1 and "no database at" in missing.stderr
 
 
 def burst(servers: list[ServeProcess], count: int) -> list[int]:

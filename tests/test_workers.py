@@ -184,3 +184,32 @@ def test_deleting_faults_releases_requests_held_in_every_worker(tmp_path: Path) 
             assert sorted(answers) == [200] * 25 + [401] * 25
     finally:
         server.stop()
+
+
+AS_PID_1 = ("unshare", "--pid", "--fork", "--mount-proc", "--")  # a new PID namespace, as a container's
+
+
+def test_serve_as_pid_1_with_workers_serves_restarts_reaps_and_stops_cleanly(tmp_path: Path) -> None:
+    """In a container ``serve`` is PID 1, the workers' parent: not taken for a dead parent."""
+    server = serve("--db", str(tmp_path / "w.db"), env={"MOCK_INFOBIP_WORKERS": "2"}, wrapper=AS_PID_1)
+    (pid_1,) = children(server.process.pid)  # unshare's child: PID 1 in its namespace
+    (nspid,) = [
+        line for line in Path(f"/proc/{pid_1}/status").read_text().splitlines() if line.startswith("NSpid:")
+    ]
+    assert nspid.split()[-1] == "1"  # its pid in the namespace
+    try:
+        workers = children(pid_1)
+        assert len(workers) == 2
+        assert server.post(LISTS, {"name": "as PID 1"}).status_code == 200
+        os.kill(workers[0], signal.SIGKILL)
+        assert wait_until(lambda: len(set(children(pid_1)) - set(workers)) == 1)
+        assert not alive(workers[0])  # reaped: no zombie left
+        assert len(server.get("/__admin/lists").json()["lists"]) == 1
+        now = children(pid_1)
+    finally:
+        os.kill(pid_1, signal.SIGTERM)  # unshare passes no signal on: to PID 1 itself, as podman stop
+        out = server.stop(0)
+    assert server.process.returncode == 0, out
+    assert "mock-infobip stopped" in out and "Traceback" not in out
+    assert "keep exiting" not in out and out.count("started again") == 1
+    assert not any(alive(pid) for pid in now)

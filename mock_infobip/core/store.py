@@ -73,6 +73,16 @@ class StoreOperations:
                 (key, value),
             )
 
+    def meta_once(self, key: str, value: str) -> str:
+        """The value of ``key``: ``value`` if it had none (the first of several processes or hosts
+        asking at once sets it; every one reads the same)."""
+        with self.write() as conn:
+            conn.execute(
+                "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING", (key, value)
+            )
+            row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return str(row[0])
+
     def reset(self) -> None:
         with self.write() as conn:
             for table in RESET_TABLES:

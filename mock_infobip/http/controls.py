@@ -11,7 +11,7 @@ from werkzeug.exceptions import HTTPException
 from mock_infobip.core.errors import DomainError
 from mock_infobip.core.net import is_loopback
 from mock_infobip.http.errors import error_response, flask_domain_error, flask_http_error, flask_unexpected
-from mock_infobip.http.paths import ADMIN_PREFIX, LOGIN_PATH
+from mock_infobip.http.paths import ADMIN_PREFIX, HEALTH_PATH, LOGIN_PATH
 from mock_infobip.http.pipeline import runtime
 from mock_infobip.http.reply import Reply
 from mock_infobip.http.wsgi import IN_PROCESS
@@ -55,8 +55,11 @@ def admin_token_presented(rt: Runtime) -> bool:
 def _guard_controls() -> Reply | None:
     """The admin API and the dashboard: known Host names only (DNS rebinding); state changes
     never from another site, the admin API's in JSON; with ``--admin-token``, the admin API and
-    every dashboard action need the token (header, or the cookie the dashboard's sign-in sets)."""
+    every dashboard action need the token (header, or the cookie the dashboard's sign-in sets).
+    The health check is open to every Host, with no token (``paths.HEALTH_PATH``)."""
     rt = runtime()
+    if request.path == HEALTH_PATH and request.method in ("GET", "HEAD"):
+        return None
     if not _host_allowed(rt):
         return error_response(403)
     changing = request.method in STATE_CHANGING

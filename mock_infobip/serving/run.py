@@ -11,7 +11,6 @@ from mock_infobip.serving.serve import (
     Stopper,
     banner,
     base_url,
-    check_exposure,
     create_server,
     serve_until_stopped,
 )
@@ -20,7 +19,6 @@ from mock_infobip.serving.workers import run_workers, worker_count
 
 def run(settings: Settings, out: TextIO = sys.stdout) -> None:
     """Serve until Ctrl-C or SIGTERM; everything acknowledged is in the store by then."""
-    check_exposure(settings)
     stopper = Stopper()
     with stopper.installed():
         count = worker_count(settings)

@@ -14,20 +14,12 @@ from types import FrameType
 from typing import Any
 
 from mock_infobip.core.clock import wire_time
-from mock_infobip.core.net import is_loopback
 from mock_infobip.core.redact import redact
-from mock_infobip.core.settings import Settings, SettingsError
+from mock_infobip.core.settings import Settings
 from mock_infobip.http.accesslog import AccessLog
 from mock_infobip.http.app import create_app
 from mock_infobip.runtime import Runtime
 from mock_infobip.serving.server import Limits, Server, listening_socket
-
-
-def check_exposure(settings: Settings) -> None:
-    if not is_loopback(settings.host) and not settings.admin_token:
-        raise SettingsError(
-            f"host {settings.host!r} is not loopback: give --admin-token to protect the admin API"
-        )
 
 
 def limits(settings: Settings) -> Limits:
@@ -92,6 +84,7 @@ def banner(runtime: Runtime, url: str, workers: int = 1) -> str:
         f"API key: {runtime.api_key}",
         f"clock: {clock.mode}, {moving}, now {now}",
         f"database: {redact(runtime.settings.db)}{upgraded(*runtime.store.upgraded)}",
+        *([admin_token_line(runtime)] if runtime.settings.admin_token else []),
         *([f"workers: {workers} processes on one port, one runs the scheduler"] if workers > 1 else []),
         f"dashboard: {url}/   admin API: {url}/__admin   OpenAPI: {url}/openapi.json",
         "try:",
@@ -99,6 +92,16 @@ def banner(runtime: Runtime, url: str, workers: int = 1) -> str:
         f'       -d \'{{"name":"[Amplitude] Churn risk: 8812"}}\' {url}/saas/amplitude/1/lists',
     ]
     return "\n".join(lines)
+
+
+def admin_token_line(runtime: Runtime) -> str:
+    """The admin token is never printed: where it comes from, and how to read a generated one."""
+    if runtime.admin_token_generated:
+        return (
+            "admin token: generated for this database (not on loopback and none given); "
+            "`mock-infobip admin-token` prints it"
+        )
+    return "admin token: as given (the admin API and dashboard actions need it)"
 
 
 class Stopper:

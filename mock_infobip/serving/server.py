@@ -38,7 +38,9 @@ from mock_infobip.serving.connection import Connection
 
 log = logging.getLogger("mock_infobip.server")
 LOOP_MAX_BODY = 64 * 1024
-STOP_SECONDS = 10  # how long a stop waits for requests being served
+# How long a stop waits for requests being served: a stop (SIGTERM) ends within the 10 s that
+# ``podman stop`` / ``docker stop`` give before SIGKILL (serve --workers kills a worker at 9 s)
+STOP_SECONDS = 7
 BACKLOG = 1024
 
 

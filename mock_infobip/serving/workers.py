@@ -13,9 +13,13 @@ Pre-fork on one listening socket, as gunicorn does:
 - worker 0 runs the one background scheduler (reports, callbacks, inbound forwards), polling the
   database as it does not hear the other workers' kicks: a report due "at once" after a send served
   by another worker is pushed within the poll interval (0.2 s);
-- SIGINT or SIGTERM to the parent stops every worker (each finishes what it was serving and closes
-  its store), then the parent; a worker that dies is started again (in its role), unless workers keep
-  dying at start, which stops the server with exit status 1.
+- SIGINT or SIGTERM to the parent stops every worker (each finishes what it was serving, for up to
+  7 s, and closes its store; one still stopping after 9 s is killed: every answer's writes were
+  committed before it was sent), then the parent, with exit status 0, within the 10 s a container
+  engine gives; a worker that dies is started again (in its role), unless workers keep dying at
+  start, which stops the server with exit status 1;
+- the parent may be PID 1 (a container): a worker knows its parent by the pid it had at the fork,
+  and the parent reaps every child (its workers, and any process orphaned to it).
 
 An in-memory database cannot be shared between processes: with ``--db :memory:`` one process serves.
 Without ``os.fork`` (Windows) one process serves, and ``--workers`` above 1 is refused.
@@ -40,8 +44,9 @@ from mock_infobip.serving.serve import Stopper, banner, base_url, create_server,
 from mock_infobip.serving.server import listening_socket
 
 RESTARTS_AT_START = 5  # workers dying within a second of starting, in a row, before giving up
-STOP_SECONDS = 30
+STOP_SECONDS = 9  # a worker still stopping then is killed: the parent exits 0 within a container's 10 s
 PR_SET_PDEATHSIG = 1
+STOP_SIGNALS = {signal.SIGTERM, signal.SIGINT}
 
 
 def worker_count(settings: Settings) -> int:
@@ -58,11 +63,12 @@ def _stop_now() -> None:
     raise SystemExit(0)
 
 
-def _worker(settings: Settings, index: int, sock: socket.socket) -> None:
+def _worker(settings: Settings, index: int, sock: socket.socket, parent: int) -> None:
     """A worker process: its own store connection, the shared socket; worker 0 schedules."""
     stopper = Stopper()
     with stopper.installed():
-        die_with_parent()
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)  # blocked by _fork: ours now
+        die_with_parent(parent)
         runtime = Runtime(settings)
         try:
             server = create_server(runtime, sock, shared=True)
@@ -74,22 +80,34 @@ def _worker(settings: Settings, index: int, sock: socket.socket) -> None:
             runtime.close()
 
 
-def die_with_parent() -> None:
-    """Linux: SIGTERM when the parent dies, even by ``kill -9`` (no orphan keeps the port)."""
+def die_with_parent(parent: int) -> None:
+    """Linux: SIGTERM when the parent dies, even by ``kill -9`` (no orphan keeps the port).
+
+    ``parent`` is the pid of the process that forked this one, read before the fork: the parent
+    died before we asked if we now have another one. (Not "if our parent is 1": in a container
+    the parent *is* PID 1.)"""
     with contextlib.suppress(OSError, AttributeError):
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
-    if os.getppid() == 1:  # the parent died before we asked
+    if os.getppid() != parent:
         raise SystemExit(0)
 
 
 def _fork(settings: Settings, index: int, sock: socket.socket) -> int:
-    pid = os.fork()
+    parent = os.getpid()
+    # A stop signal between the fork and the worker's own handlers waits for them (in the child the
+    # parent's handlers would run, in the middle of Python's after-fork work)
+    signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+    try:
+        pid = os.fork()
+    finally:
+        if os.getpid() == parent:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
     if pid:
         return pid
     status = 0
     try:
-        _worker(settings, index, sock)
+        _worker(settings, index, sock, parent)
     except SystemExit:
         pass
     except BaseException:
