@@ -306,6 +306,34 @@ def admin_token(path: str | None) -> None:
 
 
 @cli.command()
+@click.option(
+    "--url",
+    help="The health check's URL (default: serve's port on this machine, from the same settings).",
+)
+@click.option("--timeout", default=3.0, show_default=True, help="Seconds to wait for the answer.")
+def health(url: str | None, timeout: float) -> None:
+    """Exit 0 if the fake on this machine answers its health check (a container's HEALTHCHECK, a
+    compose healthcheck); else one line saying why and exit 1. Needs no token."""
+    import urllib.request
+
+    from mock_infobip.http.paths import HEALTH_PATH
+
+    if url is None:
+        settings = load_settings({})
+        wildcard = {"0.0.0.0": "127.0.0.1", "::": "::1", "[::]": "::1", "": "127.0.0.1"}
+        host = wildcard.get(settings.host, settings.host).strip("[]")
+        url = f"http://{f'[{host}]' if ':' in host else host}:{settings.port}{HEALTH_PATH}"
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as answer:
+            body = json.loads(answer.read())
+    except (OSError, ValueError) as exc:
+        raise click.ClickException(f"{url}: {getattr(exc, 'reason', None) or exc}") from None
+    if body.get("status") != "ok":
+        raise click.ClickException(f"{url}: {body}")
+    click.echo(f"ok: {body.get('database')}, scheduler {body.get('scheduler')}")
+
+
+@cli.command()
 def openapi() -> None:
     """Print the fake's OpenAPI 3.1 document (built from contracts/)."""
     from mock_infobip.http.openapi import document

@@ -60,6 +60,7 @@ class Runtime:
                 settings.db,
                 synchronous=settings.sqlite_synchronous,
                 connections=settings.threads + settings.control_threads + SCHEDULER_CONNECTIONS,
+                wait=settings.db_wait,
             )
         )
         # hosts sharing a PostgreSQL database read the time as its server's (one clock record, one time)

@@ -24,7 +24,7 @@ def binaries() -> Path | None:
     return Path(found[-1]) if found and Path(found[-1], "initdb").exists() else None
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
@@ -35,15 +35,15 @@ def _as_postgres(command: list[str]) -> list[str]:
 
 
 @contextmanager
-def postgres_server() -> Iterator[str]:
-    """A running server; yields the URL of its database ``mock``."""
+def postgres_server(port: int | None = None) -> Iterator[str]:
+    """A running server (on ``port``, or a free one); yields the URL of its database ``mock``."""
     bin_dir = binaries()
     assert bin_dir is not None, ABSENT
     folder = Path(tempfile.mkdtemp(prefix="mock-infobip-pg-"))
     data = folder / "data"
     if os.geteuid() == 0:
         shutil.chown(folder, "postgres", "postgres")
-    port = _free_port()
+    port = port or free_port()
     run = {"check": True, "capture_output": True, "text": True}
     subprocess.run(
         _as_postgres(

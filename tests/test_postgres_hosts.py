@@ -294,3 +294,24 @@ def test_crash_campaign_20_kills_lose_nothing_and_push_nothing_again(hosts: Host
         assert pushed <= set(seen)
     finally:
         receiver.close()
+
+
+def test_serve_waits_for_a_postgresql_server_that_is_not_up_yet(tmp_path: Path) -> None:
+    """compose starts the database and the fake together: serve waits for the server (db_wait)."""
+    from tests.postgres import free_port, postgres_server
+
+    port = free_port()
+    url = f"postgresql://postgres@127.0.0.1:{port}/postgres"  # the database initdb makes
+    started: list[ServeProcess] = []
+    waiting = threading.Thread(target=lambda: started.append(serve("--db", url, cwd=tmp_path)))
+    waiting.start()  # nothing listens on the port yet
+    try:
+        with postgres_server(port):
+            waiting.join(timeout=60)
+            assert started, "serve did not come up once the server did"
+            (host,) = started
+            assert "database: postgresql://postgres@127.0.0.1" in "".join(host.lines)
+            assert host.post("/saas/amplitude/1/lists", {"name": "after the wait"}).status_code == 200
+            host.stop()
+    finally:
+        waiting.join(timeout=60)

@@ -116,3 +116,32 @@ def test_db_upgrade_seed_and_the_banner_take_a_postgresql_url(database, postgres
         assert len(host.get("/__admin/messages").json()["messages"]) == 20
     finally:
         host.stop()
+
+
+def test_a_sql_ascii_database_gives_text_back_as_text(postgres_url):
+    """initdb without a UTF-8 locale (a bare Debian container's) makes SQL_ASCII databases, on which
+    psycopg returns text as bytes unless the client encoding says UTF-8."""
+    import psycopg
+
+    from mock_infobip.runtime import Runtime
+    from tests.conftest import make_settings
+
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        conn.execute("DROP DATABASE IF EXISTS plain_ascii")
+        conn.execute(
+            "CREATE DATABASE plain_ascii ENCODING 'SQL_ASCII' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0"
+        )
+    url = postgres_url.rsplit("/", 1)[0] + "/plain_ascii"
+    runtime = Runtime(make_settings(db=url, seed=None, api_keys=("key-1",)))
+    try:
+        account = runtime.default_account
+        list_id = runtime.lists.create_list(account, "Čokolada ✓")
+        assert runtime.lists.describe(list_id)["name"] == "Čokolada ✓"
+        assert runtime.api_keys == ["key-1"]
+    finally:
+        runtime.close()
+    again = Runtime(make_settings(db=url, seed=None, api_keys=("key-1",)))  # the seed stored, read back
+    try:
+        assert again.lists.describe(list_id)["name"] == "Čokolada ✓"
+    finally:
+        again.close()

@@ -29,7 +29,10 @@ def test_readme_opens_with_the_two_commands():
     text = (ROOT / "README.md").read_text()
     commands = re.findall(r"^    (\S.*)$", text.split("## ")[0], re.MULTILINE)
     assert commands[0].endswith("mock-infobip serve") and "pip install -e '.[dev]'" in commands[0]
-    installs = "bash .ci/install-browser && bash .ci/install-sdks && bash .ci/install-postgres"
+    installs = (
+        "bash .ci/install-browser && bash .ci/install-sdks && bash .ci/install-postgres"
+        " && bash .ci/build-image --compose"
+    )
     assert commands[1] == f"{installs} && .venv/bin/python -m pytest"
     assert commands[1] in (ROOT / ".ci/run").read_text()
 

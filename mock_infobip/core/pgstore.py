@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-from mock_infobip.core.clock import offset_ms
+from mock_infobip.core.clock import elapsed, offset_ms, pause
 from mock_infobip.core.dialect import POSTGRES
 from mock_infobip.core.errors import InvalidRequest
 from mock_infobip.core.migrations import NewerDatabase, upgrade
@@ -60,6 +60,31 @@ ID_TABLES = frozenset(
 
 class UnusablePostgres(UnusableDatabase):
     """The PostgreSQL database cannot be reached or set up."""
+
+
+NOT_UP_YET = {None, "57P03"}  # no server answers (refused, no route); "the database system is starting up"
+
+
+def _connection_options() -> dict[str, Any]:
+    """Every connection of the store's: autocommit (transactions are the store's), rows by name and
+    position, and text in UTF-8 whatever the database's encoding (on a SQL_ASCII database, which
+    ``initdb`` makes without a UTF-8 locale, psycopg would otherwise return text as bytes)."""
+    return {"autocommit": True, "row_factory": _row_factory, "client_encoding": "utf8"}
+
+
+def _connect_when_up(url: str, wait: float) -> Any:
+    """A first connection, waiting up to ``wait`` seconds for a server that is not up yet (started
+    beside the fake by compose); any other refusal (password, no such database) at once."""
+    import psycopg
+
+    deadline = elapsed() + wait
+    while True:
+        try:
+            return psycopg.connect(url, **_connection_options())
+        except psycopg.OperationalError as exc:
+            if exc.sqlstate not in NOT_UP_YET or elapsed() >= deadline:
+                raise
+            pause(0.5)
 
 
 _INDEX_HINT = re.compile(r"\s+INDEXED BY \w+")
@@ -234,7 +259,7 @@ class PostgresStore(StoreOperations):
     in_memory = False
     shared_by_hosts = True  # the scheduler leads by lock (:meth:`lead`), the worker always polls
 
-    def __init__(self, url: str, *, connections: int = 8) -> None:
+    def __init__(self, url: str, *, connections: int = 8, wait: float = 0) -> None:
         import psycopg
         from psycopg_pool import ConnectionPool
 
@@ -244,7 +269,7 @@ class PostgresStore(StoreOperations):
         self._leader: Any = None  # the connection that holds the scheduler's lock, once taken
         self._leading = False
         try:
-            with psycopg.connect(url, autocommit=True, row_factory=_row_factory) as raw:
+            with _connect_when_up(url, wait) as raw:
                 self.wall_offset_ms = _clock_offset_ms(raw)
                 with raw.transaction():
                     raw.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
@@ -259,7 +284,7 @@ class PostgresStore(StoreOperations):
             url,
             min_size=1,
             max_size=max(2, connections),
-            kwargs={"autocommit": True, "row_factory": _row_factory},
+            kwargs=_connection_options(),
             timeout=POOL_TIMEOUT,
             name="mock-infobip",
             open=True,

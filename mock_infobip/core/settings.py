@@ -62,6 +62,9 @@ class Settings:
     default_identifier: str = "email"
     # State
     db: str = "./mock-infobip.db"
+    # seconds to wait at start for a PostgreSQL server that is not up yet (compose starts the
+    # database and the fake together); a refused password or a missing database is an error at once
+    db_wait: float = 30.0
     sqlite_synchronous: str = "NORMAL"
     # Time and randomness
     clock: str = "real"
@@ -340,6 +343,7 @@ PARSERS: dict[str, Callable[[Any], Any]] = {
     "api_keys": _parse_keys,
     "default_identifier": _choice(IDENTIFIER_KINDS),
     "db": _parse_str,
+    "db_wait": _at_least(_parse_float, 0),
     "sqlite_synchronous": _choice(SYNCHRONOUS_MODES, upper=True),
     "clock": _choice(CLOCK_MODES),
     "start": _parse_start,

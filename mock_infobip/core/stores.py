@@ -10,9 +10,10 @@ from mock_infobip.core.redact import redact
 from mock_infobip.core.store import Store, UnusableDatabase, is_postgres
 
 
-def open_store(db: str, *, synchronous: str = "NORMAL", connections: int = 8) -> Store:
+def open_store(db: str, *, synchronous: str = "NORMAL", connections: int = 8, wait: float = 0) -> Store:
     """The store of ``db``: a SQLite file (or ``:memory:``), or a PostgreSQL URL (the ``postgres``
-    extra: ``core/pgstore.py``, with a pool of up to ``connections``). One interface, two engines."""
+    extra: ``core/pgstore.py``, with a pool of up to ``connections``; a server not up yet is waited
+    for up to ``wait`` seconds). One interface, two engines."""
     if not is_postgres(db):
         return Store(db, synchronous=synchronous)
     if importlib.util.find_spec("psycopg") is None or importlib.util.find_spec("psycopg_pool") is None:
@@ -22,4 +23,6 @@ def open_store(db: str, *, synchronous: str = "NORMAL", connections: int = 8) ->
         )
     from mock_infobip.core.pgstore import PostgresStore
 
-    return cast(Store, PostgresStore(db, connections=connections))  # Store's interface, on PostgreSQL
+    return cast(
+        Store, PostgresStore(db, connections=connections, wait=wait)
+    )  # Store's interface, on PostgreSQL
