@@ -67,7 +67,13 @@ def compose_project(env: dict[str, str]) -> Iterator[str]:
         assert up.returncode == 0, up.stdout + up.stderr
         yield project
     finally:
+        # podman-compose 1.0.3's down -v leaves the containers' anonymous volumes (/data) and the
+        # project's network: removed here
+        found = podman("ps", "--all", "--quiet", "--filter", f"label=io.podman.compose.project={project}")
+        for container in found.stdout.split():
+            podman("rm", "--force", "--volumes", "--time", "0", container, check=False)
         compose("down", "-v")
+        podman("network", "rm", "--force", f"{project}_default", check=False)
 
 
 def address(name: str) -> str:
