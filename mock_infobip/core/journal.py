@@ -8,15 +8,19 @@ from dataclasses import dataclass
 from mock_infobip.core.clock import Clock, wire_time
 from mock_infobip.core.redact import redact
 from mock_infobip.core.store import Store
+from mock_infobip.storage.interface import inserted_id
+from mock_infobip.storage.sql import rows_values
 
 PRUNE_EVERY = 64
+FLUSH_ROWS = 500  # entries a statement (10 parameters each: within both engines' limits)
 # Only the ``journal_body_chars`` kept are redacted, and this many more, so that a secret straddling
 # the cut is still recognised (redacting a whole 16 MiB body cost tens of ms a request)
 REDACT_MARGIN = 512
-INSERT = (
-    "INSERT INTO journal (at, method, path, query, status, api_key, account_id, "
-    "operation, request_body, response_body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-)
+COLUMNS = (
+    "at", "method", "path", "query", "status", "api_key", "account_id", "operation", "request_body",
+    "response_body",
+)  # fmt: skip
+INSERT = f"INSERT INTO journal ({', '.join(COLUMNS)}) VALUES ({', '.join(':' + c for c in COLUMNS)})"
 
 
 @dataclass(frozen=True)
@@ -38,7 +42,7 @@ class Journal:
         self._clock = clock
         self.capacity = capacity
         self._body_chars = body_chars
-        self._pending: list[tuple[object, ...]] = []
+        self._pending: list[dict[str, object]] = []
         self._pending_lock = threading.Lock()
 
     def record(self, entry: Entry, *, later: bool = False) -> None:
@@ -52,7 +56,7 @@ class Journal:
             with self._pending_lock:
                 self._pending.append(row)
             return
-        newest = self._store.execute(INSERT, row).lastrowid or 0
+        newest = inserted_id(self._store.execute(INSERT + " RETURNING id", row))
         self._prune(newest, 1)
 
     def flush(self) -> None:
@@ -61,50 +65,51 @@ class Journal:
             rows, self._pending = self._pending, []
         if not rows:
             return
+        newest = 0
         with self._store.write() as conn:
-            conn.executemany(INSERT, rows)
-            newest = conn.execute("SELECT max(id) FROM journal").fetchone()[0] or 0
+            for start in range(0, len(rows), FLUSH_ROWS):  # a statement for up to FLUSH_ROWS entries
+                values, params = rows_values(COLUMNS, rows[start : start + FLUSH_ROWS])
+                made = conn.execute(
+                    f"INSERT INTO journal ({', '.join(COLUMNS)}) VALUES {values} RETURNING id", params
+                )
+                newest = max([newest, *(int(row[0]) for row in made)])
         self._prune(newest, len(rows))
 
-    def _row(self, entry: Entry) -> tuple[object, ...]:
+    def _row(self, entry: Entry) -> dict[str, object]:
         cut = self._body_chars
-        return (
-            self._clock.now_ms(),
-            entry.method,
-            _shown(redact(entry.path)),
-            _shown(redact(entry.query)),
-            entry.status,
-            entry.api_key,
-            entry.account_id,
-            entry.operation,
-            _shown(redact(entry.request_body[: cut + REDACT_MARGIN])[:cut]),
-            _shown(redact(entry.response_body[: cut + REDACT_MARGIN])[:cut]),  # issued tokens too
-        )
+        return {
+            "at": self._clock.now_ms(),
+            "method": entry.method,
+            "path": _shown(redact(entry.path)),
+            "query": _shown(redact(entry.query)),
+            "status": entry.status,
+            "api_key": entry.api_key,
+            "account_id": entry.account_id,
+            "operation": entry.operation,
+            "request_body": _shown(redact(entry.request_body[: cut + REDACT_MARGIN])[:cut]),
+            "response_body": _shown(redact(entry.response_body[: cut + REDACT_MARGIN])[:cut]),  # tokens too
+        }
 
     def _prune(self, newest: int, written: int) -> None:
         """Every ``PRUNE_EVERY`` ids, the entries beyond ``capacity`` go."""
         if newest // PRUNE_EVERY != (newest - written) // PRUNE_EVERY:
-            self._store.execute("DELETE FROM journal WHERE id <= ?", (newest - self.capacity,))
+            self._store.execute("DELETE FROM journal WHERE id <= :oldest", {"oldest": newest - self.capacity})
 
     def entries(
         self, *, path: str | None = None, api_key: str | None = None, limit: int | None = None
     ) -> list[dict[str, object]]:
         """Newest first, at most ``capacity`` (and ``limit``)."""
-        clauses, params = [], []
+        clauses = ["id > :oldest"]
         if path is not None:
-            clauses.append("path = ?")
-            params.append(path)
+            clauses.append("path = :path")
         if api_key is not None:
-            clauses.append("api_key = ?")
-            params.append(api_key)
-        where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
+            clauses.append("api_key = :api_key")
         cap = self.capacity if limit is None else min(limit, self.capacity)
         with self._store.read() as conn:
             newest = conn.execute("SELECT coalesce(max(id), 0) FROM journal").fetchone()[0]
             rows = conn.execute(
-                f"SELECT * FROM journal {where}{' AND' if where else 'WHERE'} id > ? "
-                "ORDER BY id DESC LIMIT ?",
-                (*params, newest - self.capacity, cap),
+                f"SELECT * FROM journal WHERE {' AND '.join(clauses)} ORDER BY id DESC LIMIT :limit",
+                {"oldest": newest - self.capacity, "path": path, "api_key": api_key, "limit": cap},
             ).fetchall()
         return [
             {

@@ -23,7 +23,7 @@ from __future__ import annotations
 import contextlib
 import re
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
@@ -34,6 +34,7 @@ from mock_infobip.core.migrations import NewerDatabase, upgrade
 from mock_infobip.core.redact import redact
 from mock_infobip.core.schema import WATCHED
 from mock_infobip.core.store import StoreOperations, UnusableDatabase
+from mock_infobip.storage.sql import check_params, pyformat
 
 T = TypeVar("T")
 
@@ -178,7 +179,7 @@ class Cursor:
         return iter(self.fetchall())
 
 
-def _no_nul(params: Sequence[Any]) -> None:
+def _no_nul(params: Iterable[Any]) -> None:
     """PostgreSQL's text holds no NUL character: a value with one is refused (a 400), where SQLite
     keeps it (docs/serve.md)."""
     for value in params:
@@ -215,10 +216,20 @@ class Connection:
                 _SAID[sql] = found
         return found
 
-    def execute(self, sql: str, params: Sequence[Any] = ()) -> Cursor:
+    def execute(self, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> Cursor:
+        if isinstance(params, Mapping):  # named parameters: the statement as written
+            return self._named(sql, params)
         _no_nul(params)
         said, returning = self._say(sql)
         return self._kept(Cursor(self._conn.execute(said, tuple(params)), returning, self._pipeline))
+
+    def _named(self, sql: str, params: Mapping[str, Any]) -> Cursor:
+        """A statement with ``:name`` parameters, bound in psycopg's style (``storage/sql.py``)
+        and otherwise run as written."""
+        statement = pyformat(sql)
+        check_params(statement, params, sql)
+        _no_nul(params.values())
+        return self._kept(Cursor(self._conn.execute(statement.text, params), False, self._pipeline))
 
     def _kept(self, cursor: Cursor) -> Cursor:
         if self._pending is not None:
@@ -229,11 +240,19 @@ class Connection:
         """A cursor of plain tuples (``sqlite3``'s ``cursor()`` with ``row_factory = None``)."""
         return PlainCursor(self)
 
-    def executemany(self, sql: str, seq: Sequence[Sequence[Any]]) -> Cursor:
-        for params in seq:
-            _no_nul(params)
+    def executemany(self, sql: str, seq: Sequence[Sequence[Any]] | Sequence[Mapping[str, Any]]) -> Cursor:
         cursor = self._conn.cursor()
-        cursor.executemany(POSTGRES.sql(sql), [tuple(p) for p in seq])
+        if seq and isinstance(seq[0], Mapping):
+            statement = pyformat(sql)
+            for params in seq:
+                assert isinstance(params, Mapping)
+                check_params(statement, params, sql)
+                _no_nul(params.values())
+            cursor.executemany(statement.text, seq)
+        else:
+            for params in seq:
+                _no_nul(params)
+            cursor.executemany(POSTGRES.sql(sql), [tuple(p) for p in seq])
         return self._kept(Cursor(cursor, False, self._pipeline))
 
 

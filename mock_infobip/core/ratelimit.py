@@ -44,18 +44,21 @@ class RateLimiter:
         if interval_ms <= 0:
             return
         now = self._clock.now_ms()
-        key = (principal.credential, operation)
+        key = {"principal": principal.credential, "operation": operation}
         admitted = self._store.execute(  # the check and the update are one statement: atomic
-            "INSERT INTO rate_windows (principal, operation, last_admitted) VALUES (?, ?, ?) "
+            "INSERT INTO rate_windows (principal, operation, last_admitted) "
+            "VALUES (:principal, :operation, :now) "
             "ON CONFLICT (principal, operation) DO UPDATE SET last_admitted = excluded.last_admitted "
-            "WHERE excluded.last_admitted - rate_windows.last_admitted >= ?",
-            (*key, now, interval_ms),
+            "WHERE excluded.last_admitted - rate_windows.last_admitted >= :interval",
+            {**key, "now": now, "interval": interval_ms},
         ).rowcount
         if admitted:
             return
         with self._store.read() as conn:
             row = conn.execute(
-                "SELECT last_admitted FROM rate_windows WHERE principal = ? AND operation = ?", key
+                "SELECT last_admitted FROM rate_windows "
+                "WHERE principal = :principal AND operation = :operation",
+                key,
             ).fetchone()
         last = now if row is None else int(row[0])  # (a reset just wiped it: the next one passes)
         raise RateLimited(operation, max(0, last + interval_ms - now) / 1000)
@@ -63,9 +66,11 @@ class RateLimiter:
     def _admit_quota(self, principal: Principal, operation: str, quota: int) -> None:
         with self._store.write() as conn:
             now = self._clock.now_ms()
+            key = {"principal": principal.credential, "operation": operation}
             row = conn.execute(
-                "SELECT last_admitted, hits FROM rate_windows WHERE principal = ? AND operation = ?",
-                (principal.credential, operation),
+                "SELECT last_admitted, hits FROM rate_windows "
+                "WHERE principal = :principal AND operation = :operation",
+                key,
             ).fetchone()
             if row is None or now - row[0] >= MINUTE_MS:
                 start, hits = now, 1
@@ -74,8 +79,9 @@ class RateLimiter:
             else:
                 raise RateLimited(operation, (row[0] + MINUTE_MS - now) / 1000)
             conn.execute(
-                "INSERT INTO rate_windows (principal, operation, last_admitted, hits) VALUES (?, ?, ?, ?) "
+                "INSERT INTO rate_windows (principal, operation, last_admitted, hits) "
+                "VALUES (:principal, :operation, :start, :hits) "
                 "ON CONFLICT (principal, operation) DO UPDATE SET last_admitted = excluded.last_admitted, "
                 "hits = excluded.hits",
-                (principal.credential, operation, start, hits),
+                {**key, "start": start, "hits": hits},
             )

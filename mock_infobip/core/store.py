@@ -22,6 +22,7 @@ from mock_infobip.core.migrations import NewerDatabase, upgrade
 from mock_infobip.core.redact import redact
 from mock_infobip.core.schema import RESET_TABLES, WATCHED
 from mock_infobip.core.versions import UNKNOWN, Version
+from mock_infobip.storage.interface import Cursor, Params, Rows
 
 T = TypeVar("T")
 
@@ -198,15 +199,17 @@ class Store(StoreOperations):
         with self._lock:
             yield self._conn
 
-    def execute(self, sql: str, params: tuple[object, ...] = ()) -> sqlite3.Cursor:
+    def execute(self, sql: str, params: Params | tuple[object, ...] = ()) -> Cursor:
         """One statement, atomic on its own (SQLite's implicit transaction): cheaper than
-        :meth:`write` when there is only one."""
+        :meth:`write` when there is only one. Rows it returns (``RETURNING``) are read at once: the
+        statement's transaction ends when they are."""
         with self._lock:
             if self._depth:
                 return self._conn.execute(sql, params)
             self.version.hold_writes()
             try:
-                cursor = self._conn.execute(sql, params)
+                found = self._conn.execute(sql, params)
+                cursor: Cursor = Rows(found.fetchall()) if found.description is not None else found
             finally:
                 self.version.release_writes()
             self._committed()

@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import re
-import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from mock_infobip.channels.lists.identifiers import key_function
 from mock_infobip.core.accounts import Account
 from mock_infobip.core.clock import Clock, wire_time
 from mock_infobip.core.errors import ListNotFound, NotFound
 from mock_infobip.core.store import MAX_ID, Store
+from mock_infobip.storage.interface import Connection
+from mock_infobip.storage.sql import in_list, rows_values
 
 VALIDATION_ERROR = "VALIDATION_ERROR"
 _DIGITS = re.compile(r"[0-9]+")
-_CHUNK = 900  # parameters per IN (...) query
+_CHUNK = 900  # rows (or IN (…) values) a statement
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -39,7 +42,7 @@ def parse_list_id(raw: str) -> int | None:
     return number if 0 < number <= MAX_ID else None
 
 
-def _chunks(items: Sequence[str]) -> list[Sequence[str]]:
+def _chunks(items: Sequence[T]) -> list[Sequence[T]]:
     return [items[i : i + _CHUNK] for i in range(0, len(items), _CHUNK)]
 
 
@@ -54,17 +57,18 @@ class ListsService:
         """A new list, or the existing list of that name in the account (tags are unique by name)."""
         with self._store.read() as conn:  # most creates name a list that exists: no write then
             row = conn.execute(
-                "SELECT id FROM lists WHERE account_id = ? AND name = ?", (account.id, name)
+                "SELECT id FROM lists WHERE account_id = :account AND name = :name",
+                {"account": account.id, "name": name},
             ).fetchone()
         if row is not None:
             return int(row[0])
-        cursor = self._store.execute(  # one statement, no transaction to open and close
-            "INSERT INTO lists (account_id, name, created_at) VALUES (?, ?, ?) "
-            "ON CONFLICT (account_id, name) DO NOTHING",
-            (account.id, name, self._clock.now_ms()),
-        )
-        if cursor.rowcount == 1:
-            return int(cursor.lastrowid or 0)
+        made = self._store.execute(  # one statement, no transaction to open and close
+            "INSERT INTO lists (account_id, name, created_at) VALUES (:account, :name, :now) "
+            "ON CONFLICT (account_id, name) DO NOTHING RETURNING id",
+            {"account": account.id, "name": name, "now": self._clock.now_ms()},
+        ).fetchone()
+        if made is not None:
+            return int(made[0])
         return self.create_list(account, name)  # created meanwhile by another request: that one
 
     def add_people(self, account: Account, list_ref: str, identifiers: Sequence[str]) -> AddResult:
@@ -75,15 +79,14 @@ class ListsService:
             existing = self._person_ids(conn, account, keys)
             new = [k for k in keys if k not in existing]
             now = self._clock.now_ms()
-            conn.executemany(
-                "INSERT INTO people (account_id, key, identifier, created_at) VALUES (?, ?, ?, ?)",
-                [(account.id, k, parsed.keys[k], now) for k in new],
-            )
-            ids = existing | self._person_ids(conn, account, new) if new else existing
-            conn.executemany(
-                "INSERT INTO memberships (list_id, person_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
-                [(list_id, ids[k]) for k in keys],
-            )
+            ids = existing | self._insert_people(conn, account, {k: parsed.keys[k] for k in new}, now)
+            for chunk in _chunks([ids[k] for k in keys]):
+                people = ({"person": person} for person in chunk)
+                values, params = rows_values(("list", "person"), people, shared=("list",))
+                conn.execute(
+                    f"INSERT INTO memberships (list_id, person_id) VALUES {values} ON CONFLICT DO NOTHING",
+                    {"list": list_id, **params},
+                )
         failed = {VALIDATION_ERROR: parsed.invalid} if parsed.invalid else {}
         return AddResult(created=len(new), modified=len(existing), failed=failed)
 
@@ -92,10 +95,12 @@ class ListsService:
         with self._store.write() as conn:
             list_id = self._own_list(conn, account, list_ref)
             ids = self._person_ids(conn, account, list(parsed.keys))
-            conn.executemany(
-                "DELETE FROM memberships WHERE list_id = ? AND person_id = ?",
-                [(list_id, person_id) for person_id in ids.values()],
-            )
+            for chunk in _chunks(list(ids.values())):
+                marks, params = in_list("person", chunk)
+                conn.execute(
+                    f"DELETE FROM memberships WHERE list_id = :list AND person_id IN {marks}",
+                    {"list": list_id, **params},
+                )
 
     # --- inspection and the web-interface actions of the admin API ---------------------------
 
@@ -119,20 +124,20 @@ class ListsService:
 
     def describe(self, list_id: int, limit: int | None = None, offset: int = 0) -> dict[str, object]:
         with self._store.read() as conn:
-            row = conn.execute("SELECT * FROM lists WHERE id = ?", (list_id,)).fetchone()
+            row = conn.execute("SELECT * FROM lists WHERE id = :id", {"id": list_id}).fetchone()
             if row is None:
                 raise NotFound("list", list_id)
             members = [
                 r[0]
                 for r in conn.execute(
                     "SELECT p.identifier FROM memberships m JOIN people p ON p.id = m.person_id "
-                    "WHERE m.list_id = ? ORDER BY p.id LIMIT ? OFFSET ?",
-                    (list_id, MAX_ID if limit is None else limit, offset),  # every member
+                    "WHERE m.list_id = :id ORDER BY p.id LIMIT :limit OFFSET :offset",
+                    {"id": list_id, "limit": MAX_ID if limit is None else limit, "offset": offset},
                 )
             ]
-            total = conn.execute("SELECT count(*) FROM memberships WHERE list_id = ?", (list_id,)).fetchone()[
-                0
-            ]
+            total = conn.execute(
+                "SELECT count(*) FROM memberships WHERE list_id = :id", {"id": list_id}
+            ).fetchone()[0]
         return {
             "listId": row["id"],
             "name": row["name"],
@@ -144,9 +149,9 @@ class ListsService:
     def delete(self, list_id: int) -> None:
         """Delete a list as a user would in Infobip's web interface: the tag goes, people stay."""
         with self._store.write() as conn:
-            if conn.execute("DELETE FROM lists WHERE id = ?", (list_id,)).rowcount == 0:
+            if conn.execute("DELETE FROM lists WHERE id = :id", {"id": list_id}).rowcount == 0:
                 raise NotFound("list", list_id)
-            conn.execute("DELETE FROM memberships WHERE list_id = ?", (list_id,))
+            conn.execute("DELETE FROM memberships WHERE list_id = :id", {"id": list_id})
 
     # --- helpers -----------------------------------------------------------------------------
 
@@ -164,12 +169,13 @@ class ListsService:
         return _Parsed(keys, list(invalid))
 
     @staticmethod
-    def _own_list(conn: sqlite3.Connection, account: Account, list_ref: str) -> int:
+    def _own_list(conn: Connection, account: Account, list_ref: str) -> int:
         list_id = parse_list_id(list_ref)
         if (
             list_id is None
             or conn.execute(
-                "SELECT 1 FROM lists WHERE id = ? AND account_id = ?", (list_id, account.id)
+                "SELECT 1 FROM lists WHERE id = :id AND account_id = :account",
+                {"id": list_id, "account": account.id},
             ).fetchone()
             is None
         ):
@@ -177,14 +183,31 @@ class ListsService:
         return list_id
 
     @staticmethod
-    def _person_ids(conn: sqlite3.Connection, account: Account, keys: Sequence[str]) -> dict[str, int]:
+    def _person_ids(conn: Connection, account: Account, keys: Sequence[str]) -> dict[str, int]:
         found: dict[str, int] = {}
-        cursor = conn.cursor()
-        cursor.row_factory = None  # plain tuples: (key, id)
         for chunk in _chunks(keys):
-            marks = ",".join("?" * len(chunk))
-            cursor.execute(
-                f"SELECT key, id FROM people WHERE account_id = ? AND key IN ({marks})", (account.id, *chunk)
+            marks, params = in_list("key", chunk)
+            rows = conn.execute(
+                f"SELECT key, id FROM people WHERE account_id = :account AND key IN {marks}",
+                {"account": account.id, **params},
             )
-            found.update(cursor.fetchall())
+            found.update((row[0], int(row[1])) for row in rows)
+        return found
+
+    @staticmethod
+    def _insert_people(conn: Connection, account: Account, new: dict[str, str], now: int) -> dict[str, int]:
+        """People of these keys (key -> spelling), made in one statement a chunk: their ids."""
+        found: dict[str, int] = {}
+        keys = list(new)
+        for chunk in _chunks(keys):
+            rows = [{"key": key, "identifier": new[key]} for key in chunk]
+            values, params = rows_values(
+                ("account", "key", "identifier", "now"), rows, shared=("account", "now")
+            )
+            made = conn.execute(
+                "INSERT INTO people (account_id, key, identifier, created_at) "
+                f"VALUES {values} RETURNING key, id",
+                {"account": account.id, "now": now, **params},
+            )
+            found.update((row[0], int(row[1])) for row in made)
         return found

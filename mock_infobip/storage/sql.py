@@ -1,0 +1,132 @@
+"""Statements are written once, with named parameters (``:name``), in SQL both engines run as
+written. SQLite's driver binds ``:name`` itself; psycopg wants ``%(name)s`` (and a literal ``%``
+doubled). :func:`pyformat` is the one translation: a tokenizer that knows string literals, quoted
+identifiers, comments and PostgreSQL's ``::`` casts, so a ``:word`` or ``%`` inside any of them is
+text. Nothing else about a statement is changed, on either engine."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+CACHE_ENTRIES = 4096
+
+
+class StatementError(ValueError):
+    """A statement the store refuses as written: a positional ``?``, or a parameter not given."""
+
+
+@dataclass(frozen=True)
+class Statement:
+    """A statement as psycopg takes it, and the names of its parameters."""
+
+    text: str
+    names: frozenset[str]
+
+
+_CACHE: dict[str, Statement] = {}
+_WORD_START = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_")
+_WORD = _WORD_START | frozenset("0123456789")
+
+
+def _quoted_end(sql: str, start: int, quote: str) -> int:
+    """The index after the quoted text that opens at ``start`` (a doubled quote is one quote)."""
+    i = start + 1
+    while i < len(sql):
+        if sql[i] == quote:
+            if i + 1 < len(sql) and sql[i + 1] == quote:
+                i += 2
+                continue
+            return i + 1
+        i += 1
+    raise StatementError(f"unterminated {quote} in: {sql}")
+
+
+def _comment_end(sql: str, start: int) -> int:
+    if sql.startswith("--", start):
+        end = sql.find("\n", start)
+        return len(sql) if end < 0 else end
+    end = sql.find("*/", start + 2)
+    if end < 0:
+        raise StatementError(f"unterminated comment in: {sql}")
+    return end + 2
+
+
+def pyformat(sql: str) -> Statement:
+    """``sql`` with ``:name`` as ``%(name)s`` and ``%`` as ``%%`` (psycopg's style)."""
+    found = _CACHE.get(sql)
+    if found is not None:
+        return found
+    out: list[str] = []
+    names: set[str] = set()
+    i = 0
+    while i < len(sql):
+        char = sql[i]
+        if char in "'\"":
+            end = _quoted_end(sql, i, char)
+            out.append(sql[i:end].replace("%", "%%"))
+            i = end
+        elif sql.startswith(("--", "/*"), i):
+            end = _comment_end(sql, i)
+            out.append(sql[i:end].replace("%", "%%"))
+            i = end
+        elif sql.startswith("::", i):  # a cast: x::bigint
+            out.append("::")
+            i += 2
+        elif char == ":" and i + 1 < len(sql) and sql[i + 1] in _WORD_START:
+            end = i + 1
+            while end < len(sql) and sql[end] in _WORD:
+                end += 1
+            names.add(sql[i + 1 : end])
+            out.append(f"%({sql[i + 1 : end]})s")
+            i = end
+        elif char == "?":
+            raise StatementError(f"a positional ? (name the parameter): {sql}")
+        elif char == "%":
+            out.append("%%")
+            i += 1
+        else:
+            out.append(char)
+            i += 1
+    found = Statement("".join(out), frozenset(names))
+    if len(_CACHE) < CACHE_ENTRIES:
+        _CACHE[sql] = found
+    return found
+
+
+def check_params(statement: Statement, params: Mapping[str, Any], sql: str) -> None:
+    missing = statement.names - params.keys()
+    if missing:
+        raise StatementError(f"no value for {', '.join(sorted(missing))} in: {sql}")
+
+
+def in_list(name: str, values: Sequence[Any]) -> tuple[str, dict[str, Any]]:
+    """``IN (…)`` of ``values`` as named parameters ``:name_0, :name_1, …`` and their values. An
+    empty list is ``(NULL)``: it matches nothing, on both engines."""
+    if not values:
+        return "(NULL)", {}
+    marks = {f"{name}_{i}": value for i, value in enumerate(values)}
+    return "(" + ", ".join(f":{key}" for key in marks) + ")", marks
+
+
+def rows_values(
+    columns: Sequence[str], rows: Iterable[Mapping[str, Any]], shared: Iterable[str] = ()
+) -> tuple[str, dict[str, Any]]:
+    """The rows of a multi-row ``VALUES (…), (…)``: each row's value of a column as a parameter
+    ``:column_0``, ``:column_1``, …, except the ``shared`` columns, the same ``:column`` in every row
+    (given by the caller). One statement for many rows, on both engines."""
+    common = set(shared)
+    params: dict[str, Any] = {}
+    groups: list[str] = []
+    for i, row in enumerate(rows):
+        marks = []
+        for column in columns:
+            if column in common:
+                marks.append(f":{column}")
+                continue
+            key = f"{column}_{i}"
+            params[key] = row[column]
+            marks.append(f":{key}")
+        groups.append("(" + ", ".join(marks) + ")")
+    return ", ".join(groups), params

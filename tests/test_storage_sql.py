@@ -1,0 +1,82 @@
+"""Named parameters, bound to psycopg's style by a tokenizer that knows literals, quoted names,
+comments and casts (storage/sql.py); SQLite's driver binds ``:name`` as written."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from mock_infobip.storage.sql import StatementError, in_list, pyformat, rows_values
+
+
+def test_named_parameters_become_pyformat_and_percent_is_doubled():
+    found = pyformat("SELECT id FROM t WHERE a = :a AND b LIKE :pattern || '%' AND c = :a")
+    assert found.text == "SELECT id FROM t WHERE a = %(a)s AND b LIKE %(pattern)s || '%%' AND c = %(a)s"
+    assert found.names == {"a", "pattern"}
+
+
+@pytest.mark.parametrize(
+    ("sql", "text", "names"),
+    [
+        ("SELECT ':no' , :yes", "SELECT ':no' , %(yes)s", {"yes"}),
+        ("SELECT 'it''s :no', :yes", "SELECT 'it''s :no', %(yes)s", {"yes"}),
+        ('SELECT "odd:name" FROM t WHERE x = :x', 'SELECT "odd:name" FROM t WHERE x = %(x)s', {"x"}),
+        ("SELECT :x::bigint", "SELECT %(x)s::bigint", {"x"}),
+        ("SELECT 1 -- a :comment ? 5%\n, :y", "SELECT 1 -- a :comment ? 5%%\n, %(y)s", {"y"}),
+        ("SELECT /* :c ? */ :z", "SELECT /* :c ? */ %(z)s", {"z"}),
+        ("SELECT 'a?b'", "SELECT 'a?b'", set()),
+        ("SELECT x FROM t WHERE t.a=:a_1", "SELECT x FROM t WHERE t.a=%(a_1)s", {"a_1"}),
+        ("SELECT ':'", "SELECT ':'", set()),
+        ("SELECT a : b", "SELECT a : b", set()),
+    ],
+)
+def test_literals_quoted_names_comments_and_casts_are_text(sql, text, names):
+    found = pyformat(sql)
+    assert (found.text, found.names) == (text, names)
+
+
+@pytest.mark.parametrize("sql", ["SELECT * FROM t WHERE a = ?", "SELECT 'open", "SELECT /* open"])
+def test_a_positional_parameter_or_an_open_quote_is_refused(sql):
+    with pytest.raises(StatementError):
+        pyformat(sql)
+
+
+text_in_literal = st.text(alphabet=st.sampled_from("ab:?%'\"-/*\n x_1"), max_size=30)
+
+
+@given(st.lists(text_in_literal, min_size=1, max_size=4))
+def test_a_statement_binds_the_same_on_sqlite_as_written_and_round_trips(literals):
+    """Whatever the literals hold, SQLite reads the parameters as written, and the pyformat text
+    gives the statement back (``%%`` -> ``%``, ``%(n)s`` -> ``:n``): nothing else was touched."""
+    quoted = ["'" + text.replace("'", "''") + "'" for text in literals]
+    sql = "SELECT " + ", ".join(f"{q}, :p{i}" for i, q in enumerate(quoted))
+    params = {f"p{i}": i for i in range(len(literals))}
+    row = sqlite3.connect(":memory:").execute(sql, params).fetchone()
+    expected: list[object] = []
+    for i, text in enumerate(literals):
+        expected += [text, i]
+    assert list(row) == expected
+    found = pyformat(sql)
+    assert found.names == set(params)
+    back = re.sub(r"%\((\w+)\)s", r":\1", found.text).replace("%%", "%")
+    assert back == sql
+
+
+def test_in_list_and_multi_row_values():
+    assert in_list("k", []) == ("(NULL)", {})
+    assert in_list("k", ["a", "b"]) == ("(:k_0, :k_1)", {"k_0": "a", "k_1": "b"})
+    values, params = rows_values(("a", "b"), [{"a": 1, "b": 2}, {"a": 3, "b": 4}])
+    assert rows_values(("s", "b"), [{"b": 2}], shared=("s",)) == ("(:s, :b_0)", {"b_0": 2})
+    assert values == "(:a_0, :b_0), (:a_1, :b_1)"
+    assert params == {"a_0": 1, "b_0": 2, "a_1": 3, "b_1": 4}
+    conn = sqlite3.connect(":memory:")
+    conn.execute("CREATE TABLE t (a, b)")
+    conn.execute(f"INSERT INTO t (a, b) VALUES {values}", params)
+    marks, keys = in_list("a", [1, 3, 5])
+    assert conn.execute(f"SELECT count(*) FROM t WHERE a IN {marks}", keys).fetchone()[0] == 2
+    none, _ = in_list("a", [])
+    assert conn.execute(f"SELECT count(*) FROM t WHERE a IN {none}").fetchone()[0] == 0
