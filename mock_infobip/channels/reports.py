@@ -17,6 +17,7 @@ from mock_infobip.core.clock import Clock, wire_time
 from mock_infobip.core.errors import InvalidRequest
 from mock_infobip.core.redact import redact
 from mock_infobip.core.store import MAX_ID, Store
+from mock_infobip.storage.sql import LIKE_ESCAPE, like_text
 
 WINDOW_MS = 48 * 3600 * 1000  # reports and logs cover the last 48 hours
 DEFAULT_LIMIT = 50
@@ -113,9 +114,9 @@ class ReportsService:
             if values:
                 clauses.append(f"{column} IN ({','.join('?' * len(values))})")
                 params.extend(values)
-        if query.get("generalStatus"):
-            clauses.append("status LIKE ?")
-            params.append(query["generalStatus"] + "/%")
+        if query.get("generalStatus"):  # statuses are stored GROUP/NAME, in capitals
+            clauses.append(f"status LIKE ? {LIKE_ESCAPE}")
+            params.append(like_text(query["generalStatus"].upper()) + "/%")
         for name, operator in (("sentSince", ">="), ("sentUntil", "<=")):
             if query.get(name):
                 clauses.append(f"sent_at {operator} ?")
@@ -155,9 +156,10 @@ class ReportsService:
             if query.get(name):
                 clauses.append(f"{column} = ?")
                 params.append(query[name])
-        if query.get("status"):
-            clauses.append("(status LIKE ? OR status LIKE ?)")
-            params += [query["status"] + "/%", "%/" + query["status"]]
+        if query.get("status"):  # a group or a status name, in any case (docs/decisions.md)
+            clauses.append(f"(status LIKE ? {LIKE_ESCAPE} OR status LIKE ? {LIKE_ESCAPE})")
+            wanted = like_text(query["status"].upper())
+            params += [wanted + "/%", "%/" + wanted]
         limit, offset = int(query.get("limit") or 100), int(query.get("offset") or 0)
         with self._store.read() as conn:
             rows = conn.execute(

@@ -101,6 +101,16 @@ def check_params(statement: Statement, params: Mapping[str, Any], sql: str) -> N
         raise StatementError(f"no value for {', '.join(sorted(missing))} in: {sql}")
 
 
+LIKE_ESCAPE = "ESCAPE '\\'"  # after a LIKE whose pattern has literal parts escaped by like_text()
+
+
+def like_text(text: str) -> str:
+    """``text`` as a literal part of a ``LIKE`` pattern (``%``, ``_`` and ``\\`` escaped; the
+    statement says :data:`LIKE_ESCAPE`). LIKE is case-insensitive on SQLite and not on PostgreSQL:
+    callers compare text of one case (the value upper- or lower-cased as the column is)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def in_list(name: str, values: Sequence[Any]) -> tuple[str, dict[str, Any]]:
     """``IN (…)`` of ``values`` as named parameters ``:name_0, :name_1, …`` and their values. An
     empty list is ``(NULL)``: it matches nothing, on both engines."""

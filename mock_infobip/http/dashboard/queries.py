@@ -8,6 +8,7 @@ from typing import Any
 
 from mock_infobip.core.clock import wire_time
 from mock_infobip.runtime import Runtime
+from mock_infobip.storage.sql import LIKE_ESCAPE, like_text
 
 PAGE = 50
 GROUPS = ["PENDING", "DELIVERED", "UNDELIVERABLE", "EXPIRED", "REJECTED"]
@@ -122,12 +123,12 @@ class DashboardQueries:
         return None if row is None else dict(row)
 
     def members(self, list_id: int, search: str, page: int) -> Page:
-        like = f"%{search.lower()}%"
+        like = f"%{like_text(search.lower())}%"  # any case, on both engines (external ids keep theirs)
         return self._page(
             "SELECT p.identifier FROM memberships m JOIN people p ON p.id = m.person_id "
-            "WHERE m.list_id = ? AND p.key LIKE ? ORDER BY p.id",
+            f"WHERE m.list_id = ? AND lower(p.key) LIKE ? {LIKE_ESCAPE} ORDER BY p.id",
             "SELECT count(*) FROM memberships m JOIN people p ON p.id = m.person_id "
-            "WHERE m.list_id = ? AND p.key LIKE ?",
+            f"WHERE m.list_id = ? AND lower(p.key) LIKE ? {LIKE_ESCAPE}",
             (list_id, like),
             page,
         )
@@ -135,8 +136,8 @@ class DashboardQueries:
     def messages(self, status: str, country: str, no_reports: bool, page: int) -> Page:
         clauses, params = ["1 = 1"], []
         if status:
-            clauses.append("status LIKE ?")
-            params.append(status + "/%")
+            clauses.append(f"status LIKE ? {LIKE_ESCAPE}")
+            params.append(like_text(status.upper()) + "/%")
         if country:
             clauses.append("region = ?")
             params.append(country.upper())
@@ -165,8 +166,8 @@ class DashboardQueries:
             return None
         with self.store.read() as conn:
             attempts = conn.execute(
-                "SELECT * FROM callback_attempts WHERE message_ids LIKE ? ORDER BY id",
-                ('%"' + message_id.replace("%", "").replace("_", "") + '"%',),
+                f"SELECT * FROM callback_attempts WHERE message_ids LIKE ? {LIKE_ESCAPE} ORDER BY id",
+                ('%"' + like_text(message_id) + '"%',),
             ).fetchall()
             replies = conn.execute(
                 "SELECT * FROM inbound WHERE reply_to = ? ORDER BY received_at, id", (message_id,)
