@@ -141,3 +141,34 @@ def test_sqlite_and_postgresql_answer_the_same(postgres_url, tmp_path):
     assert statuses["GET /sms/1/logs?generalStatus=delivered"] == 400  # Infobip's enum: capitals
     assert found["GET /__admin/lists"] == {"lists": []}
     assert [answer[1] for answer in on_sqlite[:4]] == [200, 200, 200, 200]
+
+
+def test_history_is_read_in_the_order_it_was_written_after_deletes_and_vacuum(postgres_url):
+    """PostgreSQL reuses the slots of deleted rows: history is ordered by its id, not where it lies."""
+    import psycopg
+
+    from tests.postgres import empty_database
+
+    url = empty_database(postgres_url)
+    runtime = Runtime(make_settings(db=url))
+    try:
+        client = create_app(runtime).test_client()
+        rule = {"match": {"prefix": "41"}, "status": "DELIVERED_TO_HANDSET", "delaySeconds": 60}
+        assert client.post("/__admin/outcomes", json=rule).status_code == 201
+        numbers = [f"4179302{i:04d}" for i in range(40)]
+        body = {"messages": [{"from": "Shop", "text": "Hi", "destinations": [{"to": n} for n in numbers]}]}
+        assert client.post("/sms/2/text/advanced", json=body, headers=AUTH).status_code == 200
+        # the first half's history goes (its slots freed for the second half's next rows), and with it
+        # what would have come next for them
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("DELETE FROM status_events WHERE message <= 20")
+            conn.execute("DELETE FROM message_history WHERE message <= 20")
+            conn.execute("VACUUM message_history")
+        assert client.post("/__admin/clock/advance", json={"seconds": 60}).status_code == 200
+        outbox = client.get("/__admin/messages?limit=40").get_json()["messages"]
+        kept = [m for m in outbox if m["to"] in numbers[20:]]
+        assert len(kept) == 20
+        for message in kept:
+            assert [h["status"] for h in message["history"]] == ["PENDING_ACCEPTED", "DELIVERED_TO_HANDSET"]
+    finally:
+        runtime.close()

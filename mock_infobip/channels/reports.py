@@ -170,7 +170,7 @@ class ReportsService:
             history: dict[int, list[dict[str, Any]]] = {r["id"]: [] for r in rows}
             marks = ",".join("?" * len(history))
             for h in conn.execute(
-                f"SELECT * FROM message_history WHERE message IN ({marks}) ORDER BY rowid", tuple(history)
+                f"SELECT * FROM message_history WHERE message IN ({marks}) ORDER BY id", tuple(history)
             ):
                 history[h["message"]].append(
                     {

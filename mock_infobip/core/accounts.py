@@ -100,7 +100,7 @@ class AccountsService:
             stored = [
                 r[0]
                 for r in conn.execute(
-                    "SELECT key FROM api_keys WHERE account_id = ? AND revoked = 0 ORDER BY rowid",
+                    "SELECT key FROM api_keys WHERE account_id = ? AND revoked = 0 ORDER BY id",
                     (account.id,),
                 )
             ]
@@ -143,7 +143,7 @@ class AccountsService:
         shown = (lambda key: key) if reveal else mask_key
         with self._store.read() as conn:
             accounts = conn.execute("SELECT * FROM accounts ORDER BY id").fetchall()
-            keys = conn.execute("SELECT key, account_id, revoked FROM api_keys ORDER BY rowid").fetchall()
+            keys = conn.execute("SELECT key, account_id, revoked FROM api_keys ORDER BY id").fetchall()
         return [
             {
                 "id": a["id"],

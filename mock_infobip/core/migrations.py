@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mock_infobip.core.dialect import SQLITE, Dialect
-from mock_infobip.core.schema import ADDED_COLUMNS, SCHEMA, TFA, UPLOADS
+from mock_infobip.core.schema import ADDED_COLUMNS, COPY_IN_ORDER, ORDERED_IDS, SCHEMA, TFA, UPLOADS
 
 VERSION_KEY = "schema_version"
 
@@ -25,12 +25,15 @@ class Migration:
     what: str
     sql: str
     add_columns: bool = False  # also add the columns of ADDED_COLUMNS a table lacks
+    # words an engine says its own way: {copy} in ``sql`` is this mapping's text for the engine
+    by_engine: dict[str, str] | None = None
 
 
 MIGRATIONS = (
     Migration(1, "the schema of 0.1.0", SCHEMA, add_columns=True),
     Migration(2, "MMS content uploads (POST /mms/1/content)", UPLOADS),
     Migration(3, "2FA: applications, templates, PINs, limits, forced PINs", TFA),
+    Migration(4, "ids to order message history and API keys by", ORDERED_IDS, by_engine=COPY_IN_ORDER),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 
@@ -74,7 +77,10 @@ def upgrade(conn: Any, dialect: Dialect = SQLITE) -> tuple[int | None, int]:
 
 
 def _apply(conn: Any, migration: Migration, dialect: Dialect) -> None:
-    for statement in dialect.ddl(migration.sql).split(";"):
+    sql = migration.sql
+    if migration.by_engine is not None:
+        sql = sql.replace("{copy}", migration.by_engine[dialect.name])
+    for statement in dialect.ddl(sql).split(";"):
         if statement.strip():
             conn.execute(statement)
     if migration.add_columns:

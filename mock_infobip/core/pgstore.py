@@ -200,9 +200,9 @@ class Connection:
     def _say(sql: str) -> tuple[str, bool]:
         found = _SAID.get(sql)
         if found is None:
-            # SQLite's rowid (insertion order) is ctid here; an empty IN () (SQLite: matches nothing);
-            # SQLite's index hints (INDEXED BY) are left to PostgreSQL's planner
-            said = POSTGRES.sql(sql).replace("ORDER BY rowid", "ORDER BY ctid").replace("IN ()", "IN (NULL)")
+            # an empty IN () (SQLite: matches nothing); SQLite's index hints (INDEXED BY) are left to
+            # PostgreSQL's planner
+            said = POSTGRES.sql(sql).replace("IN ()", "IN (NULL)")
             said = _INDEX_HINT.sub("", said)
             words = sql.split(None, 3)
             returning = (

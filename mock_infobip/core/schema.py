@@ -299,6 +299,42 @@ CREATE TABLE IF NOT EXISTS tfa_forced (
 );
 """
 
+# Version 4: the tables read in insertion order get an id column to order by (SQLite's rowid is no
+# order on PostgreSQL, where it was ctid): message_history and api_keys made again with one, their
+# rows copied in their order (the one statement each engine says in its own words: COPY_IN_ORDER)
+ORDERED_IDS = """
+CREATE TABLE message_history_v4 (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    message INTEGER NOT NULL,
+    at INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    error TEXT NOT NULL
+);
+CREATE TABLE api_keys_v4 (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    key TEXT NOT NULL UNIQUE,
+    account_id INTEGER NOT NULL REFERENCES accounts(id),
+    revoked INTEGER NOT NULL DEFAULT 0
+);
+{copy}
+DROP TABLE message_history;
+ALTER TABLE message_history_v4 RENAME TO message_history;
+CREATE INDEX IF NOT EXISTS message_history_by_message ON message_history(message, id);
+DROP TABLE api_keys;
+ALTER TABLE api_keys_v4 RENAME TO api_keys;
+"""
+# The rows' insertion order, copied once: SQLite's rowid is it; PostgreSQL's ctid is where a row
+# lies (a slot freed by a delete is reused), so history goes by message and time first
+COPY_IN_ORDER = {
+    engine: (
+        "INSERT INTO message_history_v4 (message, at, status, error) "
+        f"SELECT message, at, status, error FROM message_history ORDER BY {history};\n"
+        "INSERT INTO api_keys_v4 (key, account_id, revoked) "
+        f"SELECT key, account_id, revoked FROM api_keys ORDER BY {keys};"
+    )
+    for engine, history, keys in (("sqlite", "rowid", "rowid"), ("postgresql", "message, at, ctid", "ctid"))
+}
+
 # Columns added after a table was first released: added to older database files on open.
 ADDED_COLUMNS = {
     "messages": {
