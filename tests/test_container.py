@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 
@@ -34,11 +35,34 @@ KEY = "team-key-1"
 UID = "10001"
 
 
+# A digest of the package's Python source: the image's must be this checkout's
+SOURCE_DIGEST = (
+    "import hashlib, pathlib, mock_infobip; root = pathlib.Path(mock_infobip.__file__).parent; "
+    "print(hashlib.sha256(b''.join(p.relative_to(root).as_posix().encode() + p.read_bytes() "
+    "for p in sorted(root.rglob('*.py')))).hexdigest())"
+)
+
+
 @pytest.fixture(scope="module", autouse=True)
 def image() -> None:
     reason = unavailable()
     if reason is not None:
         pytest.skip(reason)
+    mine = subprocess.run([sys.executable, "-c", SOURCE_DIGEST], capture_output=True, text=True, check=True)
+    theirs = podman(
+        "run",
+        "--rm",
+        "--network",
+        "none",
+        "--entrypoint",
+        "/opt/mock-infobip/bin/python",
+        IMAGE,
+        "-c",
+        SOURCE_DIGEST,
+    )
+    assert theirs.stdout == mine.stdout, (
+        f"{IMAGE} is not this checkout's code: bash .ci/build-image builds it"
+    )
 
 
 @pytest.fixture
