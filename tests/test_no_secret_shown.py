@@ -118,3 +118,17 @@ def test_numbers_that_do_not_fit_are_a_400_naming_them():
             assert answer.status_code == 400 and "page" in answer.text, page
         assert requests.get(f"{infobip.base_url}/dashboard/lists/{too_big}").status_code == 404
         assert infobip.runtime.errors == []
+
+
+def test_mock_infobip_settings_masks_the_admin_token_and_the_api_keys():
+    from tests.servers import run_cli
+
+    env = {
+        "MOCK_INFOBIP_ADMIN_TOKEN": "planted-tok-8812",
+        "MOCK_INFOBIP_API_KEYS": "planted-key-1 planted-key-2",
+    }
+    shown = run_cli("settings", env=env)
+    assert shown.returncode == 0
+    assert "planted" not in shown.stdout + shown.stderr
+    rows = {line.split()[0]: line for line in shown.stdout.splitlines()}
+    assert rows["admin_token"].endswith("***") and rows["api_keys"].endswith("*** ***")

@@ -492,8 +492,18 @@ def _shown(value: Any) -> str:
     return str(value).lower() if isinstance(value, bool) else str(value)
 
 
+SECRETS = frozenset({"admin_token", "api_keys"})  # shown as *** (one a key) wherever settings are shown
+
+
+def _masked(name: str, value: Any) -> str:
+    if name not in SECRETS or not value:
+        return redact(_shown(value))  # a database URL's password
+    return " ".join("***" for _ in value) if isinstance(value, tuple) else "***"
+
+
 def describe_settings(current: Settings) -> list[dict[str, str]]:
-    """Every setting with its type, default, environment variable and ``current`` value."""
+    """Every setting with its type, default, environment variable and ``current`` value (secrets
+    masked: :data:`SECRETS`)."""
     defaults = Settings()
     types = {f.name: str(f.type) for f in dataclasses.fields(Settings)}
     return [
@@ -502,7 +512,7 @@ def describe_settings(current: Settings) -> list[dict[str, str]]:
             "type": types[name].replace("tuple[str, ...]", "list").replace("Mapping[str, float]", "table"),
             "default": _shown(getattr(defaults, name)),
             "env": ENV_PREFIX + name.upper(),
-            "value": redact(_shown(getattr(current, name))),  # a database URL's password
+            "value": _masked(name, getattr(current, name)),
         }
         for name in NAMES
     ]
