@@ -22,10 +22,10 @@ from tests.containers import (
     compose_unavailable,
     containers,
     environment,
-    free_port,
     podman,
     unavailable,
 )
+from tests.postgres import free_port
 from tests.servers import wait_until
 
 pytestmark = pytest.mark.container

@@ -20,7 +20,8 @@ COLUMNS = (
     "at", "method", "path", "query", "status", "api_key", "account_id", "operation", "request_body",
     "response_body",
 )  # fmt: skip
-INSERT = f"INSERT INTO journal ({', '.join(COLUMNS)}) VALUES ({', '.join(':' + c for c in COLUMNS)})"
+INTO = f"INSERT INTO journal ({', '.join(COLUMNS)}) VALUES"
+INSERT = f"{INTO} ({', '.join(':' + c for c in COLUMNS)}) RETURNING id"
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,7 @@ class Journal:
             with self._pending_lock:
                 self._pending.append(row)
             return
-        newest = inserted_id(self._store.execute(INSERT + " RETURNING id", row))
+        newest = inserted_id(self._store.execute(INSERT, row))
         self._prune(newest, 1)
 
     def flush(self) -> None:
@@ -69,9 +70,7 @@ class Journal:
         with self._store.write() as conn:
             for start in range(0, len(rows), FLUSH_ROWS):  # a statement for up to FLUSH_ROWS entries
                 values, params = rows_values(COLUMNS, rows[start : start + FLUSH_ROWS])
-                made = conn.execute(
-                    f"INSERT INTO journal ({', '.join(COLUMNS)}) VALUES {values} RETURNING id", params
-                )
+                made = conn.execute(f"{INTO} {values} RETURNING id", params)
                 newest = max([newest, *(int(row[0]) for row in made)])
         self._prune(newest, len(rows))
 

@@ -236,10 +236,6 @@ class Connection:
             self._pending.append(cursor)
         return cursor
 
-    def cursor(self) -> PlainCursor:
-        """A cursor of plain tuples (``sqlite3``'s ``cursor()`` with ``row_factory = None``)."""
-        return PlainCursor(self)
-
     def executemany(self, sql: str, seq: Sequence[Sequence[Any]] | Sequence[Mapping[str, Any]]) -> Cursor:
         cursor = self._conn.cursor()
         if seq and isinstance(seq[0], Mapping):
@@ -254,21 +250,6 @@ class Connection:
                 _no_nul(params)
             cursor.executemany(POSTGRES.sql(sql), [tuple(p) for p in seq])
         return self._kept(Cursor(cursor, False, self._pipeline))
-
-
-class PlainCursor:
-    row_factory: Any = None  # set by callers of sqlite3's cursor(); rows are tuples here anyway
-
-    def __init__(self, conn: Connection) -> None:
-        self._conn = conn
-        self._found: Cursor | None = None
-
-    def execute(self, sql: str, params: Sequence[Any] = ()) -> PlainCursor:
-        self._found = self._conn.execute(sql, params)
-        return self
-
-    def fetchall(self) -> list[tuple[Any, ...]]:
-        return [] if self._found is None else [tuple(row) for row in self._found.fetchall()]
 
 
 class PostgresStore(StoreOperations):

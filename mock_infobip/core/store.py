@@ -78,10 +78,11 @@ class StoreOperations:
         """The value of ``key``: ``value`` if it had none (the first of several processes or hosts
         asking at once sets it; every one reads the same)."""
         with self.write() as conn:
+            pair = {"key": key, "value": value}
             conn.execute(
-                "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING", (key, value)
+                "INSERT INTO meta (key, value) VALUES (:key, :value) ON CONFLICT (key) DO NOTHING", pair
             )
-            row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+            row = conn.execute("SELECT value FROM meta WHERE key = :key", pair).fetchone()
         return str(row[0])
 
     def reset(self) -> None:

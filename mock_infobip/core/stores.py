@@ -23,6 +23,5 @@ def open_store(db: str, *, synchronous: str = "NORMAL", connections: int = 8, wa
         )
     from mock_infobip.core.pgstore import PostgresStore
 
-    return cast(
-        Store, PostgresStore(db, connections=connections, wait=wait)
-    )  # Store's interface, on PostgreSQL
+    # Store's interface, on PostgreSQL
+    return cast(Store, PostgresStore(db, connections=connections, wait=wait))
