@@ -9,10 +9,8 @@ from mock_infobip.core.clock import Clock, wire_time
 from mock_infobip.core.redact import redact
 from mock_infobip.core.store import Store
 from mock_infobip.storage.interface import inserted_id
-from mock_infobip.storage.sql import rows_values
 
 PRUNE_EVERY = 64
-FLUSH_ROWS = 500  # entries a statement (10 parameters each: within both engines' limits)
 # Only the ``journal_body_chars`` kept are redacted, and this many more, so that a secret straddling
 # the cut is still recognised (redacting a whole 16 MiB body cost tens of ms a request)
 REDACT_MARGIN = 512
@@ -20,8 +18,8 @@ COLUMNS = (
     "at", "method", "path", "query", "status", "api_key", "account_id", "operation", "request_body",
     "response_body",
 )  # fmt: skip
-INTO = f"INSERT INTO journal ({', '.join(COLUMNS)}) VALUES"
-INSERT = f"{INTO} ({', '.join(':' + c for c in COLUMNS)}) RETURNING id"
+INSERT_MANY = f"INSERT INTO journal ({', '.join(COLUMNS)}) VALUES ({', '.join(':' + c for c in COLUMNS)})"
+INSERT = INSERT_MANY + " RETURNING id"
 
 
 @dataclass(frozen=True)
@@ -66,12 +64,9 @@ class Journal:
             rows, self._pending = self._pending, []
         if not rows:
             return
-        newest = 0
-        with self._store.write() as conn:
-            for start in range(0, len(rows), FLUSH_ROWS):  # a statement for up to FLUSH_ROWS entries
-                values, params = rows_values(COLUMNS, rows[start : start + FLUSH_ROWS])
-                made = conn.execute(f"{INTO} {values} RETURNING id", params)
-                newest = max([newest, *(int(row[0]) for row in made)])
+        with self._store.write() as conn:  # one prepared statement on SQLite, pipelined on PostgreSQL
+            conn.executemany(INSERT_MANY, rows)
+            newest = conn.execute("SELECT coalesce(max(id), 0) FROM journal").fetchone()[0]
         self._prune(newest, len(rows))
 
     def _row(self, entry: Entry) -> dict[str, object]:

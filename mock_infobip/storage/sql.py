@@ -6,7 +6,7 @@ text. Nothing else about a statement is changed, on either engine."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -118,25 +118,3 @@ def in_list(name: str, values: Sequence[Any]) -> tuple[str, dict[str, Any]]:
         return "(NULL)", {}
     marks = {f"{name}_{i}": value for i, value in enumerate(values)}
     return "(" + ", ".join(f":{key}" for key in marks) + ")", marks
-
-
-def rows_values(
-    columns: Sequence[str], rows: Iterable[Mapping[str, Any]], shared: Iterable[str] = ()
-) -> tuple[str, dict[str, Any]]:
-    """The rows of a multi-row ``VALUES (…), (…)``: each row's value of a column as a parameter
-    ``:column_0``, ``:column_1``, …, except the ``shared`` columns, the same ``:column`` in every row
-    (given by the caller). One statement for many rows, on both engines."""
-    common = set(shared)
-    params: dict[str, Any] = {}
-    groups: list[str] = []
-    for i, row in enumerate(rows):
-        marks = []
-        for column in columns:
-            if column in common:
-                marks.append(f":{column}")
-                continue
-            key = f"{column}_{i}"
-            params[key] = row[column]
-            marks.append(f":{key}")
-        groups.append("(" + ", ".join(marks) + ")")
-    return ", ".join(groups), params

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TypeVar
 
 from mock_infobip.channels.lists.identifiers import key_function
 from mock_infobip.core.accounts import Account
@@ -13,12 +12,11 @@ from mock_infobip.core.clock import Clock, wire_time
 from mock_infobip.core.errors import ListNotFound, NotFound
 from mock_infobip.core.store import MAX_ID, Store
 from mock_infobip.storage.interface import Connection
-from mock_infobip.storage.sql import in_list, rows_values
+from mock_infobip.storage.sql import in_list
 
 VALIDATION_ERROR = "VALIDATION_ERROR"
 _DIGITS = re.compile(r"[0-9]+")
-_CHUNK = 900  # rows (or IN (…) values) a statement
-T = TypeVar("T")
+_CHUNK = 900  # values an IN (…) list
 
 
 @dataclass(frozen=True)
@@ -42,7 +40,7 @@ def parse_list_id(raw: str) -> int | None:
     return number if 0 < number <= MAX_ID else None
 
 
-def _chunks(items: Sequence[T]) -> list[Sequence[T]]:
+def _chunks(items: Sequence[str]) -> list[Sequence[str]]:
     return [items[i : i + _CHUNK] for i in range(0, len(items), _CHUNK)]
 
 
@@ -75,32 +73,36 @@ class ListsService:
         parsed = self._parse(account, identifiers)
         with self._store.write() as conn:
             list_id = self._own_list(conn, account, list_ref)
-            keys = list(parsed.keys)
-            existing = self._person_ids(conn, account, keys)
-            new = [k for k in keys if k not in existing]
             now = self._clock.now_ms()
-            ids = existing | self._insert_people(conn, account, {k: parsed.keys[k] for k in new}, now)
-            for chunk in _chunks([ids[k] for k in keys]):
-                people = ({"person": person} for person in chunk)
-                values, params = rows_values(("list", "person"), people, shared=("list",))
+            # People new to the account are made (one prepared statement on SQLite, pipelined on
+            # PostgreSQL); the ones there already are left as they are: the rest were modified
+            created = conn.executemany(
+                "INSERT INTO people (account_id, key, identifier, created_at) "
+                "VALUES (:account, :key, :identifier, :now) ON CONFLICT (account_id, key) DO NOTHING",
+                [
+                    {"account": account.id, "key": key, "identifier": spelling, "now": now}
+                    for key, spelling in parsed.keys.items()
+                ],
+            ).rowcount
+            for chunk in _chunks(list(parsed.keys)):  # members by key, set-based: no ids read back
+                marks, params = in_list("key", chunk)
                 conn.execute(
-                    f"INSERT INTO memberships (list_id, person_id) VALUES {values} ON CONFLICT DO NOTHING",
-                    {"list": list_id, **params},
+                    "INSERT INTO memberships (list_id, person_id) SELECT :list, id FROM people "
+                    f"WHERE account_id = :account AND key IN {marks} ON CONFLICT DO NOTHING",
+                    {"list": list_id, "account": account.id, **params},
                 )
         failed = {VALIDATION_ERROR: parsed.invalid} if parsed.invalid else {}
-        return AddResult(created=len(new), modified=len(existing), failed=failed)
+        return AddResult(created=created, modified=len(parsed.keys) - created, failed=failed)
 
     def remove_people(self, account: Account, list_ref: str, identifiers: Sequence[str]) -> None:
         parsed = self._parse(account, identifiers)
         with self._store.write() as conn:
             list_id = self._own_list(conn, account, list_ref)
             ids = self._person_ids(conn, account, list(parsed.keys))
-            for chunk in _chunks(list(ids.values())):
-                marks, params = in_list("person", chunk)
-                conn.execute(
-                    f"DELETE FROM memberships WHERE list_id = :list AND person_id IN {marks}",
-                    {"list": list_id, **params},
-                )
+            conn.executemany(
+                "DELETE FROM memberships WHERE list_id = :list AND person_id = :person",
+                [{"list": list_id, "person": person_id} for person_id in ids.values()],
+            )
 
     # --- inspection and the web-interface actions of the admin API ---------------------------
 
@@ -192,22 +194,4 @@ class ListsService:
                 {"account": account.id, **params},
             )
             found.update((row[0], int(row[1])) for row in rows)
-        return found
-
-    @staticmethod
-    def _insert_people(conn: Connection, account: Account, new: dict[str, str], now: int) -> dict[str, int]:
-        """People of these keys (key -> spelling), made in one statement a chunk: their ids."""
-        found: dict[str, int] = {}
-        keys = list(new)
-        for chunk in _chunks(keys):
-            rows = [{"key": key, "identifier": new[key]} for key in chunk]
-            values, params = rows_values(
-                ("account", "key", "identifier", "now"), rows, shared=("account", "now")
-            )
-            made = conn.execute(
-                "INSERT INTO people (account_id, key, identifier, created_at) "
-                f"VALUES {values} RETURNING key, id",
-                {"account": account.id, "now": now, **params},
-            )
-            found.update((row[0], int(row[1])) for row in made)
         return found
