@@ -197,29 +197,6 @@ def test_the_controls_refuse_other_sites_and_unknown_hosts(tmp_path):
         server.stop()
 
 
-def test_a_huge_send_is_written_in_chunks_that_let_other_writers_in(monkeypatch):
-    from mock_infobip.channels.sms.service import SEND_CHUNK
-
-    with fake() as infobip:
-        store = infobip.runtime.store
-        original = store.write
-        opened: list[int] = []
-
-        def counting():
-            opened.append(1)
-            return original()
-
-        monkeypatch.setattr(store, "write", counting)
-        numbers = [{"to": f"4179{n:07d}"} for n in range(2 * SEND_CHUNK + 500)]
-        response = requests.post(
-            infobip.base_url + "/sms/2/text/advanced",
-            headers=infobip.headers,
-            json={"messages": [{"destinations": numbers, "text": "x"}]},
-        )
-        assert response.status_code == 200 and len(response.json()["messages"]) == len(numbers)
-        assert len(opened) >= 3 + 1  # three chunks after the reservation
-
-
 def _raw(base_url: str, data: bytes, *, half_close: bool = True) -> bytes:
     import socket
     from urllib.parse import urlsplit

@@ -1,12 +1,10 @@
 """The dashboard and the admin listings on PostgreSQL: seeded demo data (every kind of row the seed
-makes) and every page renders, as on SQLite (tests/test_dashboard.py). And the dialect's reading of
-the statements: a ``?`` or ``%`` inside a quoted literal is text."""
+makes) and every page renders, as on SQLite (tests/test_dashboard.py)."""
 
 from __future__ import annotations
 
 import pytest
 
-from mock_infobip.core.dialect import POSTGRES
 from mock_infobip.core.settings import Settings
 from mock_infobip.http.app import create_app
 from mock_infobip.runtime import Runtime
@@ -39,12 +37,3 @@ def test_every_page_renders_seeded_data_on_postgresql(postgres_url):
         assert b"messages" in client.get("/").data
     finally:
         runtime.close()
-
-
-def test_a_question_mark_or_percent_inside_a_literal_is_text():
-    said = POSTGRES.sql("SELECT coalesce(region, '??') FROM t WHERE a = ? AND b LIKE 'x%' AND c = 'it''s?'")
-    assert said == "SELECT coalesce(region, '??') FROM t WHERE a = %s AND b LIKE 'x%%' AND c = 'it''s?'"
-    assert (
-        POSTGRES.sql("UPDATE t SET a = max(a, ?), b = min(b, c)")
-        == "UPDATE t SET a = GREATEST(a, %s), b = LEAST(b, c)"
-    )

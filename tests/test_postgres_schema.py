@@ -12,6 +12,7 @@ import pytest
 
 from mock_infobip.core.dialect import POSTGRES
 from mock_infobip.core.migrations import SCHEMA_VERSION, VERSION_KEY, NewerDatabase, upgrade, version_of
+from mock_infobip.core.pgstore import Connection
 from mock_infobip.core.store import Store
 
 pytestmark = pytest.mark.postgres
@@ -55,17 +56,17 @@ def sqlite_tables(tmp_path: Any) -> dict[str, set[str]]:
 
 def test_an_empty_database_gets_the_schema_of_a_new_sqlite_database(database, tmp_path):
     with database.transaction():
-        assert upgrade(database, POSTGRES) == (None, SCHEMA_VERSION)
-    assert version_of(database, POSTGRES) == SCHEMA_VERSION
+        assert upgrade(Connection(database), POSTGRES) == (None, SCHEMA_VERSION)
+    assert version_of(Connection(database), POSTGRES) == SCHEMA_VERSION
     assert postgres_tables(database) == sqlite_tables(tmp_path)
     with database.transaction():
-        assert upgrade(database, POSTGRES) == (SCHEMA_VERSION, SCHEMA_VERSION)
+        assert upgrade(Connection(database), POSTGRES) == (SCHEMA_VERSION, SCHEMA_VERSION)
     assert postgres_tables(database) == sqlite_tables(tmp_path)
 
 
 def test_identities_and_types_are_postgresqls(database):
     with database.transaction():
-        upgrade(database, POSTGRES)
+        upgrade(Connection(database), POSTGRES)
     insert = "INSERT INTO accounts (name, identifier, created_at) VALUES ('a', 'email', 1) RETURNING id"
     made = database.execute(insert).fetchone()[0]
     assert made == 1
@@ -79,11 +80,11 @@ def test_identities_and_types_are_postgresqls(database):
 
 def test_a_newer_database_is_refused_and_left_as_it_is(database):
     with database.transaction():
-        upgrade(database, POSTGRES)
+        upgrade(Connection(database), POSTGRES)
     database.execute("UPDATE meta SET value = %s WHERE key = %s", (str(SCHEMA_VERSION + 1), VERSION_KEY))
     with pytest.raises(NewerDatabase), database.transaction():
-        upgrade(database, POSTGRES)
-    assert version_of(database, POSTGRES) == SCHEMA_VERSION + 1
+        upgrade(Connection(database), POSTGRES)
+    assert version_of(Connection(database), POSTGRES) == SCHEMA_VERSION + 1
 
 
 def test_db_upgrade_seed_and_the_banner_take_a_postgresql_url(database, postgres_url, tmp_path):

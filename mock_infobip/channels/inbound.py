@@ -14,7 +14,6 @@ number's keywords; ``cleanText`` is the text after the keyword.
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Collection, Mapping
 from typing import Any
 
@@ -30,6 +29,7 @@ from mock_infobip.core.randomness import Randomness
 from mock_infobip.core.redact import redact
 from mock_infobip.core.settings import Settings
 from mock_infobip.core.store import Store
+from mock_infobip.storage.interface import Connection, MissingId, Row
 
 DEFAULT_LIMIT = 50
 JSON_TYPE = "application/json"
@@ -51,7 +51,7 @@ def _keyword(text: str, keywords: Collection[str]) -> tuple[str | None, str]:
     return None, text.strip()
 
 
-def mo_result(row: sqlite3.Row, pulled: bool = False) -> dict[str, Any]:
+def mo_result(row: Row, pulled: bool = False) -> dict[str, Any]:
     """One inbound message in Infobip's MO shape (no nulls): SMS, or MMS (forwarded with its
     segments; pulled with its text as ``message``)."""
     price = _price(row)
@@ -74,7 +74,7 @@ def mo_result(row: sqlite3.Row, pulled: bool = False) -> dict[str, Any]:
     return _sms_shape(row)
 
 
-def _sms_shape(row: sqlite3.Row) -> dict[str, Any]:
+def _sms_shape(row: Row) -> dict[str, Any]:
     """Infobip's SMS MO shape (also how the admin API lists MMS, with their segments beside)."""
     result: dict[str, Any] = {
         "messageId": row["message_id"],
@@ -90,12 +90,12 @@ def _sms_shape(row: sqlite3.Row) -> dict[str, Any]:
     return result
 
 
-def _price(row: sqlite3.Row) -> dict[str, Any]:
+def _price(row: Row) -> dict[str, Any]:
     return {"pricePerMessage": round(row["price"], 6), "currency": CURRENCY}
 
 
 def store_inbound(
-    conn: sqlite3.Connection,
+    conn: Connection,
     random: Randomness,
     settings: Settings,
     sender: str,
@@ -106,57 +106,59 @@ def store_inbound(
     segments: list[dict[str, str]] | None = None,
 ) -> int:
     """Store one handset message (inside the caller's transaction) and queue its push; its row id."""
-    row = conn.execute("SELECT value FROM meta WHERE key = ?", (SEQUENCE,)).fetchone()
-    sequence = int(row[0]) + 1 if row else 1
-    conn.execute(
-        "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-        (SEQUENCE, str(sequence)),
+    sequence = int(
+        conn.execute(
+            "INSERT INTO meta (key, value) VALUES (:key, '1') ON CONFLICT (key) DO UPDATE SET "
+            "value = CAST(CAST(meta.value AS BIGINT) + 1 AS TEXT) RETURNING value",
+            {"key": SEQUENCE},
+        ).fetchone()[0]
     )
     bits = f"{random.stream(f'inbound-id:{sequence}').getrandbits(128):032x}"
     message_id = f"{bits[:8]}-{bits[8:12]}-{bits[12:16]}-{bits[16:20]}-{bits[20:]}"
-    number = conn.execute("SELECT * FROM numbers WHERE number = ?", (receiver,)).fetchone()
+    number = conn.execute("SELECT * FROM numbers WHERE number = :number", {"number": receiver}).fetchone()
     keywords = json.loads(number["keywords"]) if number else []
     keyword, clean = _keyword(text, keywords)
     region = read_destination(sender).region
     parts = 1 if segments else sms_count(text)
     price = settings.region_prices.get(region or "", settings.price_per_part) * parts
     url = number["forward_url"] if number else None
-    cursor = conn.execute(
+    stored = conn.execute(
         "INSERT INTO inbound (message_id, account_id, number_id, sender, receiver, text, clean_text, "
         "keyword, received_at, sms_count, price, reply_to, pull, channel, segments) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            message_id,
-            number["account_id"] if number else None,
-            number["id"] if number else None,
-            sender,
-            receiver,
-            text,
-            clean,
-            keyword,
-            received_at,
-            parts,
-            price,
-            reply_to,
-            PULL_READY if number and url is None else PULL_NONE,
-            "mms" if segments else "sms",
-            json.dumps(segments, ensure_ascii=False) if segments else None,
-        ),
-    )
-    row_id = int(cursor.lastrowid or 0)
+        "VALUES (:message_id, :account_id, :number_id, :sender, :receiver, :text, :clean_text, "
+        ":keyword, :received_at, :sms_count, :price, :reply_to, :pull, :channel, :segments) RETURNING *",
+        {
+            "message_id": message_id,
+            "account_id": number["account_id"] if number else None,
+            "number_id": number["id"] if number else None,
+            "sender": sender,
+            "receiver": receiver,
+            "text": text,
+            "clean_text": clean,
+            "keyword": keyword,
+            "received_at": received_at,
+            "sms_count": parts,
+            "price": price,
+            "reply_to": reply_to,
+            "pull": PULL_READY if number and url is None else PULL_NONE,
+            "channel": "mms" if segments else "sms",
+            "segments": json.dumps(segments, ensure_ascii=False) if segments else None,
+        },
+    ).fetchone()
+    if stored is None:
+        raise MissingId("the INSERT into inbound returned no row")
     if url is not None:
-        stored = conn.execute("SELECT * FROM inbound WHERE id = ?", (row_id,)).fetchone()
         conn.execute(
             "INSERT INTO deliveries (message, url, body, due_at, final, xml, kind) "
-            "VALUES (?, ?, ?, ?, 1, 0, 'inbound')",
-            (
-                row_id,
-                url,
-                json.dumps(mo_result(stored), separators=(",", ":"), ensure_ascii=False),
-                received_at,
-            ),
+            "VALUES (:message, :url, :body, :due_at, 1, 0, 'inbound')",
+            {
+                "message": stored["id"],
+                "url": url,
+                "body": json.dumps(mo_result(stored), separators=(",", ":"), ensure_ascii=False),
+                "due_at": received_at,
+            },
         )
-    return row_id
+    return int(stored["id"])
 
 
 class InboundService:
@@ -175,16 +177,22 @@ class InboundService:
             check_callback_url(url, "forwardUrl")
         keywords = sorted({k.upper() for k in body.get("keywords", [])})
         with self._store.write() as conn:
-            if conn.execute("SELECT 1 FROM accounts WHERE id = ?", (account_id,)).fetchone() is None:
+            if conn.execute("SELECT 1 FROM accounts WHERE id = :id", {"id": account_id}).fetchone() is None:
                 raise InvalidRequest({"account": [f"no account has id {account_id}"]})
-            if conn.execute("SELECT 1 FROM numbers WHERE number = ?", (number,)).fetchone() is not None:
-                raise InvalidRequest({"number": ["is registered already"]})  # (writes take turns)
-            cursor = conn.execute(
+            row = conn.execute(
                 "INSERT INTO numbers (number, account_id, forward_url, keywords, content_type) "
-                "VALUES (?, ?, ?, ?, ?)",
-                (number, account_id, url, json.dumps(keywords), body.get("contentType", JSON_TYPE)),
-            )
-            row = conn.execute("SELECT * FROM numbers WHERE id = ?", (cursor.lastrowid,)).fetchone()
+                "VALUES (:number, :account, :url, :keywords, :content_type) ON CONFLICT (number) DO NOTHING "
+                "RETURNING *",
+                {
+                    "number": number,
+                    "account": account_id,
+                    "url": url,
+                    "keywords": json.dumps(keywords),
+                    "content_type": body.get("contentType", JSON_TYPE),
+                },
+            ).fetchone()
+            if row is None:
+                raise InvalidRequest({"number": ["is registered already"]})
         return self._describe_number(row)
 
     def numbers(self) -> list[dict[str, Any]]:
@@ -199,7 +207,7 @@ class InboundService:
         return deleted
 
     @staticmethod
-    def _describe_number(row: sqlite3.Row) -> dict[str, Any]:
+    def _describe_number(row: Row) -> dict[str, Any]:
         return {
             "id": row["id"],
             "number": row["number"],
@@ -223,7 +231,7 @@ class InboundService:
             row_id = store_inbound(
                 conn, self._random, self._settings, sender, receiver, text, at, None, segments
             )
-            row = conn.execute("SELECT * FROM inbound WHERE id = ?", (row_id,)).fetchone()
+            row = conn.execute("SELECT * FROM inbound WHERE id = :id", {"id": row_id}).fetchone()
         return self._describe(row)
 
     def pull(self, account: Account, query: Mapping[str, str], channel: str = "sms") -> dict[str, Any]:
@@ -232,13 +240,17 @@ class InboundService:
         limit = int(query.get("limit") or DEFAULT_LIMIT)
         if any(query.get(name) for name in ("applicationId", "entityId", "campaignReferenceId")):
             limit = 0
-        where = "account_id = ? AND channel = ? AND pull = ? AND received_at <= ?"
-        params = (account.id, channel, PULL_READY, self._clock.now_ms())
+        where = "account_id = :account AND channel = :channel AND pull = :ready AND received_at <= :now"
+        params = {"account": account.id, "channel": channel, "ready": PULL_READY, "now": self._clock.now_ms()}
         with self._store.write() as conn:
             rows = conn.execute(
-                f"SELECT * FROM inbound WHERE {where} ORDER BY received_at, id LIMIT ?", (*params, limit)
+                f"SELECT * FROM inbound WHERE {where} ORDER BY received_at, id LIMIT :limit",
+                {**params, "limit": limit},
             ).fetchall()
-            conn.executemany("UPDATE inbound SET pull = ? WHERE id = ?", [(PULL_DONE, r["id"]) for r in rows])
+            conn.executemany(
+                "UPDATE inbound SET pull = :done WHERE id = :id",
+                [{"done": PULL_DONE, "id": r["id"]} for r in rows],
+            )
             left = int(conn.execute(f"SELECT count(*) FROM inbound WHERE {where}", params).fetchone()[0])
         results = [mo_result(r, pulled=True) for r in rows]
         if channel == "mms":
@@ -247,21 +259,21 @@ class InboundService:
 
     def listing(self, query: Mapping[str, str]) -> list[dict[str, Any]]:
         """Every inbound message, newest first (admin API, dashboard)."""
-        clauses, params = ["1 = 1"], []
+        clauses = ["1 = 1"]
+        params: dict[str, Any] = {"limit": int(query.get("limit") or 100)}
         for name, column in (("to", "receiver"), ("from", "sender")):
             if query.get(name):
-                clauses.append(f"{column} = ?")
-                params.append(query[name].removeprefix("+"))
-        limit = int(query.get("limit") or 100)
+                clauses.append(f"{column} = :{column}")
+                params[column] = query[name].removeprefix("+")
         with self._store.read() as conn:
             rows = conn.execute(
                 f"SELECT * FROM inbound WHERE {' AND '.join(clauses)} "
-                "ORDER BY received_at DESC, id DESC LIMIT ?",
-                (*params, limit),
+                "ORDER BY received_at DESC, id DESC LIMIT :limit",
+                params,
             ).fetchall()
         return [self._describe(r) for r in rows]
 
-    def _describe(self, row: sqlite3.Row) -> dict[str, Any]:
+    def _describe(self, row: Row) -> dict[str, Any]:
         now = self._clock.now_ms()
         return {
             **_sms_shape(row),

@@ -17,7 +17,7 @@ from mock_infobip.core.clock import Clock, wire_time
 from mock_infobip.core.errors import InvalidRequest
 from mock_infobip.core.redact import redact
 from mock_infobip.core.store import MAX_ID, Store
-from mock_infobip.storage.sql import LIKE_ESCAPE, like_text
+from mock_infobip.storage.sql import LIKE_ESCAPE, in_list, like_text
 
 WINDOW_MS = 48 * 3600 * 1000  # reports and logs cover the last 48 hours
 DEFAULT_LIMIT = 50
@@ -61,12 +61,18 @@ class ReportsService:
         """Final reports of ``channel`` not pushed (no callback URL, or retries exhausted) that
         arrived in the last 48 h, oldest first, once."""
         clauses = [
-            "account_id = ?",
-            "channel = ?",
-            "pull = ?",
-            "coalesce(reported_at, done_at, sent_at) >= ?",
+            "account_id = :account",
+            "channel = :channel",
+            "pull = :ready",
+            "coalesce(reported_at, done_at, sent_at) >= :since",
         ]
-        params: list[Any] = [account.id, channel, PULL_READY, self._clock.now_ms() - WINDOW_MS]
+        params: dict[str, Any] = {
+            "account": account.id,
+            "channel": channel,
+            "ready": PULL_READY,
+            "since": self._clock.now_ms() - WINDOW_MS,
+            "limit": _limit(query),
+        }
         for name, column in (
             ("bulkId", "bulk_id"),
             ("messageId", "message_id"),
@@ -75,15 +81,16 @@ class ReportsService:
             ("campaignReferenceId", "campaign_reference_id"),
         ):
             if query.get(name):
-                clauses.append(f"{column} = ?")
-                params.append(query[name])
+                clauses.append(f"{column} = :{column}")
+                params[column] = query[name]
         with self._store.write() as conn:
             rows = conn.execute(
-                f"SELECT * FROM messages WHERE {' AND '.join(clauses)} ORDER BY done_at, id LIMIT ?",
-                (*params, _limit(query)),
+                f"SELECT * FROM messages WHERE {' AND '.join(clauses)} ORDER BY done_at, id LIMIT :limit",
+                params,
             ).fetchall()
             conn.executemany(
-                "UPDATE messages SET pull = ? WHERE id = ?", [(PULL_DONE, r["id"]) for r in rows]
+                "UPDATE messages SET pull = :done WHERE id = :id",
+                [{"done": PULL_DONE, "id": r["id"]} for r in rows],
             )
         shape = 2 if version == 1 else 3
         return [report(shape, r, r["status"], r["error"], r["done_at"], self._catalog) for r in rows]
@@ -93,8 +100,12 @@ class ReportsService:
     ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
         """Messages of ``channel`` of the last 48 h with their current status, newest first; with
         ``useCursor`` (v3) a page and the cursor of the next one."""
-        clauses = ["account_id = ?", "channel = ?", "sent_at >= ?"]
-        params: list[Any] = [account.id, channel, self._clock.now_ms() - WINDOW_MS]
+        clauses = ["account_id = :account", "channel = :channel", "sent_at >= :since"]
+        params: dict[str, Any] = {
+            "account": account.id,
+            "channel": channel,
+            "since": self._clock.now_ms() - WINDOW_MS,
+        }
         sender, destination = ("from", "to") if version == 1 else ("sender", "destination")
         for name, column in (
             (sender, "sender"),
@@ -103,8 +114,8 @@ class ReportsService:
             ("applicationId", "application_id"),
         ):
             if query.get(name):
-                clauses.append(f"{column} = ?")
-                params.append(query[name])
+                clauses.append(f"{column} = :{column}")
+                params[column] = query[name]
         for name, column in (
             ("bulkId", "bulk_id"),
             ("messageId", "message_id"),
@@ -112,31 +123,33 @@ class ReportsService:
         ):
             values = _many(query.get(name, ""))
             if values:
-                clauses.append(f"{column} IN ({','.join('?' * len(values))})")
-                params.extend(values)
+                marks, named = in_list(column, values)
+                clauses.append(f"{column} IN {marks}")
+                params.update(named)
         if query.get("generalStatus"):  # statuses are stored GROUP/NAME, in capitals
-            clauses.append(f"status LIKE ? {LIKE_ESCAPE}")
-            params.append(like_text(query["generalStatus"].upper()) + "/%")
+            clauses.append(f"status LIKE :general {LIKE_ESCAPE}")
+            params["general"] = like_text(query["generalStatus"].upper()) + "/%"
         for name, operator in (("sentSince", ">="), ("sentUntil", "<=")):
             if query.get(name):
-                clauses.append(f"sent_at {operator} ?")
-                params.append(parse_time(query[name], name))
+                clauses.append(f"sent_at {operator} :{name}")
+                params[name] = parse_time(query[name], name)
         if query.get("mnc") and not query.get("mcc"):
             raise InvalidRequest({"mnc": ["Mobile Country Code (mcc) is required with mnc"]})
         if query.get("mcc"):
-            clauses.append("mcc_mnc = ?" if query.get("mnc") else "substr(mcc_mnc, 1, 3) = ?")
-            params.append(query["mcc"] + query.get("mnc", ""))
+            clauses.append("mcc_mnc = :network" if query.get("mnc") else "substr(mcc_mnc, 1, 3) = :network")
+            params["network"] = query["mcc"] + query.get("mnc", "")
         paged = version == 3 and query.get("useCursor", "").lower() == "true"
         if paged and query.get("cursor"):
             sent_at, row_id = _read_cursor(query["cursor"])
-            clauses.append("(sent_at < ? OR (sent_at = ? AND id < ?))")
-            params += [sent_at, sent_at, row_id]
+            clauses.append("(sent_at < :after_sent OR (sent_at = :after_sent AND id < :after_id))")
+            params.update(after_sent=sent_at, after_id=row_id)
         limit = _limit(query)
+        params["limit"] = limit + 1 if paged else limit
         with self._store.read() as conn:
             rows = conn.execute(
                 f"SELECT * FROM messages WHERE {' AND '.join(clauses)} "
-                "ORDER BY sent_at DESC, id DESC LIMIT ?",
-                (*params, limit + 1 if paged else limit),
+                "ORDER BY sent_at DESC, id DESC LIMIT :limit",
+                params,
             ).fetchall()
         cursor: dict[str, Any] | None = None
         if paged:
@@ -151,27 +164,28 @@ class ReportsService:
     def outbox(self, query: Mapping[str, str]) -> list[dict[str, Any]]:
         """Every message, newest first, with its status history (and an MMS's content, its uploaded
         references resolved)."""
-        clauses, params = ["1 = 1"], []
+        clauses = ["1 = 1"]
+        params: dict[str, Any] = {
+            "limit": int(query.get("limit") or 100),
+            "offset": int(query.get("offset") or 0),
+        }
         for name, column in (("messageId", "message_id"), ("to", "destination")):
             if query.get(name):
-                clauses.append(f"{column} = ?")
-                params.append(query[name])
+                clauses.append(f"{column} = :{column}")
+                params[column] = query[name]
         if query.get("status"):  # a group or a status name, in any case (docs/decisions.md)
-            clauses.append(f"(status LIKE ? {LIKE_ESCAPE} OR status LIKE ? {LIKE_ESCAPE})")
+            clauses.append(f"(status LIKE :group {LIKE_ESCAPE} OR status LIKE :name {LIKE_ESCAPE})")
             wanted = like_text(query["status"].upper())
-            params += [wanted + "/%", "%/" + wanted]
-        limit, offset = int(query.get("limit") or 100), int(query.get("offset") or 0)
+            params.update(group=wanted + "/%", name="%/" + wanted)
         with self._store.read() as conn:
             rows = conn.execute(
                 f"SELECT * FROM messages WHERE {' AND '.join(clauses)} ORDER BY sent_at DESC, id DESC "
-                "LIMIT ? OFFSET ?",
-                (*params, limit, offset),
+                "LIMIT :limit OFFSET :offset",
+                params,
             ).fetchall()
             history: dict[int, list[dict[str, Any]]] = {r["id"]: [] for r in rows}
-            marks = ",".join("?" * len(history))
-            for h in conn.execute(
-                f"SELECT * FROM message_history WHERE message IN ({marks}) ORDER BY id", tuple(history)
-            ):
+            marks, ids = in_list("message", list(history))
+            for h in conn.execute(f"SELECT * FROM message_history WHERE message IN {marks} ORDER BY id", ids):
                 history[h["message"]].append(
                     {
                         "at": wire_time(h["at"]),
@@ -216,16 +230,16 @@ class ReportsService:
 
     def attempts(self, query: Mapping[str, str]) -> list[dict[str, Any]]:
         """Every callback attempt, in time order."""
-        clauses, params = ["1 = 1"], []
+        clauses = ["1 = 1"]
+        params: dict[str, Any] = {"limit": int(query.get("limit") or 1000)}
         if query.get("url"):
-            clauses.append("url = ?")
-            params.append(query["url"])
-        limit = int(query.get("limit") or 1000)
+            clauses.append("url = :url")
+            params["url"] = query["url"]
         with self._store.read() as conn:
             rows = conn.execute(
                 f"SELECT * FROM (SELECT * FROM callback_attempts WHERE {' AND '.join(clauses)} "
-                "ORDER BY id DESC LIMIT ?) AS recent ORDER BY id",
-                (*params, limit),
+                "ORDER BY id DESC LIMIT :limit) AS recent ORDER BY id",
+                params,
             ).fetchall()
         return [
             {

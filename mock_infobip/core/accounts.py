@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import hmac
-import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from mock_infobip.core.clock import Clock
 from mock_infobip.core.errors import Conflict, NotFound
 from mock_infobip.core.store import Store
+from mock_infobip.storage.interface import Row, inserted_id
 
 DEFAULT_ACCOUNT = "default"
 
@@ -27,7 +27,7 @@ class Account:
     username: str | None = None
 
     @classmethod
-    def from_row(cls, row: sqlite3.Row) -> Account:
+    def from_row(cls, row: Row) -> Account:
         return cls(row["id"], row["name"], row["identifier"], row["username"])
 
 
@@ -56,24 +56,35 @@ class AccountsService:
     ) -> Account:
         with self._store.write() as conn:
             taken = [
-                k for k in api_keys if conn.execute("SELECT 1 FROM api_keys WHERE key = ?", (k,)).fetchone()
+                k
+                for k in api_keys
+                if conn.execute("SELECT 1 FROM api_keys WHERE key = :key", {"key": k}).fetchone()
             ]
             if taken:
                 raise Conflict(f"API key already in use: {taken[0]}")
             if (
                 username is not None
-                and conn.execute("SELECT 1 FROM accounts WHERE username = ?", (username,)).fetchone()
+                and conn.execute(
+                    "SELECT 1 FROM accounts WHERE username = :username", {"username": username}
+                ).fetchone()
             ):
                 raise Conflict(f"username already in use: {username}")
-            cursor = conn.execute(
-                "INSERT INTO accounts (name, identifier, username, password, created_at) "
-                "VALUES (?, ?, ?, ?, ?)",
-                (name, identifier, username, password, self._clock.now_ms()),
+            account_id = inserted_id(
+                conn.execute(
+                    "INSERT INTO accounts (name, identifier, username, password, created_at) "
+                    "VALUES (:name, :identifier, :username, :password, :now) RETURNING id",
+                    {
+                        "name": name,
+                        "identifier": identifier,
+                        "username": username,
+                        "password": password,
+                        "now": self._clock.now_ms(),
+                    },
+                )
             )
-            account_id = int(cursor.lastrowid or 0)
             conn.executemany(
-                "INSERT INTO api_keys (key, account_id) VALUES (?, ?)",
-                [(key, account_id) for key in dict.fromkeys(api_keys)],
+                "INSERT INTO api_keys (key, account_id) VALUES (:key, :account)",
+                [{"key": key, "account": account_id} for key in dict.fromkeys(api_keys)],
             )
         return Account(account_id, name, identifier, username)
 
@@ -84,29 +95,32 @@ class AccountsService:
         by ``make_key``. Returns the account and its usable keys, the given ones first."""
         with self._store.write() as conn:
             row = conn.execute(
-                "SELECT * FROM accounts WHERE name = ? ORDER BY id LIMIT 1", (DEFAULT_ACCOUNT,)
+                "SELECT * FROM accounts WHERE name = :name ORDER BY id LIMIT 1", {"name": DEFAULT_ACCOUNT}
             ).fetchone()
             if row is None:
-                cursor = conn.execute(
-                    "INSERT INTO accounts (name, identifier, created_at) VALUES (?, ?, ?)",
-                    (DEFAULT_ACCOUNT, identifier, self._clock.now_ms()),
-                )
-                row = conn.execute("SELECT * FROM accounts WHERE id = ?", (cursor.lastrowid,)).fetchone()
+                row = conn.execute(
+                    "INSERT INTO accounts (name, identifier, created_at) VALUES (:name, :identifier, :now) "
+                    "RETURNING *",
+                    {"name": DEFAULT_ACCOUNT, "identifier": identifier, "now": self._clock.now_ms()},
+                ).fetchone()
             account = Account.from_row(row)
             conn.executemany(
-                "INSERT INTO api_keys (key, account_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
-                [(key, account.id) for key in api_keys],
+                "INSERT INTO api_keys (key, account_id) VALUES (:key, :account) ON CONFLICT DO NOTHING",
+                [{"key": key, "account": account.id} for key in api_keys],
             )
             stored = [
                 r[0]
                 for r in conn.execute(
-                    "SELECT key FROM api_keys WHERE account_id = ? AND revoked = 0 ORDER BY id",
-                    (account.id,),
+                    "SELECT key FROM api_keys WHERE account_id = :account AND revoked = 0 ORDER BY id",
+                    {"account": account.id},
                 )
             ]
             if not stored:
                 key = make_key()
-                conn.execute("INSERT INTO api_keys (key, account_id) VALUES (?, ?)", (key, account.id))
+                conn.execute(
+                    "INSERT INTO api_keys (key, account_id) VALUES (:key, :account)",
+                    {"key": key, "account": account.id},
+                )
                 stored = [key]
         ordered = [k for k in api_keys if k in stored] + [k for k in stored if k not in api_keys]
         return account, ordered
@@ -118,14 +132,16 @@ class AccountsService:
         with self._store.read() as conn:
             row = conn.execute(
                 "SELECT a.* FROM api_keys k JOIN accounts a ON a.id = k.account_id "
-                "WHERE k.key = ? AND k.revoked = 0",
-                (key,),
+                "WHERE k.key = :key AND k.revoked = 0",
+                {"key": key},
             ).fetchone()
         return None if row is None else Principal(Account.from_row(row), "key:" + key, key)
 
     def by_password(self, username: str, password: str) -> Principal | None:
         with self._store.read() as conn:
-            row = conn.execute("SELECT * FROM accounts WHERE username = ?", (username,)).fetchone()
+            row = conn.execute(
+                "SELECT * FROM accounts WHERE username = :username", {"username": username}
+            ).fetchone()
         if row is None or row["password"] is None:
             return None
         if not hmac.compare_digest(row["password"].encode(), password.encode()):
@@ -134,7 +150,10 @@ class AccountsService:
 
     def set_revoked(self, key: str, revoked: bool) -> None:
         with self._store.write() as conn:
-            cursor = conn.execute("UPDATE api_keys SET revoked = ? WHERE key = ?", (int(revoked), key))
+            cursor = conn.execute(
+                "UPDATE api_keys SET revoked = :revoked WHERE key = :key",
+                {"revoked": int(revoked), "key": key},
+            )
             if cursor.rowcount == 0:
                 raise NotFound("API key", key)
 

@@ -121,10 +121,10 @@ class Clock:
                 virtual = max(stored, wall) if mode == "real" and speed == 1.0 else stored
             conn.execute(
                 "INSERT INTO clock (id, mode, speed, anchor_virtual, anchor_wall) "
-                "VALUES (1, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET mode = excluded.mode, "
-                "speed = excluded.speed, anchor_virtual = excluded.anchor_virtual, "
+                "VALUES (1, :mode, :speed, :virtual, :wall) ON CONFLICT (id) DO UPDATE SET "
+                "mode = excluded.mode, speed = excluded.speed, anchor_virtual = excluded.anchor_virtual, "
                 "anchor_wall = excluded.anchor_wall",
-                (mode, speed, virtual, wall),
+                {"mode": mode, "speed": speed, "virtual": virtual, "wall": wall},
             )
         self.mode, self.speed = mode, speed
         self._anchor_virtual, self._anchor_wall = virtual, wall
@@ -163,8 +163,11 @@ class Clock:
         if self.mode != "manual":
             raise Conflict(f"the clock is {self.mode}: only a manual clock can be moved")
         with self._store.write() as conn:
-            conn.execute("UPDATE clock SET anchor_virtual = max(anchor_virtual, ?) WHERE id = 1", (ms,))
-            row = conn.execute("SELECT anchor_virtual FROM clock WHERE id = 1").fetchone()
+            row = conn.execute(
+                "UPDATE clock SET anchor_virtual = CASE WHEN anchor_virtual < :ms THEN :ms "
+                "ELSE anchor_virtual END WHERE id = 1 RETURNING anchor_virtual",
+                {"ms": ms},
+            ).fetchone()
         self._anchor_virtual = int(row[0])
         return self._anchor_virtual
 
@@ -186,12 +189,12 @@ class Clock:
         if seconds < 0:
             raise Conflict("the clock never moves backwards")
         self.ensure_reachable(self.now_ms() + round(seconds * 1000))
-        with self._store.write() as conn:
-            conn.execute(
-                "UPDATE clock SET anchor_virtual = anchor_virtual + ? WHERE id = 1",
-                (round(seconds * 1000),),
-            )
-            row = conn.execute("SELECT anchor_virtual FROM clock WHERE id = 1").fetchone()
+        with self._store.write() as conn:  # one increment: advances sent at once add up
+            row = conn.execute(
+                "UPDATE clock SET anchor_virtual = anchor_virtual + :ms WHERE id = 1 "
+                "RETURNING anchor_virtual",
+                {"ms": round(seconds * 1000)},
+            ).fetchone()
         self._anchor_virtual = int(row[0])
         return self._anchor_virtual
 

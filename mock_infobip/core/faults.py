@@ -108,24 +108,25 @@ class FaultRules:
                 {"latencyMs": [f"must be at most {self._max_latency_ms} (setting fault_max_latency_ms)"]}
             )
         method = str(body.get("method", "*")).upper()
-        values = (
-            method,
-            body.get("path", "*"),
-            body.get("apiKey"),
-            body.get("status"),
-            int(body.get("latencyMs", 0)),
-            int(bool(body.get("drop"))),
-            int(bool(body.get("truncate"))),
-            body.get("times"),
-            float(body.get("probability", 1.0)),
-        )
+        values = {
+            "method": method,
+            "path": body.get("path", "*"),
+            "api_key": body.get("apiKey"),
+            "status": body.get("status"),
+            "latency_ms": int(body.get("latencyMs", 0)),
+            "drop_connection": int(bool(body.get("drop"))),
+            "truncate": int(bool(body.get("truncate"))),
+            "times_left": body.get("times"),
+            "probability": float(body.get("probability", 1.0)),
+        }
         with self._store.write() as conn:
-            cursor = conn.execute(
+            row = conn.execute(
                 "INSERT INTO faults (method, path, api_key, status, latency_ms, drop_connection, truncate, "
-                "times_left, probability) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "times_left, probability) VALUES (:method, :path, :api_key, :status, :latency_ms, "
+                ":drop_connection, :truncate, :times_left, :probability) RETURNING *",
                 values,
-            )
-        return Fault(int(cursor.lastrowid or 0), *values[:5], bool(values[5]), bool(values[6]), *values[7:])
+            ).fetchone()
+        return _fault(row)
 
     def all(self) -> list[Fault]:
         with self._store.read() as conn:
@@ -162,12 +163,12 @@ class FaultRules:
                 if not fault.matches(method, path, api_key) or fault.times_left == 0:
                     continue
                 draw = self._random.stream(f"fault:{fault.id}:{row['seen']}").random()
-                conn.execute("UPDATE faults SET seen = seen + 1 WHERE id = ?", (fault.id,))
+                conn.execute("UPDATE faults SET seen = seen + 1 WHERE id = :id", {"id": fault.id})
                 if draw >= fault.probability:
                     continue
                 conn.execute(
-                    "UPDATE faults SET applied = applied + 1, times_left = times_left - 1 WHERE id = ?",
-                    (fault.id,),
+                    "UPDATE faults SET applied = applied + 1, times_left = times_left - 1 WHERE id = :id",
+                    {"id": fault.id},
                 )
                 return fault
         return None

@@ -47,7 +47,7 @@ def version_of(conn: Any, dialect: Dialect = SQLITE) -> int | None:
     schema versions (0.1.0 and older)."""
     if not dialect.table_exists(conn, "meta"):
         return None
-    row = conn.execute(dialect.sql("SELECT value FROM meta WHERE key = ?"), (VERSION_KEY,)).fetchone()
+    row = conn.execute("SELECT value FROM meta WHERE key = :key", {"key": VERSION_KEY}).fetchone()
     return 0 if row is None else int(row[0])
 
 
@@ -67,20 +67,16 @@ def upgrade(conn: Any, dialect: Dialect = SQLITE) -> tuple[int | None, int]:
             _apply(conn, migration, dialect)
     if found < SCHEMA_VERSION:
         conn.execute(
-            dialect.sql(
-                "INSERT INTO meta (key, value) VALUES (?, ?) "
-                "ON CONFLICT (key) DO UPDATE SET value = excluded.value"
-            ),
-            (VERSION_KEY, str(SCHEMA_VERSION)),
+            "INSERT INTO meta (key, value) VALUES (:key, :value) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            {"key": VERSION_KEY, "value": str(SCHEMA_VERSION)},
         )
     return recorded, SCHEMA_VERSION
 
 
 def _apply(conn: Any, migration: Migration, dialect: Dialect) -> None:
-    sql = migration.sql
-    if migration.by_engine is not None:
-        sql = sql.replace("{copy}", migration.by_engine[dialect.name])
-    for statement in dialect.ddl(sql).split(";"):
+    copy = {} if migration.by_engine is None else {"copy": migration.by_engine[dialect.name]}
+    for statement in dialect.ddl(migration.sql, copy).split(";"):
         if statement.strip():
             conn.execute(statement)
     if migration.add_columns:

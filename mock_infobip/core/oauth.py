@@ -31,8 +31,14 @@ class TokensService:
         token = self._random.secret(48)
         with self._store.write() as conn:
             conn.execute(
-                "INSERT INTO oauth_tokens (token, account_id, username, expires_at) VALUES (?, ?, ?, ?)",
-                (token, principal.account.id, form["client_id"], self._clock.now_ms() + self._ttl_ms),
+                "INSERT INTO oauth_tokens (token, account_id, username, expires_at) "
+                "VALUES (:token, :account, :username, :expires)",
+                {
+                    "token": token,
+                    "account": principal.account.id,
+                    "username": form["client_id"],
+                    "expires": self._clock.now_ms() + self._ttl_ms,
+                },
             )
         return {"access_token": token, "expires_in": self._ttl_ms // 1000}
 
@@ -41,7 +47,7 @@ class TokensService:
         with self._store.read() as conn:
             row = conn.execute(
                 "SELECT a.*, t.username AS token_user FROM oauth_tokens t "
-                "JOIN accounts a ON a.id = t.account_id WHERE t.token = ? AND t.expires_at > ?",
-                (token, self._clock.now_ms()),
+                "JOIN accounts a ON a.id = t.account_id WHERE t.token = :token AND t.expires_at > :now",
+                {"token": token, "now": self._clock.now_ms()},
             ).fetchone()
         return None if row is None else Principal(Account.from_row(row), "user:" + row["token_user"])

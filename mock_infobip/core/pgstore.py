@@ -1,6 +1,6 @@
 """The store on PostgreSQL (psycopg 3): the same interface as :class:`mock_infobip.core.store.Store`
-and the same statements (SQLite's words, said in PostgreSQL's by :mod:`mock_infobip.core.dialect`),
-so the services run unchanged on either.
+and the same statements, run as written (their named parameters bound in psycopg's style by
+:mod:`mock_infobip.storage.sql`), so the services run unchanged on either.
 
 As on SQLite, writers take their turn: a write transaction first takes one transaction-level
 advisory lock, so what the services count and then write (limits, ids) stays exact across the
@@ -21,9 +21,8 @@ own measured when the store opens), so the one clock record means one time on ev
 from __future__ import annotations
 
 import contextlib
-import re
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
@@ -34,6 +33,7 @@ from mock_infobip.core.migrations import NewerDatabase, upgrade
 from mock_infobip.core.redact import redact
 from mock_infobip.core.schema import WATCHED
 from mock_infobip.core.store import StoreOperations, UnusableDatabase
+from mock_infobip.storage.interface import Params
 from mock_infobip.storage.sql import check_params, pyformat
 
 T = TypeVar("T")
@@ -49,14 +49,6 @@ CACHE_ENTRIES = 4096
 VERSION_KEY = "config_version"
 ROOT_FIELD = "body"
 NUL_REFUSED = "must not contain the NUL character (\\u0000): a fake on PostgreSQL cannot store it"
-# tables whose rows have an identity ``id``: an INSERT into one returns it (sqlite3's lastrowid)
-ID_TABLES = frozenset(
-    {
-        "accounts", "lists", "people", "journal", "messages", "status_events", "numbers", "inbound",
-        "bulks", "deliveries", "callback_attempts", "faults", "outcome_rules", "uploads",
-        "tfa_applications", "tfa_templates", "tfa_pins",
-    }
-)  # fmt: skip
 
 
 class UnusablePostgres(UnusableDatabase):
@@ -88,10 +80,6 @@ def _connect_when_up(url: str, wait: float) -> Any:
             pause(0.5)
 
 
-_INDEX_HINT = re.compile(r"\s+INDEXED BY \w+")
-_SAID: dict[str, tuple[str, bool]] = {}  # a statement as written -> as said here (pure: shared)
-
-
 class Row:
     """A row readable by column name and by position, as ``sqlite3.Row``."""
 
@@ -120,20 +108,18 @@ def _row_factory(cursor: Any) -> Callable[[Sequence[Any]], Row]:
 
 
 class Cursor:
-    """What the services read of a cursor: rows, ``rowcount`` and, after an INSERT, ``lastrowid``.
+    """What the services read of a cursor: rows and ``rowcount``.
 
     Outside a write the rows are read whole at once. In a write transaction the statements are
     pipelined (psycopg's pipeline mode: sent without waiting for each answer), so a cursor waits for
     its results only when it is read; every cursor of the transaction is read once it committed.
     Either way none is read after its connection went back to the pool."""
 
-    def __init__(self, cursor: Any, returning: bool = False, pipeline: Any = None) -> None:
+    def __init__(self, cursor: Any, pipeline: Any = None) -> None:
         self._cursor = cursor
-        self._returning = returning
         self._pipeline = pipeline
         self._rows: list[Row] | None = None
         self._next = 0
-        self._lastrowid: int | None = None
         self._rowcount = -1
         if pipeline is None:
             self._read()
@@ -144,19 +130,13 @@ class Cursor:
             if self._pipeline is not None and cursor.pgresult is None:
                 self._pipeline.sync()  # the answers so far, this statement's among them
             self._rows = cursor.fetchall() if cursor.description is not None else []
-            self._lastrowid = int(self._rows[0][0]) if self._returning and self._rows else None
-            self._rowcount = 1 if self._lastrowid is not None else cursor.rowcount
+            self._rowcount = cursor.rowcount
         return self._rows
 
     def settle(self) -> None:
         """Read now, after the pipeline ended (every answer is in)."""
         self._pipeline = None
         self._read()
-
-    @property
-    def lastrowid(self) -> int | None:
-        self._read()
-        return self._lastrowid
 
     @property
     def rowcount(self) -> int:
@@ -188,74 +168,41 @@ def _no_nul(params: Iterable[Any]) -> None:
 
 
 class Connection:
-    """A psycopg connection that takes the services' statements as they are written (``?``
-    parameters, SQLite's words) and says them in PostgreSQL's."""
+    """A psycopg connection that runs the services' statements as they are written: their named
+    parameters bound in psycopg's style (``storage/sql.py``), nothing else changed."""
 
     def __init__(self, conn: Any, pipeline: Any = None, pending: list[Cursor] | None = None) -> None:
         self._conn = conn
         self._pipeline = pipeline  # a write's pipeline: its cursors are read when needed
         self._pending = pending  # ... or before it commits
 
-    @staticmethod
-    def _say(sql: str) -> tuple[str, bool]:
-        found = _SAID.get(sql)
-        if found is None:
-            # an empty IN () (SQLite: matches nothing); SQLite's index hints (INDEXED BY) are left to
-            # PostgreSQL's planner
-            said = POSTGRES.sql(sql).replace("IN ()", "IN (NULL)")
-            said = _INDEX_HINT.sub("", said)
-            words = sql.split(None, 3)
-            returning = (
-                len(words) > 2
-                and words[0].upper() == "INSERT"
-                and words[2] in ID_TABLES
-                and "RETURNING" not in sql.upper()
-            )
-            found = (said + " RETURNING id" if returning else said, returning)
-            if len(_SAID) < CACHE_ENTRIES:
-                _SAID[sql] = found
-        return found
-
-    def execute(self, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> Cursor:
-        if isinstance(params, Mapping):  # named parameters: the statement as written
-            return self._named(sql, params)
-        _no_nul(params)
-        said, returning = self._say(sql)
-        return self._kept(Cursor(self._conn.execute(said, tuple(params)), returning, self._pipeline))
-
-    def _named(self, sql: str, params: Mapping[str, Any]) -> Cursor:
-        """A statement with ``:name`` parameters, bound in psycopg's style (``storage/sql.py``)
-        and otherwise run as written."""
+    def execute(self, sql: str, params: Params | None = None) -> Cursor:
+        params = {} if params is None else params
         statement = pyformat(sql)
         check_params(statement, params, sql)
         _no_nul(params.values())
-        return self._kept(Cursor(self._conn.execute(statement.text, params), False, self._pipeline))
+        return self._kept(Cursor(self._conn.execute(statement.text, params), self._pipeline))
 
     def _kept(self, cursor: Cursor) -> Cursor:
         if self._pending is not None:
             self._pending.append(cursor)
         return cursor
 
-    def executemany(self, sql: str, seq: Sequence[Sequence[Any]] | Sequence[Mapping[str, Any]]) -> Cursor:
+    def executemany(self, sql: str, seq: Sequence[Params]) -> Cursor:
         cursor = self._conn.cursor()
-        if seq and isinstance(seq[0], Mapping):
-            statement = pyformat(sql)
-            for params in seq:
-                assert isinstance(params, Mapping)
-                check_params(statement, params, sql)
-                _no_nul(params.values())
-            cursor.executemany(statement.text, seq)
-        else:
-            for params in seq:
-                _no_nul(params)
-            cursor.executemany(POSTGRES.sql(sql), [tuple(p) for p in seq])
-        return self._kept(Cursor(cursor, False, self._pipeline))
+        statement = pyformat(sql)
+        for params in seq:
+            check_params(statement, params, sql)
+            _no_nul(params.values())
+        cursor.executemany(statement.text, seq)
+        return self._kept(Cursor(cursor, self._pipeline))
 
 
 class PostgresStore(StoreOperations):
     """The store on a PostgreSQL database (a ``postgresql://`` URL), shared by every process and
     host given the same URL."""
 
+    engine = "postgresql"
     in_memory = False
     shared_by_hosts = True  # the scheduler leads by lock (:meth:`lead`), the worker always polls
 
@@ -273,7 +220,7 @@ class PostgresStore(StoreOperations):
                 self.wall_offset_ms = _clock_offset_ms(raw)
                 with raw.transaction():
                     raw.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
-                    self.upgraded = upgrade(raw, POSTGRES)  # the migrations say their own SQL
+                    self.upgraded = upgrade(Connection(raw), POSTGRES)  # the migrations say their own SQL
                     if self.upgraded[0] != self.upgraded[1]:
                         _watch(raw)
         except psycopg.Error as exc:
@@ -299,7 +246,7 @@ class PostgresStore(StoreOperations):
         if known is not None:
             return known
         with self.read() as conn:
-            row = conn.execute("SELECT value FROM meta WHERE key = ?", (VERSION_KEY,)).fetchone()
+            row = conn.execute("SELECT value FROM meta WHERE key = :key", {"key": VERSION_KEY}).fetchone()
         found = 0 if row is None else int(row[0])
         if getattr(local, "requests", 0):
             local.version = found
@@ -376,7 +323,7 @@ class PostgresStore(StoreOperations):
         with self._connection() as raw:
             yield Connection(raw)
 
-    def execute(self, sql: str, params: tuple[object, ...] = ()) -> Cursor:
+    def execute(self, sql: str, params: Params | None = None) -> Cursor:
         """One statement, atomic on its own."""
         self._local.version = None  # it may change what is cached
         writing = getattr(self._local, "writing", None)

@@ -11,97 +11,97 @@ CREATE TABLE IF NOT EXISTS meta (
     value TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS clock (
-    id INTEGER PRIMARY KEY CHECK (id = 1),
+    id {int} PRIMARY KEY CHECK (id = 1),
     mode TEXT NOT NULL,
-    speed REAL NOT NULL,
-    anchor_virtual INTEGER NOT NULL,
-    anchor_wall INTEGER NOT NULL
+    speed {real} NOT NULL,
+    anchor_virtual {int} NOT NULL,
+    anchor_wall {int} NOT NULL
 );
 CREATE TABLE IF NOT EXISTS accounts (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    id {serial},
     name TEXT NOT NULL,
     identifier TEXT NOT NULL,
     username TEXT UNIQUE,
     password TEXT,
-    created_at INTEGER NOT NULL
+    created_at {int} NOT NULL
 );
 CREATE TABLE IF NOT EXISTS api_keys (
     key TEXT PRIMARY KEY,
-    account_id INTEGER NOT NULL REFERENCES accounts(id),
-    revoked INTEGER NOT NULL DEFAULT 0
+    account_id {int} NOT NULL REFERENCES accounts(id),
+    revoked {int} NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS lists (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    account_id INTEGER NOT NULL REFERENCES accounts(id),
+    id {serial},
+    account_id {int} NOT NULL REFERENCES accounts(id),
     name TEXT NOT NULL,
-    created_at INTEGER NOT NULL
+    created_at {int} NOT NULL
 );
 CREATE UNIQUE INDEX IF NOT EXISTS lists_by_name ON lists(account_id, name);
 CREATE TABLE IF NOT EXISTS people (
-    id INTEGER PRIMARY KEY,
-    account_id INTEGER NOT NULL,
+    id {id},
+    account_id {int} NOT NULL,
     key TEXT NOT NULL,
     identifier TEXT NOT NULL,
-    created_at INTEGER NOT NULL,
+    created_at {int} NOT NULL,
     UNIQUE (account_id, key)
 );
 CREATE TABLE IF NOT EXISTS memberships (
-    list_id INTEGER NOT NULL,
-    person_id INTEGER NOT NULL,
+    list_id {int} NOT NULL,
+    person_id {int} NOT NULL,
     PRIMARY KEY (list_id, person_id)
-) WITHOUT ROWID;
+){without_rowid};
 CREATE TABLE IF NOT EXISTS rate_windows (
     principal TEXT NOT NULL,
     operation TEXT NOT NULL,
-    last_admitted INTEGER NOT NULL,
-    hits INTEGER NOT NULL DEFAULT 1,
+    last_admitted {int} NOT NULL,
+    hits {int} NOT NULL DEFAULT 1,
     PRIMARY KEY (principal, operation)
-) WITHOUT ROWID;
+){without_rowid};
 -- no AUTOINCREMENT (files made before keep it): writing sqlite_sequence made every request's entry
 -- ~40 % dearer. Ids restart after a reset, which wipes the journal.
 CREATE TABLE IF NOT EXISTS journal (
-    id INTEGER PRIMARY KEY,
-    at INTEGER NOT NULL,
+    id {id},
+    at {int} NOT NULL,
     method TEXT NOT NULL,
     path TEXT NOT NULL,
     query TEXT NOT NULL,
-    status INTEGER NOT NULL,
+    status {int} NOT NULL,
     api_key TEXT,
-    account_id INTEGER,
+    account_id {int},
     operation TEXT,
     request_body TEXT NOT NULL,
     response_body TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS messages (
-    id INTEGER PRIMARY KEY,
-    account_id INTEGER NOT NULL,
+    id {id},
+    account_id {int} NOT NULL,
     message_id TEXT NOT NULL,
     bulk_id TEXT NOT NULL,
-    version INTEGER NOT NULL,
+    version {int} NOT NULL,
     destination TEXT NOT NULL,
     region TEXT,
     sender TEXT,
     text TEXT NOT NULL,
-    sms_count INTEGER NOT NULL,
-    price REAL NOT NULL,
+    sms_count {int} NOT NULL,
+    price {real} NOT NULL,
     callback_url TEXT,
     callback_data TEXT,
-    intermediate INTEGER NOT NULL,
+    intermediate {int} NOT NULL,
     entity_id TEXT,
     application_id TEXT,
     campaign_reference_id TEXT,
-    sent_at INTEGER NOT NULL,
-    validity_ms INTEGER NOT NULL,
-    no_reports INTEGER NOT NULL,
+    sent_at {int} NOT NULL,
+    validity_ms {int} NOT NULL,
+    no_reports {int} NOT NULL,
     status TEXT NOT NULL,
     error TEXT NOT NULL,
-    done_at INTEGER,
-    pull INTEGER NOT NULL DEFAULT 0,
-    notify_xml INTEGER NOT NULL DEFAULT 0,
-    reported_at INTEGER,
-    binary TEXT,
+    done_at {int},
+    pull {int} NOT NULL DEFAULT 0,
+    notify_xml {int} NOT NULL DEFAULT 0,
+    reported_at {int},
+    "binary" TEXT,
     mcc_mnc TEXT,
-    converted_at INTEGER,
+    converted_at {int},
     process_key TEXT,
     reply_text TEXT,
     channel TEXT NOT NULL DEFAULT 'sms',
@@ -114,120 +114,120 @@ CREATE INDEX IF NOT EXISTS messages_by_time ON messages(sent_at, status);
 CREATE INDEX IF NOT EXISTS messages_by_status ON messages(status);
 CREATE INDEX IF NOT EXISTS messages_by_region ON messages(region, status, no_reports);
 CREATE TABLE IF NOT EXISTS message_history (
-    message INTEGER NOT NULL,
-    at INTEGER NOT NULL,
+    message {int} NOT NULL,
+    at {int} NOT NULL,
     status TEXT NOT NULL,
     error TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS message_history_by_message ON message_history(message);
 CREATE TABLE IF NOT EXISTS status_events (
-    id INTEGER PRIMARY KEY,
-    due_at INTEGER NOT NULL,
-    message INTEGER NOT NULL,
+    id {id},
+    due_at {int} NOT NULL,
+    message {int} NOT NULL,
     status TEXT NOT NULL,
     error TEXT NOT NULL,
-    final INTEGER NOT NULL,
-    done_at INTEGER,
-    held INTEGER NOT NULL DEFAULT 0
+    final {int} NOT NULL,
+    done_at {int},
+    held {int} NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS status_events_due ON status_events(due_at, id);
 CREATE TABLE IF NOT EXISTS numbers (
-    id INTEGER PRIMARY KEY,
+    id {id},
     number TEXT NOT NULL UNIQUE,
-    account_id INTEGER NOT NULL,
+    account_id {int} NOT NULL,
     forward_url TEXT,
     keywords TEXT NOT NULL,
     content_type TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS inbound (
-    id INTEGER PRIMARY KEY,
+    id {id},
     message_id TEXT NOT NULL,
-    account_id INTEGER,
-    number_id INTEGER,
+    account_id {int},
+    number_id {int},
     sender TEXT NOT NULL,
     receiver TEXT NOT NULL,
     text TEXT NOT NULL,
     clean_text TEXT NOT NULL,
     keyword TEXT,
-    received_at INTEGER NOT NULL,
-    sms_count INTEGER NOT NULL,
-    price REAL NOT NULL,
+    received_at {int} NOT NULL,
+    sms_count {int} NOT NULL,
+    price {real} NOT NULL,
     reply_to TEXT,
-    pull INTEGER NOT NULL DEFAULT 0,
+    pull {int} NOT NULL DEFAULT 0,
     channel TEXT NOT NULL DEFAULT 'sms',
     segments TEXT
 );
 CREATE INDEX IF NOT EXISTS inbound_pullable ON inbound(account_id, pull, received_at);
 CREATE TABLE IF NOT EXISTS oauth_tokens (
     token TEXT PRIMARY KEY,
-    account_id INTEGER NOT NULL,
+    account_id {int} NOT NULL,
     username TEXT NOT NULL,
-    expires_at INTEGER NOT NULL
+    expires_at {int} NOT NULL
 );
 CREATE TABLE IF NOT EXISTS ibsso_sessions (
     token TEXT PRIMARY KEY,
-    account_id INTEGER NOT NULL,
+    account_id {int} NOT NULL,
     username TEXT NOT NULL,
-    last_used_at INTEGER NOT NULL
+    last_used_at {int} NOT NULL
 );
 CREATE TABLE IF NOT EXISTS bulks (
-    id INTEGER PRIMARY KEY,
-    account_id INTEGER NOT NULL,
+    id {id},
+    account_id {int} NOT NULL,
     bulk_id TEXT NOT NULL,
-    send_at INTEGER NOT NULL,
+    send_at {int} NOT NULL,
     state TEXT NOT NULL DEFAULT 'ACTIVE',
-    paused_at INTEGER
+    paused_at {int}
 );
 CREATE UNIQUE INDEX IF NOT EXISTS bulks_by_id ON bulks(account_id, bulk_id);
 CREATE TABLE IF NOT EXISTS deliveries (
-    id INTEGER PRIMARY KEY,
-    message INTEGER NOT NULL,
+    id {id},
+    message {int} NOT NULL,
     url TEXT NOT NULL,
     body TEXT NOT NULL,
-    due_at INTEGER NOT NULL,
-    retry INTEGER NOT NULL DEFAULT 0,
+    due_at {int} NOT NULL,
+    retry {int} NOT NULL DEFAULT 0,
     state TEXT NOT NULL DEFAULT 'pending',
-    claimed_until INTEGER NOT NULL DEFAULT 0,
-    final INTEGER NOT NULL,
-    xml INTEGER NOT NULL DEFAULT 0,
+    claimed_until {int} NOT NULL DEFAULT 0,
+    final {int} NOT NULL,
+    xml {int} NOT NULL DEFAULT 0,
     kind TEXT NOT NULL DEFAULT 'report',
     claim TEXT
 );
 CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries(state, due_at);
 CREATE TABLE IF NOT EXISTS callback_attempts (
-    id INTEGER PRIMARY KEY,
-    at INTEGER NOT NULL,
+    id {id},
+    at {int} NOT NULL,
     url TEXT NOT NULL,
-    retry INTEGER NOT NULL,
-    status INTEGER,
+    retry {int} NOT NULL,
+    status {int},
     error TEXT,
     message_ids TEXT NOT NULL,
     body TEXT NOT NULL,
-    next_retry_at INTEGER
+    next_retry_at {int}
 );
 CREATE TABLE IF NOT EXISTS faults (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    id {serial},
     method TEXT NOT NULL,
     path TEXT NOT NULL,
     api_key TEXT,
-    status INTEGER,
-    latency_ms INTEGER NOT NULL,
-    drop_connection INTEGER NOT NULL,
-    truncate INTEGER NOT NULL,
-    times_left INTEGER,
-    probability REAL NOT NULL,
-    seen INTEGER NOT NULL DEFAULT 0,
-    applied INTEGER NOT NULL DEFAULT 0
+    status {int},
+    latency_ms {int} NOT NULL,
+    drop_connection {int} NOT NULL,
+    truncate {int} NOT NULL,
+    times_left {int},
+    probability {real} NOT NULL,
+    seen {int} NOT NULL DEFAULT 0,
+    applied {int} NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS outcome_rules (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    id {serial},
     match_kind TEXT NOT NULL,
     match_value TEXT NOT NULL,
     status TEXT NOT NULL,
     error TEXT NOT NULL,
-    delay_ms INTEGER NOT NULL,
+    delay_ms {int} NOT NULL,
     intermediate TEXT NOT NULL,
-    report_delay_ms INTEGER NOT NULL DEFAULT 0,
+    report_delay_ms {int} NOT NULL DEFAULT 0,
     reply TEXT
 );
 """
@@ -235,41 +235,41 @@ CREATE TABLE IF NOT EXISTS outcome_rules (
 # Tables added since 0.1.0, one text a schema version (core/migrations.py applies them in order).
 UPLOADS = """
 CREATE TABLE IF NOT EXISTS uploads (
-    id INTEGER PRIMARY KEY,
+    id {id},
     upload_id TEXT NOT NULL UNIQUE,
-    account_id INTEGER NOT NULL,
+    account_id {int} NOT NULL,
     content_id TEXT,
     media_type TEXT NOT NULL,
-    size INTEGER NOT NULL,
-    data BLOB NOT NULL,
-    uploaded_at INTEGER NOT NULL,
-    expires_at INTEGER NOT NULL
+    size {int} NOT NULL,
+    data {blob} NOT NULL,
+    uploaded_at {int} NOT NULL,
+    expires_at {int} NOT NULL
 );
 """
 TFA = """
 CREATE TABLE IF NOT EXISTS tfa_applications (
-    id INTEGER PRIMARY KEY,
+    id {id},
     app_id TEXT NOT NULL,
-    account_id INTEGER NOT NULL,
+    account_id {int} NOT NULL,
     name TEXT NOT NULL,
     configuration TEXT NOT NULL,
-    enabled INTEGER NOT NULL,
-    created_at INTEGER NOT NULL
+    enabled {int} NOT NULL,
+    created_at {int} NOT NULL
 );
 CREATE INDEX IF NOT EXISTS tfa_applications_by_id ON tfa_applications(app_id);
 CREATE TABLE IF NOT EXISTS tfa_templates (
-    id INTEGER PRIMARY KEY,
+    id {id},
     message_id TEXT NOT NULL,
     app_id TEXT NOT NULL,
-    account_id INTEGER NOT NULL,
+    account_id {int} NOT NULL,
     kind TEXT NOT NULL,
     fields TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS tfa_templates_by_id ON tfa_templates(message_id);
 CREATE TABLE IF NOT EXISTS tfa_pins (
-    id INTEGER PRIMARY KEY,
+    id {id},
     pin_id TEXT NOT NULL,
-    account_id INTEGER NOT NULL,
+    account_id {int} NOT NULL,
     app_id TEXT NOT NULL,
     message_id TEXT NOT NULL,
     channel TEXT NOT NULL,
@@ -277,12 +277,12 @@ CREATE TABLE IF NOT EXISTS tfa_pins (
     pin TEXT NOT NULL,
     sender TEXT,
     placeholders TEXT NOT NULL,
-    sent_at INTEGER NOT NULL,
-    expires_at INTEGER NOT NULL,
-    attempts_left INTEGER NOT NULL,
-    verified_at INTEGER,
+    sent_at {int} NOT NULL,
+    expires_at {int} NOT NULL,
+    attempts_left {int} NOT NULL,
+    verified_at {int},
     sms_message_id TEXT,
-    sms_sent INTEGER NOT NULL
+    sms_sent {int} NOT NULL
 );
 CREATE INDEX IF NOT EXISTS tfa_pins_by_id ON tfa_pins(pin_id);
 CREATE INDEX IF NOT EXISTS tfa_pins_by_destination ON tfa_pins(app_id, destination);
@@ -290,7 +290,7 @@ CREATE TABLE IF NOT EXISTS tfa_events (
     kind TEXT NOT NULL,
     app_id TEXT NOT NULL,
     destination TEXT NOT NULL,
-    at INTEGER NOT NULL
+    at {int} NOT NULL
 );
 CREATE INDEX IF NOT EXISTS tfa_events_by_app ON tfa_events(kind, app_id, at);
 CREATE TABLE IF NOT EXISTS tfa_forced (
@@ -304,17 +304,17 @@ CREATE TABLE IF NOT EXISTS tfa_forced (
 # rows copied in their order (the one statement each engine says in its own words: COPY_IN_ORDER)
 ORDERED_IDS = """
 CREATE TABLE message_history_v4 (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    message INTEGER NOT NULL,
-    at INTEGER NOT NULL,
+    id {serial},
+    message {int} NOT NULL,
+    at {int} NOT NULL,
     status TEXT NOT NULL,
     error TEXT NOT NULL
 );
 CREATE TABLE api_keys_v4 (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    id {serial},
     key TEXT NOT NULL UNIQUE,
-    account_id INTEGER NOT NULL REFERENCES accounts(id),
-    revoked INTEGER NOT NULL DEFAULT 0
+    account_id {int} NOT NULL REFERENCES accounts(id),
+    revoked {int} NOT NULL DEFAULT 0
 );
 {copy}
 DROP TABLE message_history;
@@ -338,24 +338,24 @@ COPY_IN_ORDER = {
 # Columns added after a table was first released: added to older database files on open.
 ADDED_COLUMNS = {
     "messages": {
-        "notify_xml": "INTEGER NOT NULL DEFAULT 0",
-        "reported_at": "INTEGER",
+        "notify_xml": "{int} NOT NULL DEFAULT 0",
+        "reported_at": "{int}",
         "binary": "TEXT",
         "mcc_mnc": "TEXT",
-        "converted_at": "INTEGER",
+        "converted_at": "{int}",
         "process_key": "TEXT",
         "reply_text": "TEXT",
         "channel": "TEXT NOT NULL DEFAULT 'sms'",
         "mms_content": "TEXT",
     },
     "deliveries": {
-        "xml": "INTEGER NOT NULL DEFAULT 0",
+        "xml": "{int} NOT NULL DEFAULT 0",
         "kind": "TEXT NOT NULL DEFAULT 'report'",
         "claim": "TEXT",
     },
-    "status_events": {"done_at": "INTEGER", "held": "INTEGER NOT NULL DEFAULT 0"},
+    "status_events": {"done_at": "{int}", "held": "{int} NOT NULL DEFAULT 0"},
     "inbound": {"channel": "TEXT NOT NULL DEFAULT 'sms'", "segments": "TEXT"},
-    "outcome_rules": {"report_delay_ms": "INTEGER NOT NULL DEFAULT 0", "reply": "TEXT"},
+    "outcome_rules": {"report_delay_ms": "{int} NOT NULL DEFAULT 0", "reply": "TEXT"},
 }
 
 # What ``reset`` wipes: everything but accounts, keys, the clock and the meta values.

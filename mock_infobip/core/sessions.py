@@ -43,19 +43,21 @@ class SessionsService:
         now = self._clock.now_ms()
         with self._store.write() as conn:
             alive = conn.execute(
-                "SELECT token FROM ibsso_sessions WHERE account_id = ? AND username = ? AND last_used_at > ? "
-                "ORDER BY last_used_at DESC LIMIT 1",
-                (principal.account.id, username, now - self._idle_ms),
+                "SELECT token FROM ibsso_sessions WHERE account_id = :account AND username = :username "
+                "AND last_used_at > :since ORDER BY last_used_at DESC LIMIT 1",
+                {"account": principal.account.id, "username": username, "since": now - self._idle_ms},
             ).fetchone()
             if alive is not None:
                 conn.execute(
-                    "UPDATE ibsso_sessions SET last_used_at = ? WHERE token = ?", (now, alive["token"])
+                    "UPDATE ibsso_sessions SET last_used_at = :now WHERE token = :token",
+                    {"now": now, "token": alive["token"]},
                 )
                 return {"token": str(alive["token"])}
             token = self._token()
             conn.execute(
-                "INSERT INTO ibsso_sessions (token, account_id, username, last_used_at) VALUES (?, ?, ?, ?)",
-                (token, principal.account.id, username, now),
+                "INSERT INTO ibsso_sessions (token, account_id, username, last_used_at) "
+                "VALUES (:token, :account, :username, :now)",
+                {"token": token, "account": principal.account.id, "username": username, "now": now},
             )
         return {"token": token}
 
@@ -65,14 +67,17 @@ class SessionsService:
         with self._store.write() as conn:
             row = conn.execute(
                 "SELECT a.*, s.username AS session_user FROM ibsso_sessions s "
-                "JOIN accounts a ON a.id = s.account_id WHERE s.token = ? AND s.last_used_at > ?",
-                (token, now - self._idle_ms),
+                "JOIN accounts a ON a.id = s.account_id WHERE s.token = :token AND s.last_used_at > :since",
+                {"token": token, "since": now - self._idle_ms},
             ).fetchone()
             if row is None:
                 return None
-            conn.execute("UPDATE ibsso_sessions SET last_used_at = ? WHERE token = ?", (now, token))
+            conn.execute(
+                "UPDATE ibsso_sessions SET last_used_at = :now WHERE token = :token",
+                {"now": now, "token": token},
+            )
         return Principal(Account.from_row(row), "user:" + row["session_user"], session=token)
 
     def destroy(self, token: str) -> None:
         with self._store.write() as conn:
-            conn.execute("DELETE FROM ibsso_sessions WHERE token = ?", (token,))
+            conn.execute("DELETE FROM ibsso_sessions WHERE token = :token", {"token": token})

@@ -59,19 +59,19 @@ class StoreOperations:
         with self.write() as conn:
             if row_id is None:
                 return int(conn.execute(f"DELETE FROM {table}").rowcount)
-            return int(conn.execute(f"DELETE FROM {table} WHERE id = ?", (row_id,)).rowcount)
+            return int(conn.execute(f"DELETE FROM {table} WHERE id = :id", {"id": row_id}).rowcount)
 
     def get_meta(self, key: str) -> str | None:
         with self.read() as conn:
-            row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+            row = conn.execute("SELECT value FROM meta WHERE key = :key", {"key": key}).fetchone()
         return None if row is None else str(row[0])
 
     def set_meta(self, key: str, value: str) -> None:
         with self.write() as conn:
             conn.execute(
-                "INSERT INTO meta (key, value) VALUES (?, ?) "
+                "INSERT INTO meta (key, value) VALUES (:key, :value) "
                 "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                (key, value),
+                {"key": key, "value": value},
             )
 
     def meta_once(self, key: str, value: str) -> str:
@@ -94,6 +94,7 @@ class StoreOperations:
 class Store(StoreOperations):
     """A SQLite database shared by the services of one process (and other processes on the file)."""
 
+    engine = "sqlite"  # the words of statements that differ by engine (side by side where used)
     shared_by_hosts = False  # one host: ``serve`` picks the process that schedules
     wall_offset_ms = 0  # the host's own clock is the fake's wall
 
@@ -200,11 +201,12 @@ class Store(StoreOperations):
         with self._lock:
             yield self._conn
 
-    def execute(self, sql: str, params: Params | tuple[object, ...] = ()) -> Cursor:
+    def execute(self, sql: str, params: Params | None = None) -> Cursor:
         """One statement, atomic on its own (SQLite's implicit transaction): cheaper than
         :meth:`write` when there is only one. Rows it returns (``RETURNING``) are read at once: the
         statement's transaction ends when they are."""
         with self._lock:
+            params = {} if params is None else params
             if self._depth:
                 return self._conn.execute(sql, params)
             self.version.hold_writes()

@@ -13,15 +13,21 @@ import functools
 import itertools
 import json
 import logging
-import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass
+from typing import Any
 
 from mock_infobip.channels.inbound import store_inbound
 from mock_infobip.channels.messages.catalog import Catalog
-from mock_infobip.channels.messages.lifecycle import PULL_NONE, PULL_READY, apply_status
+from mock_infobip.channels.messages.lifecycle import (
+    PULL_NONE,
+    PULL_READY,
+    Change,
+    apply_changes,
+    status_change,
+)
 from mock_infobip.channels.messages.xml import JSON_TYPE, XML_TYPE, reports_xml
 from mock_infobip.channels.sms.outcomes import REPLY
 from mock_infobip.core.clock import Clock
@@ -30,6 +36,8 @@ from mock_infobip.core.settings import Settings
 from mock_infobip.core.store import Store
 from mock_infobip.delivery.callbacks import Answer, Transport
 from mock_infobip.delivery.lanes import Lanes
+from mock_infobip.storage.interface import Connection, Row
+from mock_infobip.storage.sql import IN_CHUNK, LIKE_ESCAPE, in_list, like_text
 
 log = logging.getLogger("mock_infobip.scheduler")
 EVENT_BATCH = 2000
@@ -121,8 +129,8 @@ class Scheduler:
             if previous is not None and previous != self.instance:
                 conn.execute(
                     "UPDATE deliveries SET claimed_until = 0, claim = NULL "
-                    "WHERE state = 'pending' AND claim LIKE ?",
-                    (previous + ":%",),
+                    f"WHERE state = 'pending' AND claim LIKE :claims {LIKE_ESCAPE}",
+                    {"claims": like_text(previous) + ":%"},
                 )
 
     def close(self) -> None:
@@ -139,26 +147,31 @@ class Scheduler:
         a round trip on PostgreSQL)."""
         with self._store.read() as conn:
             event, push = conn.execute(
-                "SELECT (SELECT min(due_at) FROM status_events WHERE due_at <= ? AND held = 0), "
+                "SELECT (SELECT min(due_at) FROM status_events WHERE due_at <= :until AND held = 0), "
                 "(SELECT min(due_at) FROM deliveries "
-                "WHERE state = 'pending' AND due_at <= ? AND claimed_until <= ?)",
-                (until, until, self._clock.wall_ms()),
+                "WHERE state = 'pending' AND due_at <= :until AND claimed_until <= :wall)",
+                {"until": until, "wall": self._clock.wall_ms()},
             ).fetchone()
         return None if event is None else int(event), None if push is None else int(push)
 
     @staticmethod
-    def _due_events(conn: sqlite3.Connection, bound: int) -> Iterator[sqlite3.Row]:
+    def _due_events(conn: Connection, bound: int) -> Iterator[list[Row]]:
         """The events due up to ``bound`` in time order, ``EVENT_BATCH`` at most, read a page at a
         time (pages doubling from ``EVENT_PAGE``): the caller mostly stops at the first moment
-        that queues a push, and need not have read the rest."""
+        that queues a push, and need not have read the rest. A page at a time."""
         page, read, after = EVENT_PAGE, 0, (-1, -1)
         while read < EVENT_BATCH:
             rows = conn.execute(
-                "SELECT * FROM status_events WHERE due_at <= ? AND held = 0 AND (due_at, id) > (?, ?) "
-                "ORDER BY due_at, id LIMIT ?",
-                (bound, *after, min(page, EVENT_BATCH - read)),
+                "SELECT * FROM status_events WHERE due_at <= :bound AND held = 0 "
+                "AND (due_at, id) > (:after_due, :after_id) ORDER BY due_at, id LIMIT :limit",
+                {
+                    "bound": bound,
+                    "after_due": after[0],
+                    "after_id": after[1],
+                    "limit": min(page, EVENT_BATCH - read),
+                },
             ).fetchall()
-            yield from rows
+            yield rows
             read += len(rows)
             if len(rows) < page:
                 return
@@ -168,42 +181,72 @@ class Scheduler:
         """Apply events due up to ``bound``; stop after the moment whose events queued a push."""
         with self._store.write() as conn:
             cut: int | None = None
-            done = []
-            for event in self._due_events(conn, bound):
-                if cut is not None and event["due_at"] > cut:
-                    break
-                done.append((event["id"],))
-                # read now, not with the events: an earlier event of this batch may have changed it
-                message = conn.execute("SELECT * FROM messages WHERE id = ?", (event["message"],)).fetchone()
-                if message is None:
-                    continue
-                if event["status"] == REPLY:  # the handset answers to the number the message came from
-                    store_inbound(
-                        conn,
-                        self._random,
-                        self._settings,
-                        message["destination"].removeprefix("+"),
-                        (message["sender"] or "").removeprefix("+"),
-                        message["reply_text"] or "",
-                        event["due_at"],
-                        message["message_id"],
-                    )
-                    if cut is None:
-                        cut = event["due_at"]
-                    continue
-                pushed = apply_status(
+            done: list[dict[str, int]] = []
+            changes: list[Change] = []
+            messages: dict[int, dict[str, Any]] = {}  # as the events of this pass leave them
+            for page in self._due_events(conn, bound):
+                self._read_messages(conn, page, messages)
+                cut = self._apply(conn, page, messages, cut, done, changes)
+                if cut is not None and page and page[-1]["due_at"] > cut:
+                    break  # the moment that queued a push is done: the rest is the next pass's
+            apply_changes(conn, changes)
+            conn.executemany("DELETE FROM status_events WHERE id = :id", done)
+
+    @staticmethod
+    def _read_messages(conn: Connection, events: list[Row], messages: dict[int, dict[str, Any]]) -> None:
+        """The messages of ``events`` not read yet in this pass (a statement a page)."""
+        wanted = sorted({int(e["message"]) for e in events} - messages.keys())
+        for i in range(0, len(wanted), IN_CHUNK):
+            marks, params = in_list("id", wanted[i : i + IN_CHUNK])
+            for row in conn.execute(f"SELECT * FROM messages WHERE id IN {marks}", params):
+                messages[int(row["id"])] = dict(zip(row.keys(), row, strict=True))
+
+    def _apply(
+        self,
+        conn: Connection,
+        events: list[Row],
+        messages: dict[int, dict[str, Any]],
+        cut: int | None,
+        done: list[dict[str, int]],
+        changes: list[Change],
+    ) -> int | None:
+        """Apply ``events`` in order, up to the moment whose events queued a push (``cut``, which
+        is returned); their changes are written together after."""
+        for event in events:
+            if cut is not None and event["due_at"] > cut:
+                break
+            done.append({"id": event["id"]})
+            message = messages.get(int(event["message"]))
+            if message is None:
+                continue
+            if event["status"] == REPLY:  # the handset answers to the number the message came from
+                store_inbound(
                     conn,
-                    message,
-                    event["status"],
-                    event["error"],
+                    self._random,
+                    self._settings,
+                    message["destination"].removeprefix("+"),
+                    (message["sender"] or "").removeprefix("+"),
+                    message["reply_text"] or "",
                     event["due_at"],
-                    bool(event["final"]),
-                    self._catalog,
-                    event["done_at"],
+                    message["message_id"],
                 )
-                if pushed and cut is None:
+                if cut is None:
                     cut = event["due_at"]
-            conn.executemany("DELETE FROM status_events WHERE id = ?", done)
+                continue
+            change = status_change(
+                message,
+                event["status"],
+                event["error"],
+                event["due_at"],
+                bool(event["final"]),
+                self._catalog,
+                event["done_at"],
+            )
+            message.update(change.message)
+            changes.append(change)
+            if change.delivery is not None and cut is None:
+                cut = event["due_at"]
+        return cut
 
     # --- callbacks ------------------------------------------------------------------------------
 
@@ -219,14 +262,15 @@ class Scheduler:
             rows = conn.execute(
                 "SELECT d.id, d.message, d.url, d.body, d.retry, d.final, d.xml, d.kind, m.version "
                 "FROM deliveries d LEFT JOIN messages m ON m.id = d.message AND d.kind = 'report' "
-                "WHERE d.state = 'pending' AND d.due_at = ? AND d.claimed_until <= ? ORDER BY d.id LIMIT ?",
-                (at, self._clock.wall_ms(), limit),
+                "WHERE d.state = 'pending' AND d.due_at = :at AND d.claimed_until <= :wall "
+                "ORDER BY d.id LIMIT :limit",
+                {"at": at, "wall": self._clock.wall_ms(), "limit": limit},
             ).fetchall()
             conn.executemany(
-                "UPDATE deliveries SET claimed_until = ?, claim = ? WHERE id = ?",
-                [(lease, claim, r["id"]) for r in rows],
+                "UPDATE deliveries SET claimed_until = :lease, claim = :claim WHERE id = :id",
+                [{"lease": lease, "claim": claim, "id": r["id"]} for r in rows],
             )
-        groups: dict[tuple[str, int, str, int, int | None], list[sqlite3.Row]] = {}
+        groups: dict[tuple[str, int, str, int, int | None], list[Row]] = {}
         for row in rows:
             key = (row["url"], row["retry"], row["kind"], row["xml"], row["version"])
             groups.setdefault(key, []).append(row)
@@ -238,7 +282,7 @@ class Scheduler:
 
     @staticmethod
     def _batch(
-        url: str, retry: int, kind: str, rows: list[sqlite3.Row], xml_version: int | None, claim: str
+        url: str, retry: int, kind: str, rows: list[Row], xml_version: int | None, claim: str
     ) -> _Batch:
         """One callback: JSON, or XML in the shape of ``xml_version`` when the messages asked."""
         results = [json.loads(r["body"]) for r in rows]
@@ -292,18 +336,19 @@ class Scheduler:
         """Right before the POST: every row is still pending and claimed by this push (a row
         delivered meanwhile, or claimed again after a lease ran out, is never posted again); the
         lease starts over for the attempt."""
-        marks = ",".join("?" * len(batch.ids))
+        marks, ids = in_list("id", batch.ids)
         with self._store.write() as conn:
             cursor = conn.execute(
-                f"UPDATE deliveries SET claimed_until = ? WHERE id IN ({marks}) AND state = 'pending' "
-                "AND claim = ?",
-                (self._lease(), *batch.ids, batch.claim),
+                f"UPDATE deliveries SET claimed_until = :lease WHERE id IN {marks} AND state = 'pending' "
+                "AND claim = :claim",
+                {"lease": self._lease(), "claim": batch.claim, **ids},
             )
             if cursor.rowcount == len(batch.ids):
                 return True
             conn.execute(  # give back what is still ours: the next pass claims it afresh
-                f"UPDATE deliveries SET claimed_until = 0, claim = NULL WHERE id IN ({marks}) AND claim = ?",
-                (*batch.ids, batch.claim),
+                f"UPDATE deliveries SET claimed_until = 0, claim = NULL WHERE id IN {marks} "
+                "AND claim = :claim",
+                {"claim": batch.claim, **ids},
             )
             return False
 
@@ -321,46 +366,46 @@ class Scheduler:
         with self._store.write() as conn:
             self._settle(conn, batch, answer, max(self._clock.now_ms(), at))
 
-    def _settle(self, conn: sqlite3.Connection, batch: _Batch, answer: Answer, at: int) -> None:
+    def _settle(self, conn: Connection, batch: _Batch, answer: Answer, at: int) -> None:
         next_at = None
         if answer.ok:
             conn.executemany(
-                "UPDATE deliveries SET state = 'delivered' WHERE id = ? AND claim = ?",
-                [(i, batch.claim) for i in batch.ids],
+                "UPDATE deliveries SET state = 'delivered' WHERE id = :id AND claim = :claim",
+                [{"id": i, "claim": batch.claim} for i in batch.ids],
             )
         elif batch.retry < self._settings.callback_max_retries:
             next_at = at + retry_delay_ms(batch.retry)
             conn.executemany(
-                "UPDATE deliveries SET due_at = ?, retry = retry + 1, claimed_until = 0, claim = NULL "
-                "WHERE id = ? AND claim = ?",
-                [(next_at, i, batch.claim) for i in batch.ids],
+                "UPDATE deliveries SET due_at = :next_at, retry = retry + 1, claimed_until = 0, claim = NULL "
+                "WHERE id = :id AND claim = :claim",
+                [{"next_at": next_at, "id": i, "claim": batch.claim} for i in batch.ids],
             )
         else:
             conn.executemany(
-                "UPDATE deliveries SET state = 'exhausted' WHERE id = ? AND claim = ?",
-                [(i, batch.claim) for i in batch.ids],
+                "UPDATE deliveries SET state = 'exhausted' WHERE id = :id AND claim = :claim",
+                [{"id": i, "claim": batch.claim} for i in batch.ids],
             )
             conn.executemany(
-                f"UPDATE {PULL_TABLES[batch.kind]} SET pull = ? WHERE id = ? AND pull = ?",
-                [(PULL_READY, m, PULL_NONE) for m in batch.finals],
+                f"UPDATE {PULL_TABLES[batch.kind]} SET pull = :ready WHERE id = :id AND pull = :none",
+                [{"ready": PULL_READY, "id": m, "none": PULL_NONE} for m in batch.finals],
             )
         conn.execute(
             "INSERT INTO callback_attempts (at, url, retry, status, error, message_ids, body, next_retry_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                at,
-                batch.url,
-                batch.retry,
-                answer.status,
-                answer.error,
-                json.dumps(batch.message_ids),
-                batch.body.decode(),
-                next_at,
-            ),
+            "VALUES (:at, :url, :retry, :status, :error, :message_ids, :body, :next_retry_at)",
+            {
+                "at": at,
+                "url": batch.url,
+                "retry": batch.retry,
+                "status": answer.status,
+                "error": answer.error,
+                "message_ids": json.dumps(batch.message_ids),
+                "body": batch.body.decode(),
+                "next_retry_at": next_at,
+            },
         )
 
 
-def _chunks(rows: list[sqlite3.Row], size: int) -> Iterator[list[sqlite3.Row]]:
+def _chunks(rows: list[Row], size: int) -> Iterator[list[Row]]:
     for start in range(0, len(rows), size):
         yield rows[start : start + size]
 

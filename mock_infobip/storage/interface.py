@@ -15,6 +15,9 @@ class Row(Protocol):
     def keys(self) -> list[str]: ...
 
 
+Record = Row | Mapping[str, Any]  # a row, or its columns by name (a row about to be written)
+
+
 class Cursor(Protocol):
     @property
     def rowcount(self) -> int: ...

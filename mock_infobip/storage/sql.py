@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 CACHE_ENTRIES = 4096
+IN_CHUNK = 900  # values one IN (…) list holds (SQLite binds at most 32,766 parameters a statement)
 
 
 class StatementError(ValueError):

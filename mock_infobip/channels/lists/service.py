@@ -12,11 +12,10 @@ from mock_infobip.core.clock import Clock, wire_time
 from mock_infobip.core.errors import ListNotFound, NotFound
 from mock_infobip.core.store import MAX_ID, Store
 from mock_infobip.storage.interface import Connection
-from mock_infobip.storage.sql import in_list
+from mock_infobip.storage.sql import IN_CHUNK, in_list
 
 VALIDATION_ERROR = "VALIDATION_ERROR"
 _DIGITS = re.compile(r"[0-9]+")
-_CHUNK = 900  # values an IN (…) list
 
 
 @dataclass(frozen=True)
@@ -41,7 +40,7 @@ def parse_list_id(raw: str) -> int | None:
 
 
 def _chunks(items: Sequence[str]) -> list[Sequence[str]]:
-    return [items[i : i + _CHUNK] for i in range(0, len(items), _CHUNK)]
+    return [items[i : i + IN_CHUNK] for i in range(0, len(items), IN_CHUNK)]
 
 
 class ListsService:

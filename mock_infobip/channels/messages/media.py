@@ -19,6 +19,8 @@ from mock_infobip.core.clock import Clock, wire_time
 from mock_infobip.core.errors import UploadRefused
 from mock_infobip.core.randomness import Randomness
 from mock_infobip.core.store import MAX_ID, Store
+from mock_infobip.storage.interface import inserted_id
+from mock_infobip.storage.sql import in_list
 
 DEFAULT_VALIDITY_MINUTES = 69_120
 ID_LENGTH = 128  # upper-case hex, as Infobip's example ids
@@ -78,34 +80,39 @@ class Media:
         """Store ``data`` (checked already); its new id. Expired uploads are dropped meanwhile."""
         with self._store.write() as conn:
             now = self._clock.now_ms()
-            conn.execute("DELETE FROM uploads WHERE expires_at <= ?", (now,))
-            cursor = conn.execute(
-                "INSERT INTO uploads (upload_id, account_id, content_id, media_type, size, data, "
-                "uploaded_at, expires_at) VALUES ('', ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    account.id,
-                    content_id,
-                    media_type,
-                    len(data),
-                    data,
-                    now,
-                    min(MAX_ID, now + minutes * 60_000),
-                ),
+            conn.execute("DELETE FROM uploads WHERE expires_at <= :now", {"now": now})
+            row_id = inserted_id(
+                conn.execute(
+                    "INSERT INTO uploads (upload_id, account_id, content_id, media_type, size, data, "
+                    "uploaded_at, expires_at) VALUES ('', :account, :content_id, :media_type, :size, "
+                    ":data, :now, :expires) RETURNING id",
+                    {
+                        "account": account.id,
+                        "content_id": content_id,
+                        "media_type": media_type,
+                        "size": len(data),
+                        "data": data,
+                        "now": now,
+                        "expires": min(MAX_ID, now + minutes * 60_000),
+                    },
+                )
             )
-            row_id = int(cursor.lastrowid or 0)
             upload_id = self._random.token(f"upload:{row_id}", ID_LENGTH, "0123456789ABCDEF")
-            conn.execute("UPDATE uploads SET upload_id = ? WHERE id = ?", (upload_id, row_id))
+            conn.execute(
+                "UPDATE uploads SET upload_id = :upload_id WHERE id = :id",
+                {"upload_id": upload_id, "id": row_id},
+            )
         return upload_id
 
     def known(self, upload_ids: set[str]) -> dict[str, dict[str, Any]]:
         """The uploads among ``upload_ids`` that are alive: id -> what the outbox shows of it."""
         if not upload_ids:
             return {}
-        marks = ",".join("?" * len(upload_ids))
+        marks, ids = in_list("upload", sorted(upload_ids))
         with self._store.read() as conn:
             rows = conn.execute(
-                f"SELECT * FROM uploads WHERE upload_id IN ({marks}) AND expires_at > ?",
-                (*upload_ids, self._clock.now_ms()),
+                f"SELECT * FROM uploads WHERE upload_id IN {marks} AND expires_at > :now",
+                {**ids, "now": self._clock.now_ms()},
             ).fetchall()
         return {r["upload_id"]: self._describe(r) for r in rows}
 
@@ -128,8 +135,8 @@ class Media:
         limit, offset = int(query.get("limit") or 100), int(query.get("offset") or 0)
         with self._store.read() as conn:
             rows = conn.execute(
-                "SELECT * FROM uploads WHERE expires_at > ? ORDER BY id DESC LIMIT ? OFFSET ?",
-                (self._clock.now_ms(), limit, offset),
+                "SELECT * FROM uploads WHERE expires_at > :now ORDER BY id DESC LIMIT :limit OFFSET :offset",
+                {"now": self._clock.now_ms(), "limit": limit, "offset": offset},
             ).fetchall()
         return [self._describe(r) for r in rows]
 

@@ -10,30 +10,30 @@ No nulls: absent optional fields are left out.
 from __future__ import annotations
 
 import json
-import sqlite3
 from typing import Any
 
 from mock_infobip.channels.messages.catalog import Catalog
 from mock_infobip.core.clock import wire_time
+from mock_infobip.storage.interface import Record
 
 CURRENCY = "EUR"
 
 
-def _price(row: sqlite3.Row) -> dict[str, Any]:
+def _price(row: Record) -> dict[str, Any]:
     return {"pricePerMessage": round(row["price"], 6), "currency": CURRENCY}
 
 
-def _optional(row: sqlite3.Row, **fields: str) -> dict[str, Any]:
+def _optional(row: Record, **fields: str) -> dict[str, Any]:
     return {name: row[column] for name, column in fields.items() if row[column] is not None}
 
 
-def _platform(row: sqlite3.Row) -> dict[str, Any]:
+def _platform(row: Record) -> dict[str, Any]:
     platform = _optional(row, entityId="entity_id", applicationId="application_id")
     return {"platform": platform} if platform else {}
 
 
 def report(
-    version: int, row: sqlite3.Row, status: str, error: str, done_at: int, catalog: Catalog
+    version: int, row: Record, status: str, error: str, done_at: int, catalog: Catalog
 ) -> dict[str, Any]:
     """One delivery report of message ``row`` with ``status`` and ``error`` (keys) at ``done_at``."""
     status_wire = catalog.status_of(status).wire()
@@ -82,7 +82,7 @@ def report(
     }
 
 
-def _content(row: sqlite3.Row) -> dict[str, Any]:
+def _content(row: Record) -> dict[str, Any]:
     """A v3 log's content: text, binary, or an MMS's title and segments."""
     for column in ("mms_content", "binary"):
         if row[column]:
@@ -100,7 +100,7 @@ def _v1_segment(segment: dict[str, Any]) -> dict[str, Any]:
     return {name: segment[name] for name in V1_SEGMENT_FIELDS if name in segment}
 
 
-def log(version: int, row: sqlite3.Row, catalog: Catalog) -> dict[str, Any]:
+def log(version: int, row: Record, catalog: Catalog) -> dict[str, Any]:
     """A message's log entry with its current status."""
     done = {"doneAt": wire_time(row["done_at"])} if row["done_at"] is not None else {}
     status_wire = catalog.status_of(row["status"]).wire()

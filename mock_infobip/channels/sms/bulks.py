@@ -10,16 +10,17 @@ message is unsent, FINISHED after.
 
 from __future__ import annotations
 
-import sqlite3
 from typing import Any
 
 from mock_infobip.channels.messages.catalog import Catalog
-from mock_infobip.channels.messages.lifecycle import apply_status
+from mock_infobip.channels.messages.lifecycle import apply_changes, status_change
 from mock_infobip.channels.messages.requests import MAX_SCHEDULE_MS, parse_time
 from mock_infobip.core.accounts import Account
 from mock_infobip.core.clock import Clock, wire_time
 from mock_infobip.core.errors import ApiNotFound, InvalidRequest
 from mock_infobip.core.store import Store
+from mock_infobip.storage.interface import Connection, Row
+from mock_infobip.storage.sql import IN_CHUNK, in_list
 
 ACTIVE, PAUSED, CANCELED = "ACTIVE", "PAUSED", "CANCELED"
 CANCELLED_STATUS = "UNDELIVERABLE/CANCELLED"
@@ -27,12 +28,13 @@ CANCELLED_ERROR = "USER_ERRORS/EC_MESSAGE_CANCELED"
 NOT_FOUND = "Bulk not found"
 
 
-def record_bulk(conn: sqlite3.Connection, account_id: int, bulk_id: str, send_at: int) -> None:
+def record_bulk(conn: Connection, account_id: int, bulk_id: str, send_at: int) -> None:
     """Remember a bulk with messages to send later (a second send with its bulkId joins it)."""
     conn.execute(
-        "INSERT INTO bulks (account_id, bulk_id, send_at) VALUES (?, ?, ?) ON CONFLICT (account_id, bulk_id) "
-        "DO UPDATE SET send_at = min(bulks.send_at, excluded.send_at)",
-        (account_id, bulk_id, send_at),
+        "INSERT INTO bulks (account_id, bulk_id, send_at) VALUES (:account, :bulk, :send_at) "
+        "ON CONFLICT (account_id, bulk_id) DO UPDATE SET send_at = "
+        "CASE WHEN excluded.send_at < bulks.send_at THEN excluded.send_at ELSE bulks.send_at END",
+        {"account": account_id, "bulk": bulk_id, "send_at": send_at},
     )
 
 
@@ -66,7 +68,9 @@ class BulksService:
                 )
             send_at = max(now, send_at)
             self._shift(conn, self._unsent(conn, bulk, now), send_at - bulk["send_at"])
-            conn.execute("UPDATE bulks SET send_at = ? WHERE id = ?", (send_at, bulk["id"]))
+            conn.execute(
+                "UPDATE bulks SET send_at = :send_at WHERE id = :id", {"send_at": send_at, "id": bulk["id"]}
+            )
         return {"bulkId": bulk_id, "sendAt": wire_time(send_at)}
 
     def set_status(self, account: Account, bulk_id: str, wanted: str) -> dict[str, Any]:
@@ -85,87 +89,100 @@ class BulksService:
             if wanted == "PAUSED":
                 self._hold(conn, unsent, True)
                 conn.execute(
-                    "UPDATE bulks SET state = ?, paused_at = ? WHERE id = ?", (PAUSED, now, bulk["id"])
+                    "UPDATE bulks SET state = :state, paused_at = :now WHERE id = :id",
+                    {"state": PAUSED, "now": now, "id": bulk["id"]},
                 )
             elif wanted == "PROCESSING":
                 self._shift(conn, unsent, max(0, now - max(bulk["paused_at"], bulk["send_at"])))
                 self._hold(conn, unsent, False)
                 conn.execute(
-                    "UPDATE bulks SET state = ?, paused_at = NULL WHERE id = ?", (ACTIVE, bulk["id"])
+                    "UPDATE bulks SET state = :state, paused_at = NULL WHERE id = :id",
+                    {"state": ACTIVE, "id": bulk["id"]},
                 )
             else:
                 self._cancel(conn, unsent, now)
-                conn.execute("UPDATE bulks SET state = ? WHERE id = ?", (CANCELED, bulk["id"]))
+                conn.execute(
+                    "UPDATE bulks SET state = :state WHERE id = :id", {"state": CANCELED, "id": bulk["id"]}
+                )
             return {"bulkId": bulk_id, "status": self._status(conn, self._bulk(conn, account, bulk_id), now)}
 
     # --- inside a transaction ---------------------------------------------------------------------
 
     @staticmethod
-    def _bulk(conn: sqlite3.Connection, account: Account, bulk_id: str) -> sqlite3.Row:
-        row: sqlite3.Row | None = conn.execute(
-            "SELECT * FROM bulks WHERE account_id = ? AND bulk_id = ?", (account.id, bulk_id)
+    def _bulk(conn: Connection, account: Account, bulk_id: str) -> Row:
+        row: Row | None = conn.execute(
+            "SELECT * FROM bulks WHERE account_id = :account AND bulk_id = :bulk",
+            {"account": account.id, "bulk": bulk_id},
         ).fetchone()
         if row is None:
             raise ApiNotFound(NOT_FOUND)
         return row
 
     @staticmethod
-    def _status(conn: sqlite3.Connection, bulk: sqlite3.Row, now: int) -> str:
+    def _status(conn: Connection, bulk: Row, now: int) -> str:
         if bulk["state"] in (CANCELED, PAUSED):
             return "CANCELED" if bulk["state"] == CANCELED else "PAUSED"
         if now < bulk["send_at"]:
             return "PENDING"
         unsent = conn.execute(
-            "SELECT 1 FROM messages WHERE account_id = ? AND bulk_id = ? AND sent_at > ? LIMIT 1",
-            (bulk["account_id"], bulk["bulk_id"], now),
+            "SELECT 1 FROM messages WHERE account_id = :account AND bulk_id = :bulk AND sent_at > :now "
+            "LIMIT 1",
+            {"account": bulk["account_id"], "bulk": bulk["bulk_id"], "now": now},
         ).fetchone()
         return "PROCESSING" if unsent else "FINISHED"
 
     @staticmethod
-    def _unsent(conn: sqlite3.Connection, bulk: sqlite3.Row, now: int) -> list[int]:
+    def _unsent(conn: Connection, bulk: Row, now: int) -> list[int]:
         return [
             r[0]
             for r in conn.execute(
-                "SELECT id FROM messages WHERE account_id = ? AND bulk_id = ? AND sent_at > ? "
+                "SELECT id FROM messages WHERE account_id = :account AND bulk_id = :bulk AND sent_at > :now "
                 "AND done_at IS NULL",
-                (bulk["account_id"], bulk["bulk_id"], now),
+                {"account": bulk["account_id"], "bulk": bulk["bulk_id"], "now": now},
             )
         ]
 
     @staticmethod
-    def _held(conn: sqlite3.Connection, bulk: sqlite3.Row) -> list[int]:
+    def _held(conn: Connection, bulk: Row) -> list[int]:
         """The messages a pause held (their send moment may have passed meanwhile)."""
         return [
             r[0]
             for r in conn.execute(
                 "SELECT DISTINCT e.message FROM status_events e JOIN messages m ON m.id = e.message "
-                "WHERE e.held = 1 AND m.account_id = ? AND m.bulk_id = ?",
-                (bulk["account_id"], bulk["bulk_id"]),
+                "WHERE e.held = 1 AND m.account_id = :account AND m.bulk_id = :bulk",
+                {"account": bulk["account_id"], "bulk": bulk["bulk_id"]},
             )
         ]
 
     @staticmethod
-    def _shift(conn: sqlite3.Connection, messages: list[int], delta: int) -> None:
+    def _shift(conn: Connection, messages: list[int], delta: int) -> None:
         if delta == 0:
             return
+        shifts = [{"delta": delta, "id": m} for m in messages]
+        conn.executemany("UPDATE messages SET sent_at = sent_at + :delta WHERE id = :id", shifts)
         conn.executemany(
-            "UPDATE messages SET sent_at = sent_at + ? WHERE id = ?", [(delta, m) for m in messages]
-        )
-        conn.executemany(
-            "UPDATE status_events SET due_at = due_at + ?, done_at = done_at + ? WHERE message = ?",
-            [(delta, delta, m) for m in messages],
+            "UPDATE status_events SET due_at = due_at + :delta, done_at = done_at + :delta "
+            "WHERE message = :id",
+            shifts,
         )
 
     @staticmethod
-    def _hold(conn: sqlite3.Connection, messages: list[int], held: bool) -> None:
+    def _hold(conn: Connection, messages: list[int], held: bool) -> None:
         conn.executemany(
-            "UPDATE status_events SET held = ? WHERE message = ?", [(int(held), m) for m in messages]
+            "UPDATE status_events SET held = :held WHERE message = :id",
+            [{"held": int(held), "id": m} for m in messages],
         )
 
-    def _cancel(self, conn: sqlite3.Connection, messages: list[int], now: int) -> None:
+    def _cancel(self, conn: Connection, messages: list[int], now: int) -> None:
         """Unsent messages are not sent: no charge, a final CANCELLED report now."""
-        for message in messages:
-            conn.execute("DELETE FROM status_events WHERE message = ?", (message,))
-            conn.execute("UPDATE messages SET price = 0, sent_at = ? WHERE id = ?", (now, message))
-            row = conn.execute("SELECT * FROM messages WHERE id = ?", (message,)).fetchone()
-            apply_status(conn, row, CANCELLED_STATUS, CANCELLED_ERROR, now, True, self._catalog)
+        ids = [{"id": m, "now": now} for m in messages]
+        conn.executemany("DELETE FROM status_events WHERE message = :id", ids)
+        conn.executemany("UPDATE messages SET price = 0, sent_at = :now WHERE id = :id", ids)
+        changes = []
+        for i in range(0, len(messages), IN_CHUNK):
+            marks, params = in_list("id", messages[i : i + IN_CHUNK])
+            for row in conn.execute(f"SELECT * FROM messages WHERE id IN {marks} ORDER BY id", params):
+                changes.append(
+                    status_change(row, CANCELLED_STATUS, CANCELLED_ERROR, now, True, self._catalog)
+                )
+        apply_changes(conn, changes)

@@ -19,6 +19,7 @@ from mock_infobip.channels.messages.destinations import Destination, read_destin
 from mock_infobip.core.errors import InvalidRequest, NotFound
 from mock_infobip.core.settings import Settings
 from mock_infobip.core.store import Store
+from mock_infobip.storage.interface import inserted_id
 
 MAX_DELAY_MS = 4 * 24 * 3600 * 1000  # reports arrive at most 4 days after sending
 HOUR_MS = 3600 * 1000
@@ -146,21 +147,24 @@ class OutcomeRules:
     def add(self, body: Mapping[str, Any]) -> Rule:
         kind, value, outcome = self.parse(body)
         with self._store.write() as conn:
-            cursor = conn.execute(
-                "INSERT INTO outcome_rules (match_kind, match_value, status, error, delay_ms, intermediate, "
-                "report_delay_ms, reply) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    kind,
-                    value,
-                    outcome.status,
-                    outcome.error,
-                    outcome.delay_ms,
-                    json.dumps(outcome.intermediate),
-                    outcome.report_delay_ms,
-                    None if outcome.reply is None else json.dumps(outcome.reply),
-                ),
+            rule_id = inserted_id(
+                conn.execute(
+                    "INSERT INTO outcome_rules (match_kind, match_value, status, error, delay_ms, "
+                    "intermediate, report_delay_ms, reply) VALUES (:kind, :value, :status, :error, "
+                    ":delay_ms, :intermediate, :report_delay_ms, :reply) RETURNING id",
+                    {
+                        "kind": kind,
+                        "value": value,
+                        "status": outcome.status,
+                        "error": outcome.error,
+                        "delay_ms": outcome.delay_ms,
+                        "intermediate": json.dumps(outcome.intermediate),
+                        "report_delay_ms": outcome.report_delay_ms,
+                        "reply": None if outcome.reply is None else json.dumps(outcome.reply),
+                    },
+                )
             )
-        return Rule(int(cursor.lastrowid or 0), kind, value, outcome)
+        return Rule(rule_id, kind, value, outcome)
 
     def all(self) -> list[Rule]:
         """Most recent first: the first that matches wins."""

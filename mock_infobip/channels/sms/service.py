@@ -8,12 +8,12 @@ gets status events in the ``status_events`` table, carried out by the scheduler 
 from __future__ import annotations
 
 import json
-import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from mock_infobip.channels.messages.catalog import DELIVERED, PENDING, REJECTED, Catalog, Status
 from mock_infobip.channels.messages.destinations import Destination, read_destination
-from mock_infobip.channels.messages.lifecycle import apply_status
+from mock_infobip.channels.messages.lifecycle import INSERT_DELIVERY, INSERT_HISTORY, PULL_NONE, status_change
 from mock_infobip.channels.messages.parts import binary_count, sms_count
 from mock_infobip.channels.messages.requests import Outgoing, SendRequest
 from mock_infobip.channels.sms.bulks import record_bulk
@@ -34,6 +34,8 @@ from mock_infobip.core.errors import ApiNotFound
 from mock_infobip.core.randomness import Randomness
 from mock_infobip.core.settings import Settings
 from mock_infobip.core.store import Store
+from mock_infobip.storage.interface import Connection
+from mock_infobip.storage.sql import IN_CHUNK, in_list
 
 ACCEPTED = "PENDING/PENDING_ACCEPTED"
 WAITING = "PENDING/PENDING_WAITING_DELIVERY"
@@ -43,7 +45,18 @@ NO_DLR_FINAL = {
     "expire": ("EXPIRED/EXPIRED_DLR_UNKNOWN", NO_ERROR),
 }
 SEQUENCE = "message_seq"
-SEND_CHUNK = 1000  # messages a write transaction of one send
+MESSAGE_COLUMNS = (
+    "id", "account_id", "message_id", "bulk_id", "version", "destination", "region", "sender", "text",
+    "sms_count", "price", "callback_url", "callback_data", "intermediate", "entity_id", "application_id",
+    "campaign_reference_id", "sent_at", "validity_ms", "no_reports", "status", "error", "done_at",
+    "reported_at", "pull", "notify_xml", "binary", "mcc_mnc", "reply_text", "channel", "mms_content",
+)  # fmt: skip
+_QUOTED = ", ".join(f'"{c}"' for c in MESSAGE_COLUMNS)  # "binary" is a word of PostgreSQL's
+INSERT_MESSAGE = f"INSERT INTO messages ({_QUOTED}) VALUES ({', '.join(f':{c}' for c in MESSAGE_COLUMNS)})"
+INSERT_EVENT = (
+    "INSERT INTO status_events (due_at, message, status, error, final, done_at) "
+    "VALUES (:due_at, :message, :status, :error, :final, :done_at)"
+)
 
 
 @dataclass(frozen=True)
@@ -58,6 +71,27 @@ class Sent:
 class SendResult:
     bulk_id: str
     messages: list[Sent]
+
+
+@dataclass
+class _Batch:
+    """What one send writes, table by table (an ``executemany`` each)."""
+
+    sent: list[Sent] = field(default_factory=list)
+    messages: list[dict[str, Any]] = field(default_factory=list)
+    history: list[dict[str, Any]] = field(default_factory=list)
+    events: list[dict[str, Any]] = field(default_factory=list)
+    deliveries: list[dict[str, Any]] = field(default_factory=list)
+
+    def write(self, conn: Connection) -> None:
+        for sql, rows in (
+            (INSERT_MESSAGE, self.messages),
+            (INSERT_HISTORY, self.history),
+            (INSERT_EVENT, self.events),
+            (INSERT_DELIVERY, self.deliveries),
+        ):
+            if rows:
+                conn.executemany(sql, rows)
 
 
 @dataclass(frozen=True)
@@ -90,33 +124,48 @@ class Messaging:
 
     def send(self, account: Account, request: SendRequest, *, now_ms: int | None = None) -> SendResult:
         """Send ``request``; ``now_ms`` backdates it (demo data only: the API always sends now).
-        Written in transactions of ``SEND_CHUNK`` messages, so a send of 100,000 destinations lets
-        other writers in between (nothing is acknowledged before all of it is written)."""
+
+        A send is one transaction: every message, its history, its status events and its reports,
+        or none of them, in a number of statements that does not grow with the messages (one
+        ``executemany`` a table). Its numbers (message ids derive from them and the seed; a
+        message's row id is its number) are reserved first, as a database sequence is: a send that
+        fails leaves a gap, and sends of other accounts do not wait for this one."""
         rules = self._rules.all()
-        with self._store.write() as conn:
-            now = self._clock.now_ms() if now_ms is None else now_ms
-            first = self._reserve(conn, len(request.messages) + 1)
+        now = self._clock.now_ms() if now_ms is None else now_ms
+        first = self._reserve(len(request.messages) + 1)
         bulk_id = request.bulk_id or self._bulk_id(first)
-        seen: set[str] = set()
-        sent = []
+        batch = _Batch()
         later = None
-        for chunk in range(0, len(request.messages), SEND_CHUNK):
-            with self._store.write() as conn:
-                for offset in range(chunk + 1, min(len(request.messages), chunk + SEND_CHUNK) + 1):
-                    message = request.messages[offset - 1]
-                    start = self._start_at(message, offset - 1, now, request.speed)
-                    if start > now:
-                        later = start if later is None else min(later, start)
-                    sent.append(
-                        self._send_one(
-                            conn, account, request, bulk_id, message, first + offset, now, start, rules, seen
-                        )
+        with self._store.write() as conn:
+            taken = self._taken(conn, account, request)
+            for offset, message in enumerate(request.messages, start=1):
+                start = self._start_at(message, offset - 1, now, request.speed)
+                if start > now:
+                    later = start if later is None else min(later, start)
+                batch.sent.append(
+                    self._plan_one(
+                        account, request, bulk_id, message, first + offset, now, start, rules, taken, batch
                     )
-        if later is not None:  # some messages go out later: a bulk that can be paused, moved, canceled
-            first_at = min((m.send_at for m in request.messages if m.send_at is not None), default=now)
-            with self._store.write() as conn:
+                )
+            batch.write(conn)
+            if later is not None:  # some messages go out later: a bulk that can be paused, moved, canceled
+                first_at = min((m.send_at for m in request.messages if m.send_at is not None), default=now)
                 record_bulk(conn, account.id, bulk_id, max(now, first_at))
-        return SendResult(bulk_id, sent)
+        return SendResult(bulk_id, batch.sent)
+
+    def _taken(self, conn: Connection, account: Account, request: SendRequest) -> set[str]:
+        """The message ids the request gives that the account used already (their messages are
+        duplicates); each id is added as the request uses it."""
+        given = sorted({m.message_id for m in request.messages if m.message_id is not None})
+        taken: set[str] = set()
+        for i in range(0, len(given), IN_CHUNK):
+            marks, params = in_list("id", given[i : i + IN_CHUNK])
+            rows = conn.execute(
+                f"SELECT message_id FROM messages WHERE account_id = :account AND message_id IN {marks}",
+                {"account": account.id, **params},
+            )
+            taken.update(row[0] for row in rows)
+        return taken
 
     @staticmethod
     def _start_at(message: Outgoing, index: int, now: int, speed: tuple[int, int] | None) -> int:
@@ -131,9 +180,8 @@ class Messaging:
 
     # --- one message ------------------------------------------------------------------------
 
-    def _send_one(
+    def _plan_one(
         self,
-        conn: sqlite3.Connection,
         account: Account,
         request: SendRequest,
         bulk_id: str,
@@ -142,18 +190,14 @@ class Messaging:
         now: int,
         sent_at: int,
         rules: list[Rule],
-        seen: set[str],
+        taken: set[str],
+        batch: _Batch,
     ) -> Sent:
+        """Message number ``sequence`` of the request, its outcome decided, added to ``batch``."""
         destination = read_destination(message.to)
         message_id = message.message_id or self._message_id(sequence)
-        duplicate = message.message_id is not None and (
-            message_id in seen
-            or conn.execute(
-                "SELECT 1 FROM messages WHERE account_id = ? AND message_id = ?", (account.id, message_id)
-            ).fetchone()
-            is not None
-        )
-        seen.add(message_id)
+        duplicate = message.message_id is not None and message_id in taken
+        taken.add(message_id)
         no_reports = destination.region in self.no_dlr
         if message.mms is not None:
             parts = 1  # an MMS is one message
@@ -171,65 +215,65 @@ class Messaging:
             DUPLICATE_ID if duplicate else destination.rejection,
         )
         rejected = self._catalog.status_of(plan.status).group_id == REJECTED
-        price = 0.0 if rejected else self._price(destination.region) * parts
-        cursor = conn.execute(
-            "INSERT INTO messages (account_id, message_id, bulk_id, version, destination, region, sender, "
-            "text, sms_count, price, callback_url, callback_data, intermediate, entity_id, application_id, "
-            "campaign_reference_id, sent_at, validity_ms, no_reports, status, error, done_at, pull, "
-            'notify_xml, "binary", mcc_mnc, reply_text, channel, mms_content) '
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?)",
-            (
-                account.id,
-                message_id,
-                bulk_id,
-                request.version,
-                destination.to,
-                destination.region,
-                message.sender,
-                message.text,
-                parts,
-                price,
-                message.callback_url,
-                message.callback_data,
-                int(message.intermediate),
-                message.entity_id,
-                message.application_id,
-                message.campaign_reference_id,
-                now if rejected else sent_at,
-                message.validity_ms,
-                int(no_reports),
-                ACCEPTED,
-                NO_ERROR,
-                None,
-                int(message.notify_xml),
-                None if message.binary is None else json.dumps(message.binary.wire()),
-                None
-                if destination.rejection
-                else self._catalog.mcc_mnc(destination.region, destination.digits),
-                plan.reply,
-                request.channel,
-                None if message.mms is None else json.dumps(message.mms, ensure_ascii=False),
-            ),
-        )
-        row_id = int(cursor.lastrowid or 0)
-        conn.execute(
-            "INSERT INTO message_history (message, at, status, error) VALUES (?, ?, ?, ?)",
-            (row_id, now, ACCEPTED, NO_ERROR),
-        )
+        row: dict[str, Any] = {
+            "id": sequence,
+            "account_id": account.id,
+            "message_id": message_id,
+            "bulk_id": bulk_id,
+            "version": request.version,
+            "destination": destination.to,
+            "region": destination.region,
+            "sender": message.sender,
+            "text": message.text,
+            "sms_count": parts,
+            "price": 0.0 if rejected else self._price(destination.region) * parts,
+            "callback_url": message.callback_url,
+            "callback_data": message.callback_data,
+            "intermediate": int(message.intermediate),
+            "entity_id": message.entity_id,
+            "application_id": message.application_id,
+            "campaign_reference_id": message.campaign_reference_id,
+            "sent_at": now if rejected else sent_at,
+            "validity_ms": message.validity_ms,
+            "no_reports": int(no_reports),
+            "status": ACCEPTED,
+            "error": NO_ERROR,
+            "done_at": None,
+            "reported_at": None,
+            "pull": PULL_NONE,
+            "notify_xml": int(message.notify_xml),
+            "binary": None if message.binary is None else json.dumps(message.binary.wire()),
+            "mcc_mnc": None
+            if destination.rejection
+            else self._catalog.mcc_mnc(destination.region, destination.digits),
+            "reply_text": plan.reply,
+            "channel": request.channel,
+            "mms_content": None if message.mms is None else json.dumps(message.mms, ensure_ascii=False),
+        }
+        batch.history.append({"message": sequence, "at": now, "status": ACCEPTED, "error": NO_ERROR})
         if rejected:  # final at once: reported immediately
-            row = conn.execute("SELECT * FROM messages WHERE id = ?", (row_id,)).fetchone()
-            apply_status(conn, row, plan.status, plan.error, now, True, self._catalog)
+            change = status_change(row, plan.status, plan.error, now, True, self._catalog)
+            row.update(change.message)
+            batch.history.append(change.history)
+            if change.delivery is not None:
+                batch.deliveries.append(change.delivery)
         elif plan.status != ACCEPTED:  # waiting for a report that never comes: nothing is reported
-            conn.execute("UPDATE messages SET status = ? WHERE id = ?", (plan.status, row_id))
-            conn.execute(
-                "INSERT INTO message_history (message, at, status, error) VALUES (?, ?, ?, ?)",
-                (row_id, sent_at, plan.status, NO_ERROR),
+            row["status"] = plan.status
+            batch.history.append(
+                {"message": sequence, "at": sent_at, "status": plan.status, "error": NO_ERROR}
             )
-        conn.executemany(
-            "INSERT INTO status_events (due_at, message, status, error, final, done_at) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            [(due, row_id, status, error, final, done) for due, status, error, final, done in plan.events],
-        )
+        batch.messages.append(row)
+        batch.events += [
+            {
+                "due_at": due,
+                "message": sequence,
+                "status": status,
+                "error": error,
+                "final": final,
+                "done_at": done,
+            }
+            for due, status, error, final, done in plan.events
+        ]
         return Sent(
             message_id, destination.to, self._catalog.status_of(plan.status if rejected else ACCEPTED), parts
         )
@@ -305,32 +349,32 @@ class Messaging:
         """Record that a sent message converted (``POST /ct/1/log/end/{messageId}``); its process key."""
         with self._store.write() as conn:
             row = conn.execute(
-                "SELECT id, process_key FROM messages WHERE account_id = ? AND message_id = ? "
+                "SELECT id, process_key FROM messages WHERE account_id = :account AND message_id = :id "
                 "ORDER BY id DESC LIMIT 1",
-                (account.id, message_id),
+                {"account": account.id, "id": message_id},
             ).fetchone()
             if row is None:
                 raise ApiNotFound("Message not found")
             bits = self._random.stream(f"process-key:{row['id']}").getrandbits(128)
             key = row["process_key"] or f"{bits:032X}"
             conn.execute(
-                "UPDATE messages SET converted_at = coalesce(converted_at, ?), process_key = ? WHERE id = ?",
-                (self._clock.now_ms(), key, row["id"]),
+                "UPDATE messages SET converted_at = coalesce(converted_at, :now), process_key = :key "
+                "WHERE id = :id",
+                {"now": self._clock.now_ms(), "key": key, "id": row["id"]},
             )
         return key
 
     # --- ids, prices --------------------------------------------------------------------------
 
-    def _reserve(self, conn: sqlite3.Connection, count: int) -> int:
-        """The first of ``count`` fresh sequence numbers (ids derive from the seed and these)."""
-        row = conn.execute("SELECT value FROM meta WHERE key = ?", (SEQUENCE,)).fetchone()
-        first = int(row[0]) if row else 0
-        conn.execute(
-            "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET "
-            "value = excluded.value",
-            (SEQUENCE, str(first + count)),
-        )
-        return first
+    def _reserve(self, count: int) -> int:
+        """The first of ``count`` fresh sequence numbers (ids derive from the seed and these): one
+        statement, committed on its own."""
+        row = self._store.execute(
+            "INSERT INTO meta (key, value) VALUES (:key, :text) ON CONFLICT (key) DO UPDATE SET "
+            "value = CAST(CAST(meta.value AS BIGINT) + :count AS TEXT) RETURNING value",
+            {"key": SEQUENCE, "text": str(count), "count": count},
+        ).fetchone()
+        return int(row[0]) - count
 
     def _message_id(self, sequence: int) -> str:
         bits = f"{self._random.stream(f'message-id:{sequence}').getrandbits(128):032x}"

@@ -15,6 +15,7 @@ from mock_infobip.core.clock import Clock
 from mock_infobip.core.errors import ApiNotFound, InvalidRequest
 from mock_infobip.core.randomness import Randomness
 from mock_infobip.core.store import Store
+from mock_infobip.storage.interface import inserted_id
 
 # Infobip's documented defaults (ApplicationConfiguration, the template requests)
 DEFAULTS: dict[str, Any] = {
@@ -129,20 +130,24 @@ class TfaConfig:
     def create_application(self, account: Account, body: Mapping[str, Any]) -> Application:
         configuration = _checked({**DEFAULTS, **body.get("configuration", {})})
         with self._store.write() as conn:
-            cursor = conn.execute(
-                "INSERT INTO tfa_applications (app_id, account_id, name, configuration, enabled, created_at) "
-                "VALUES ('', ?, ?, ?, ?, ?)",
-                (
-                    account.id,
-                    body["name"],
-                    json.dumps(configuration),
-                    int(body.get("enabled", True)),
-                    self._clock.now_ms(),
-                ),
+            row_id = inserted_id(
+                conn.execute(
+                    "INSERT INTO tfa_applications (app_id, account_id, name, configuration, enabled, "
+                    "created_at) VALUES ('', :account, :name, :configuration, :enabled, :now) RETURNING id",
+                    {
+                        "account": account.id,
+                        "name": body["name"],
+                        "configuration": json.dumps(configuration),
+                        "enabled": int(body.get("enabled", True)),
+                        "now": self._clock.now_ms(),
+                    },
+                )
             )
-            row_id = int(cursor.lastrowid or 0)
             app_id = _hex_id(self._random, f"tfa-application:{row_id}")
-            conn.execute("UPDATE tfa_applications SET app_id = ? WHERE id = ?", (app_id, row_id))
+            conn.execute(
+                "UPDATE tfa_applications SET app_id = :app_id WHERE id = :id",
+                {"app_id": app_id, "id": row_id},
+            )
         return self.application(account, app_id)
 
     def update_application(self, account: Account, app_id: str, body: Mapping[str, Any]) -> Application:
@@ -151,15 +156,22 @@ class TfaConfig:
         enabled = body.get("enabled", current.enabled)
         with self._store.write() as conn:
             conn.execute(
-                "UPDATE tfa_applications SET name = ?, configuration = ?, enabled = ? WHERE app_id = ?",
-                (body["name"], json.dumps(configuration), int(enabled), app_id),
+                "UPDATE tfa_applications SET name = :name, configuration = :configuration, "
+                "enabled = :enabled WHERE app_id = :app_id",
+                {
+                    "name": body["name"],
+                    "configuration": json.dumps(configuration),
+                    "enabled": int(enabled),
+                    "app_id": app_id,
+                },
             )
         return self.application(account, app_id)
 
     def application(self, account: Account, app_id: str) -> Application:
         with self._store.read() as conn:
             row = conn.execute(
-                "SELECT * FROM tfa_applications WHERE app_id = ? AND account_id = ?", (app_id, account.id)
+                "SELECT * FROM tfa_applications WHERE app_id = :app_id AND account_id = :account",
+                {"app_id": app_id, "account": account.id},
             ).fetchone()
         if row is None:
             raise ApiNotFound("Application not found")
@@ -168,7 +180,8 @@ class TfaConfig:
     def applications(self, account: Account) -> list[Application]:
         with self._store.read() as conn:
             rows = conn.execute(
-                "SELECT * FROM tfa_applications WHERE account_id = ? ORDER BY id", (account.id,)
+                "SELECT * FROM tfa_applications WHERE account_id = :account ORDER BY id",
+                {"account": account.id},
             ).fetchall()
         return [_application(r) for r in rows]
 
@@ -178,14 +191,18 @@ class TfaConfig:
         self.application(account, app_id)
         fields = _template_fields(body, kind, {})
         with self._store.write() as conn:
-            cursor = conn.execute(
-                "INSERT INTO tfa_templates (message_id, app_id, account_id, kind, fields) "
-                "VALUES ('', ?, ?, ?, ?)",
-                (app_id, account.id, kind, json.dumps(fields)),
+            row_id = inserted_id(
+                conn.execute(
+                    "INSERT INTO tfa_templates (message_id, app_id, account_id, kind, fields) "
+                    "VALUES ('', :app_id, :account, :kind, :fields) RETURNING id",
+                    {"app_id": app_id, "account": account.id, "kind": kind, "fields": json.dumps(fields)},
+                )
             )
-            row_id = int(cursor.lastrowid or 0)
             message_id = _hex_id(self._random, f"tfa-template:{row_id}")
-            conn.execute("UPDATE tfa_templates SET message_id = ? WHERE id = ?", (message_id, row_id))
+            conn.execute(
+                "UPDATE tfa_templates SET message_id = :message_id WHERE id = :id",
+                {"message_id": message_id, "id": row_id},
+            )
         return self.template(account, app_id, message_id)
 
     def update_template(
@@ -198,7 +215,8 @@ class TfaConfig:
         fields = _template_fields(body, kind, current.fields)
         with self._store.write() as conn:
             conn.execute(
-                "UPDATE tfa_templates SET fields = ? WHERE message_id = ?", (json.dumps(fields), message_id)
+                "UPDATE tfa_templates SET fields = :fields WHERE message_id = :message_id",
+                {"fields": json.dumps(fields), "message_id": message_id},
             )
         return self.template(account, app_id, message_id)
 
@@ -206,8 +224,9 @@ class TfaConfig:
         self.application(account, app_id)
         with self._store.read() as conn:
             row = conn.execute(
-                "SELECT * FROM tfa_templates WHERE message_id = ? AND app_id = ? AND account_id = ?",
-                (message_id, app_id, account.id),
+                "SELECT * FROM tfa_templates WHERE message_id = :message_id AND app_id = :app_id "
+                "AND account_id = :account",
+                {"message_id": message_id, "app_id": app_id, "account": account.id},
             ).fetchone()
         if row is None:
             raise ApiNotFound("Message not found")
@@ -217,8 +236,8 @@ class TfaConfig:
         self.application(account, app_id)
         with self._store.read() as conn:
             rows = conn.execute(
-                "SELECT * FROM tfa_templates WHERE app_id = ? AND account_id = ? ORDER BY id",
-                (app_id, account.id),
+                "SELECT * FROM tfa_templates WHERE app_id = :app_id AND account_id = :account ORDER BY id",
+                {"app_id": app_id, "account": account.id},
             ).fetchall()
         return [_template(r) for r in rows]
 

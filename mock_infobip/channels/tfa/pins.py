@@ -33,6 +33,7 @@ from mock_infobip.core.clock import Clock, wire_time
 from mock_infobip.core.errors import ApiNotFound, InvalidRequest, RateLimited
 from mock_infobip.core.randomness import Randomness
 from mock_infobip.core.store import Store
+from mock_infobip.storage.interface import inserted_id
 
 ALPHABETS = {
     "NUMERIC": string.digits,
@@ -103,30 +104,34 @@ class Pins:
             now = self._clock.now_ms()
             expires_at = now + period_ms(app.configuration["pinTimeToLive"])
             attempts = app.configuration["pinAttempts"]
-            cursor = conn.execute(
-                "INSERT INTO tfa_pins (pin_id, account_id, app_id, message_id, channel, destination, "
-                "pin, sender, placeholders, sent_at, expires_at, attempts_left, verified_at, "
-                "sms_message_id, sms_sent) "
-                "VALUES ('', ?, ?, ?, ?, ?, '', ?, ?, ?, ?, ?, NULL, NULL, 0)",
-                (
-                    account.id,
-                    app.app_id,
-                    template.message_id,
-                    channel,
-                    to,
-                    body.get("from"),
-                    json.dumps(placeholders),
-                    now,
-                    expires_at,
-                    attempts,
-                ),
+            row_id = inserted_id(
+                conn.execute(
+                    "INSERT INTO tfa_pins (pin_id, account_id, app_id, message_id, channel, destination, "
+                    "pin, sender, placeholders, sent_at, expires_at, attempts_left, verified_at, "
+                    "sms_message_id, sms_sent) VALUES ('', :account, :app_id, :message_id, :channel, :to, "
+                    "'', :sender, :placeholders, :now, :expires_at, :attempts, NULL, NULL, 0) RETURNING id",
+                    {
+                        "account": account.id,
+                        "app_id": app.app_id,
+                        "message_id": template.message_id,
+                        "channel": channel,
+                        "to": to,
+                        "sender": body.get("from"),
+                        "placeholders": json.dumps(placeholders),
+                        "now": now,
+                        "expires_at": expires_at,
+                        "attempts": attempts,
+                    },
+                )
             )
-            row_id = int(cursor.lastrowid or 0)
             pin_id = self._random.token(f"tfa-pin:{row_id}", 32, "0123456789ABCDEF")
             pin = self._forced(conn, to) or self._random.token(
                 f"tfa-pin-value:{row_id}", template.pin_length, ALPHABETS[template.pin_type]
             )
-            conn.execute("UPDATE tfa_pins SET pin_id = ?, pin = ? WHERE id = ?", (pin_id, pin, row_id))
+            conn.execute(
+                "UPDATE tfa_pins SET pin_id = :pin_id, pin = :pin WHERE id = :id",
+                {"pin_id": pin_id, "pin": pin, "id": row_id},
+            )
         made = Pin(
             pin_id, app.app_id, template.message_id, channel, to, pin, now, expires_at, attempts, None, False,
             body.get("from"), placeholders,
@@ -146,8 +151,8 @@ class Pins:
             self._admit_send(conn, app, found.to)
             if placeholders:
                 conn.execute(
-                    "UPDATE tfa_pins SET placeholders = ? WHERE pin_id = ?",
-                    (json.dumps(placeholders), pin_id),
+                    "UPDATE tfa_pins SET placeholders = :placeholders WHERE pin_id = :pin_id",
+                    {"placeholders": json.dumps(placeholders), "pin_id": pin_id},
                 )
                 found = replace(found, placeholders=placeholders)
         return self._deliver(account, found, template, body, lookup=False)
@@ -176,8 +181,9 @@ class Pins:
         delivered = sent.status.group_id != REJECTED
         with self._store.write() as conn:
             conn.execute(
-                "UPDATE tfa_pins SET sms_message_id = ?, sms_sent = max(sms_sent, ?) WHERE pin_id = ?",
-                (sent.message_id, int(delivered), pin.pin_id),
+                "UPDATE tfa_pins SET sms_message_id = :message_id, "
+                "sms_sent = CASE WHEN :sent > sms_sent THEN :sent ELSE sms_sent END WHERE pin_id = :pin_id",
+                {"message_id": sent.message_id, "sent": int(delivered), "pin_id": pin.pin_id},
             )
         answer: dict[str, Any] = {"pinId": pin.pin_id, "to": pin.to}
         if lookup:
@@ -194,15 +200,17 @@ class Pins:
         self._admit(conn, "send", app.app_id, None, config["sendPinPerApplicationLimit"])
         self._admit(conn, "send", app.app_id, to, config["sendPinPerPhoneNumberLimit"])
         conn.execute(
-            "INSERT INTO tfa_events (kind, app_id, destination, at) VALUES ('send', ?, ?, ?)",
-            (app.app_id, to, self._clock.now_ms()),
+            "INSERT INTO tfa_events (kind, app_id, destination, at) VALUES ('send', :app_id, :to, :now)",
+            {"app_id": app.app_id, "to": to, "now": self._clock.now_ms()},
         )
 
     def _admit(self, conn: Any, kind: str, app_id: str, to: str | None, rule: str) -> None:
         attempts, window = limit(rule)
         now = self._clock.now_ms()
-        where = "kind = ? AND app_id = ? AND at > ?" + ("" if to is None else " AND destination = ?")
-        params = (kind, app_id, now - window, *(() if to is None else (to,)))
+        where = "kind = :kind AND app_id = :app_id AND at > :since" + (
+            "" if to is None else " AND destination = :to"
+        )
+        params = {"kind": kind, "app_id": app_id, "since": now - window, **({} if to is None else {"to": to})}
         count, oldest = conn.execute(
             f"SELECT count(*), min(at) FROM tfa_events WHERE {where}", params
         ).fetchone()
@@ -219,10 +227,11 @@ class Pins:
             self._admit(conn, "verify", app.app_id, found.to, config["verifyPinLimit"])
             now = self._clock.now_ms()
             conn.execute(
-                "INSERT INTO tfa_events (kind, app_id, destination, at) VALUES ('verify', ?, ?, ?)",
-                (app.app_id, found.to, now),
+                "INSERT INTO tfa_events (kind, app_id, destination, at) "
+                "VALUES ('verify', :app_id, :to, :now)",
+                {"app_id": app.app_id, "to": found.to, "now": now},
             )
-            row = conn.execute("SELECT * FROM tfa_pins WHERE pin_id = ?", (pin_id,)).fetchone()
+            row = conn.execute("SELECT * FROM tfa_pins WHERE pin_id = :pin_id", {"pin_id": pin_id}).fetchone()
             left, verified_at = row["attempts_left"], row["verified_at"]
             error: str | None = None
             if verified_at is not None and not config["allowMultiplePinVerifications"]:
@@ -234,9 +243,15 @@ class Pins:
             elif given.upper() != row["pin"].upper():
                 error = "WRONG_PIN"
                 left = max(0, left - 1)
-                conn.execute("UPDATE tfa_pins SET attempts_left = ? WHERE pin_id = ?", (left, pin_id))
+                conn.execute(
+                    "UPDATE tfa_pins SET attempts_left = :left WHERE pin_id = :pin_id",
+                    {"left": left, "pin_id": pin_id},
+                )
             elif verified_at is None:
-                conn.execute("UPDATE tfa_pins SET verified_at = ? WHERE pin_id = ?", (now, pin_id))
+                conn.execute(
+                    "UPDATE tfa_pins SET verified_at = :now WHERE pin_id = :pin_id",
+                    {"now": now, "pin_id": pin_id},
+                )
         answer: dict[str, Any] = {
             "pinId": pin_id,
             "msisdn": found.to,
@@ -250,17 +265,15 @@ class Pins:
     def verifications(self, account: Account, app_id: str, query: Mapping[str, str]) -> list[dict[str, Any]]:
         """The PINs sent to ``msisdn`` for the application, newest first, as Infobip lists them."""
         self._config.application(account, app_id)
-        clauses, params = (
-            ["account_id = ?", "app_id = ?", "destination = ?"],
-            [account.id, app_id, query["msisdn"]],
-        )
+        clauses = ["account_id = :account", "app_id = :app_id", "destination = :to"]
+        params: dict[str, Any] = {"account": account.id, "app_id": app_id, "to": query["msisdn"]}
         if "verified" in query:
             clauses.append(
                 "verified_at IS NOT NULL" if query["verified"].lower() == "true" else "verified_at IS NULL"
             )
         if "sent" in query:
-            clauses.append("sms_sent = ?")
-            params.append(int(query["sent"].lower() == "true"))
+            clauses.append("sms_sent = :sent")
+            params["sent"] = int(query["sent"].lower() == "true")
         with self._store.read() as conn:
             rows = conn.execute(
                 f"SELECT * FROM tfa_pins WHERE {' AND '.join(clauses)} ORDER BY sent_at DESC, id DESC", params
@@ -279,7 +292,8 @@ class Pins:
     def pin(self, account: Account, pin_id: str) -> Pin:
         with self._store.read() as conn:
             row = conn.execute(
-                "SELECT * FROM tfa_pins WHERE pin_id = ? AND account_id = ?", (pin_id, account.id)
+                "SELECT * FROM tfa_pins WHERE pin_id = :pin_id AND account_id = :account",
+                {"pin_id": pin_id, "account": account.id},
             ).fetchone()
         if row is None:
             raise ApiNotFound("PIN not found")
@@ -287,7 +301,8 @@ class Pins:
 
     def listing(self, query: Mapping[str, str]) -> list[dict[str, Any]]:
         """Every PIN (the admin API and ``last_pin``), newest first, with its value."""
-        clauses, params = ["1 = 1"], []
+        clauses = ["1 = 1"]
+        params: dict[str, Any] = {"limit": int(query.get("limit") or 100)}
         for name, column in (
             ("to", "destination"),
             ("applicationId", "app_id"),
@@ -295,13 +310,12 @@ class Pins:
             ("smsMessageId", "sms_message_id"),
         ):
             if query.get(name):
-                clauses.append(f"{column} = ?")
-                params.append(query[name])
-        limit_rows = int(query.get("limit") or 100)
+                clauses.append(f"{column} = :{column}")
+                params[column] = query[name]
         with self._store.read() as conn:
             rows = conn.execute(
-                f"SELECT * FROM tfa_pins WHERE {' AND '.join(clauses)} ORDER BY id DESC LIMIT ?",
-                (*params, limit_rows),
+                f"SELECT * FROM tfa_pins WHERE {' AND '.join(clauses)} ORDER BY id DESC LIMIT :limit",
+                params,
             ).fetchall()
         return [_describe(r) for r in rows]
 
@@ -309,20 +323,20 @@ class Pins:
         """Every PIN sent to ``to`` from now on is ``pin`` (until :meth:`unforce`)."""
         with self._store.write() as conn:
             conn.execute(
-                "INSERT INTO tfa_forced (destination, pin) VALUES (?, ?) "
+                "INSERT INTO tfa_forced (destination, pin) VALUES (:to, :pin) "
                 "ON CONFLICT (destination) DO UPDATE SET pin = excluded.pin",
-                (to, pin),
+                {"to": to, "pin": pin},
             )
 
     def unforce(self, to: str | None = None) -> int:
         with self._store.write() as conn:
             if to is None:
                 return int(conn.execute("DELETE FROM tfa_forced").rowcount)
-            return int(conn.execute("DELETE FROM tfa_forced WHERE destination = ?", (to,)).rowcount)
+            return int(conn.execute("DELETE FROM tfa_forced WHERE destination = :to", {"to": to}).rowcount)
 
     @staticmethod
     def _forced(conn: Any, to: str) -> str | None:
-        row = conn.execute("SELECT pin FROM tfa_forced WHERE destination = ?", (to,)).fetchone()
+        row = conn.execute("SELECT pin FROM tfa_forced WHERE destination = :to", {"to": to}).fetchone()
         return None if row is None else str(row["pin"])
 
 

@@ -8,12 +8,29 @@ from typing import Any
 
 from mock_infobip.core.clock import wire_time
 from mock_infobip.runtime import Runtime
-from mock_infobip.storage.sql import LIKE_ESCAPE, like_text
+from mock_infobip.storage.sql import LIKE_ESCAPE, in_list, like_text
 
 PAGE = 50
 GROUPS = ["PENDING", "DELIVERED", "UNDELIVERABLE", "EXPIRED", "REJECTED"]
 BUCKET_MS = 4 * 3_600_000  # outcomes over time: 4-hour bars
 WINDOW_MS = 4 * 86_400_000
+
+# The aggregates, each engine's words side by side: SQLite is told the covering index to walk (its
+# planner otherwise reads the table); PostgreSQL's planner chooses on its own and has no such hint.
+BY_STATUS = {
+    "sqlite": "SELECT status, count(*) FROM messages INDEXED BY messages_by_status GROUP BY status",
+    "postgresql": "SELECT status, count(*) FROM messages GROUP BY status",
+}
+BY_TIME = {
+    engine: f"SELECT (sent_at - :start) / :bucket AS bar, status, count(*) FROM messages{hint} "
+    "WHERE sent_at >= :start GROUP BY bar, status"
+    for engine, hint in (("sqlite", " INDEXED BY messages_by_time"), ("postgresql", ""))
+}
+BY_REGION = {
+    engine: f"SELECT coalesce(region, '??'), status, count(*), max(no_reports) FROM messages{hint} "
+    "GROUP BY region, status"
+    for engine, hint in (("sqlite", " INDEXED BY messages_by_region"), ("postgresql", ""))
+}
 
 
 @dataclass
@@ -32,10 +49,13 @@ class DashboardQueries:
         self.runtime = runtime
         self.store = runtime.store
 
-    def _page(self, sql: str, count_sql: str, params: tuple[Any, ...], page: int) -> Page:
+    def _page(self, sql: str, count_sql: str, params: dict[str, Any], page: int) -> Page:
         with self.store.read() as conn:
             total = int(conn.execute(count_sql, params).fetchone()[0])
-            rows = conn.execute(f"{sql} LIMIT ? OFFSET ?", (*params, PAGE, (page - 1) * PAGE)).fetchall()
+            rows = conn.execute(
+                f"{sql} LIMIT :page_size OFFSET :skipped",
+                {**params, "page_size": PAGE, "skipped": (page - 1) * PAGE},
+            ).fetchall()
         return Page([dict(r) for r in rows], page, total)
 
     def overview(self) -> dict[str, Any]:
@@ -51,9 +71,7 @@ class DashboardQueries:
                     "SELECT count(*) FROM deliveries WHERE state = 'pending'"
                 ).fetchone()[0],
             }
-            by_status = conn.execute(
-                "SELECT status, count(*) FROM messages INDEXED BY messages_by_status GROUP BY status"
-            ).fetchall()
+            by_status = conn.execute(BY_STATUS[self.store.engine]).fetchall()
         by_group = dict.fromkeys(GROUPS, 0)
         for status, count in by_status:
             if _group(status) in by_group:
@@ -71,11 +89,7 @@ class DashboardQueries:
         now = self.runtime.clock.now_ms()
         start = now - WINDOW_MS
         with self.store.read() as conn:
-            rows = conn.execute(
-                "SELECT (sent_at - ?) / ? AS bar, status, count(*) FROM messages INDEXED BY messages_by_time "
-                "WHERE sent_at >= ? GROUP BY bar, status",
-                (start, BUCKET_MS, start),
-            ).fetchall()
+            rows = conn.execute(BY_TIME[self.store.engine], {"start": start, "bucket": BUCKET_MS}).fetchall()
         bars = [
             {"start": wire_time(start + i * BUCKET_MS), **dict.fromkeys(GROUPS, 0)}
             for i in range(WINDOW_MS // BUCKET_MS + 1)
@@ -87,10 +101,7 @@ class DashboardQueries:
 
     def outcomes_by_country(self, top: int = 15) -> list[dict[str, Any]]:
         with self.store.read() as conn:
-            rows = conn.execute(
-                "SELECT coalesce(region, '??'), status, count(*), max(no_reports) FROM messages "
-                "INDEXED BY messages_by_region GROUP BY region, status"
-            ).fetchall()
+            rows = conn.execute(BY_REGION[self.store.engine]).fetchall()
         countries: dict[str, dict[str, Any]] = {}
         for region, status, count, no_reports in rows:
             entry = countries.setdefault(
@@ -108,7 +119,7 @@ class DashboardQueries:
             "(SELECT count(*) FROM memberships m WHERE m.list_id = l.id) AS members "
             "FROM lists l JOIN accounts a ON a.id = l.account_id ORDER BY l.id DESC",
             "SELECT count(*) FROM lists",
-            (),
+            {},
             page,
         )
 
@@ -117,8 +128,8 @@ class DashboardQueries:
         with self.store.read() as conn:
             row = conn.execute(
                 "SELECT l.name, a.name AS account FROM lists l JOIN accounts a ON a.id = l.account_id "
-                "WHERE l.id = ?",
-                (list_id,),
+                "WHERE l.id = :id",
+                {"id": list_id},
             ).fetchone()
         return None if row is None else dict(row)
 
@@ -126,21 +137,22 @@ class DashboardQueries:
         like = f"%{like_text(search.lower())}%"  # any case, on both engines (external ids keep theirs)
         return self._page(
             "SELECT p.identifier FROM memberships m JOIN people p ON p.id = m.person_id "
-            f"WHERE m.list_id = ? AND lower(p.key) LIKE ? {LIKE_ESCAPE} ORDER BY p.id",
+            f"WHERE m.list_id = :list AND lower(p.key) LIKE :like {LIKE_ESCAPE} ORDER BY p.id",
             "SELECT count(*) FROM memberships m JOIN people p ON p.id = m.person_id "
-            f"WHERE m.list_id = ? AND lower(p.key) LIKE ? {LIKE_ESCAPE}",
-            (list_id, like),
+            f"WHERE m.list_id = :list AND lower(p.key) LIKE :like {LIKE_ESCAPE}",
+            {"list": list_id, "like": like},
             page,
         )
 
     def messages(self, status: str, country: str, no_reports: bool, page: int) -> Page:
-        clauses, params = ["1 = 1"], []
+        clauses = ["1 = 1"]
+        params: dict[str, Any] = {}
         if status:
-            clauses.append(f"status LIKE ? {LIKE_ESCAPE}")
-            params.append(like_text(status.upper()) + "/%")
+            clauses.append(f"status LIKE :group {LIKE_ESCAPE}")
+            params["group"] = like_text(status.upper()) + "/%"
         if country:
-            clauses.append("region = ?")
-            params.append(country.upper())
+            clauses.append("region = :region")
+            params["region"] = country.upper()
         if no_reports:
             clauses.append("no_reports = 1")
         where = " AND ".join(clauses)
@@ -148,14 +160,13 @@ class DashboardQueries:
         ids = self._page(
             f"SELECT id FROM messages WHERE {where} ORDER BY sent_at DESC",
             f"SELECT count(*) FROM messages WHERE {where}",
-            tuple(params),
+            params,
             page,
         )
-        wanted = [row["id"] for row in ids.rows]
+        marks, wanted = in_list("id", [row["id"] for row in ids.rows])
         with self.store.read() as conn:
             rows = conn.execute(
-                f"SELECT * FROM messages WHERE id IN ({','.join('?' * len(wanted))}) ORDER BY sent_at DESC",
-                wanted,
+                f"SELECT * FROM messages WHERE id IN {marks} ORDER BY sent_at DESC", wanted
             ).fetchall()
         return Page([dict(r) for r in rows], ids.page, ids.total)
 
@@ -166,11 +177,11 @@ class DashboardQueries:
             return None
         with self.store.read() as conn:
             attempts = conn.execute(
-                f"SELECT * FROM callback_attempts WHERE message_ids LIKE ? {LIKE_ESCAPE} ORDER BY id",
-                ('%"' + like_text(message_id) + '"%',),
+                f"SELECT * FROM callback_attempts WHERE message_ids LIKE :like {LIKE_ESCAPE} ORDER BY id",
+                {"like": '%"' + like_text(message_id) + '"%'},
             ).fetchall()
             replies = conn.execute(
-                "SELECT * FROM inbound WHERE reply_to = ? ORDER BY received_at, id", (message_id,)
+                "SELECT * FROM inbound WHERE reply_to = :id ORDER BY received_at, id", {"id": message_id}
             ).fetchall()
         pins = self.runtime.pins.listing({"smsMessageId": message_id})
         return {
@@ -206,15 +217,11 @@ class DashboardQueries:
         )
 
     def inbound(self, number: str, page: int) -> Page:
-        clauses, params = ["1 = 1"], []
-        if number:
-            clauses.append("receiver = ?")
-            params.append(number)
-        where = " AND ".join(clauses)
+        where = "receiver = :number" if number else "1 = 1"
         return self._page(
             f"SELECT * FROM inbound WHERE {where} ORDER BY received_at DESC, id DESC",
             f"SELECT count(*) FROM inbound WHERE {where}",
-            tuple(params),
+            {"number": number} if number else {},
             page,
         )
 
@@ -222,7 +229,7 @@ class DashboardQueries:
         return self._page(
             "SELECT * FROM callback_attempts ORDER BY id DESC",
             "SELECT count(*) FROM callback_attempts",
-            (),
+            {},
             page,
         )
 
@@ -230,7 +237,7 @@ class DashboardQueries:
         return self._page(
             "SELECT * FROM journal WHERE status = 429 ORDER BY id DESC",
             "SELECT count(*) FROM journal WHERE status = 429",
-            (),
+            {},
             page,
         )
 
