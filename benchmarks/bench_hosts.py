@@ -17,18 +17,24 @@ do: ``tests/postgres.py``; ``bash .ci/install-postgres``). Rate limits off, real
    every report to one loopback receiver, which counts each message id, while the sends go on. The
    same on SQLite, one host of 2 workers: the baseline. Messages/s from the first send to the last
    report received; lost (no report) and pushed twice are counted.
+3. Statements PostgreSQL runs (``pg_stat_statements``, the server started with it; BEGIN, COMMIT
+   and locks count): per request (create list, add 1,000 ids, send 1,000 SMS; one host, manual
+   clock, the least of 3), and per second on an idle host over ``--idle`` s.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import statistics
 import sys
 import tempfile
 import threading
 import time
-from contextlib import ExitStack
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
+from typing import Any
 
 import requests
 from bench_http import LOADS, Load, Result, wrk
@@ -169,6 +175,126 @@ def reports(args: argparse.Namespace, url: str, workdir: Path) -> None:
         )
 
 
+STATS = "-c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track=all"
+COUNT = (
+    "SELECT coalesce(sum(calls), 0) FROM pg_stat_statements WHERE dbid = "
+    "(SELECT oid FROM pg_database WHERE datname = current_database()) "
+    "AND query NOT LIKE '%pg_stat_statements%'"
+)
+
+
+class Asked:
+    """A connection that counts the statements the services ask of it (an executemany: one)."""
+
+    def __init__(self, conn: Any, asked: list[str]) -> None:
+        self._conn, self._asked = conn, asked
+
+    def execute(self, sql: str, params: Any = None) -> Any:
+        self._asked.append(sql)
+        return self._conn.execute(sql, params)
+
+    def executemany(self, sql: str, seq: Any) -> Any:
+        self._asked.append(sql)
+        return self._conn.executemany(sql, seq)
+
+
+def asked_of(url: str, asks: dict[str, Callable[[str, Any], object]]) -> dict[str, int]:
+    """Statements each request asks of the PostgreSQL store, counted in process (the fake on
+    ``url``, manual clock): what the issue's "at most 50" counts."""
+    from mock_infobip import fake
+
+    found: dict[str, int] = {}
+    with fake(db=empty(url), rate_limit_add="0", rate_limit_create="0") as infobip:
+        store = infobip.runtime.store
+        asked: list[str] = []
+        write, read, execute = store.write, store.read, store.execute
+
+        @contextmanager
+        def counting_write(*locks: str) -> Iterator[Any]:
+            asked.append("BEGIN")  # with the locks and COMMIT: one pipelined round trip
+            with write(*locks) as conn:
+                yield Asked(conn, asked)
+
+        @contextmanager
+        def counting_read() -> Iterator[Any]:
+            with read() as conn:
+                yield Asked(conn, asked)
+
+        def counting_execute(sql: str, params: Any = None) -> Any:
+            asked.append(sql)
+            return execute(sql, params)
+
+        store.write, store.read, store.execute = counting_write, counting_read, counting_execute
+        session = requests.Session()
+        session.headers.update(infobip.headers)
+        for name, ask in asks.items():
+            counts = []
+            for _ in range(3):
+                asked.clear()
+                ask(infobip.base_url, session)
+                counts.append(len(asked))
+            found[name] = min(counts)
+    return found
+
+
+def statements(args: argparse.Namespace, url: str) -> None:
+    import psycopg
+
+    people = {"userIds": [f"person-{n}@example.com" for n in range(1000)]}
+    numbers = [{"to": f"4179{n:07d}"} for n in range(1000)]
+
+    def asks(listed: Callable[[str, Any], int]) -> dict[str, Callable[[str, Any], object]]:
+        return {
+            "create list": lambda base, session: session.post(base + LISTS, json={"name": "bench"}),
+            "add 1,000 ids": lambda base, session: session.post(
+                f"{base}{LISTS}/{listed(base, session)}/add", json=people
+            ),
+            "send 1,000 SMS": lambda base, session: session.post(
+                base + "/sms/2/text/advanced", json={"messages": [{"destinations": numbers, "text": "x"}]}
+            ),
+        }
+
+    made: dict[str, int] = {}
+
+    def listed(base: str, session: Any) -> int:  # the list's id, made once (outside the count)
+        return made.setdefault(base, session.post(base + LISTS, json={"name": "bench"}).json()["listId"])
+
+    in_process = asked_of(url, asks(listed))
+    host = serve(empty(url), 1, clock="manual", rate_limit_add="0")
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+
+        def counted(action: Callable[[], object]) -> int:
+            conn.execute("SELECT pg_stat_statements_reset()")
+            action()
+            return int(conn.execute(COUNT).fetchone()[0])
+
+        try:
+            session = requests.Session()
+            session.headers["Authorization"] = "App bench"
+            listed(host.base_url, session)
+            executed = {
+                name: min(counted(functools.partial(ask, host.base_url, session)) for _ in range(3))
+                for name, ask in asks(listed).items()
+            }
+            time.sleep(5)  # the sends' work done: idle from here
+            idle = counted(lambda: time.sleep(args.idle)) / args.idle
+        finally:
+            host.stop()
+    print("| PostgreSQL | create list | add 1,000 ids | send 1,000 SMS | idle host, a second |")
+    print("| --- | ---: | ---: | ---: | ---: |")
+    print(
+        "| statements asked (an executemany: one) | "
+        + " | ".join(str(v) for v in in_process.values())
+        + " | |"
+    )
+    print(
+        "| statements executed (pg_stat_statements) | "
+        + " | ".join(str(v) for v in executed.values())
+        + f" | {idle:.1f} |"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -178,17 +304,21 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=100_000)
     parser.add_argument("--speed", type=int, default=17_280, help="the clock's speed in part 2")
     parser.add_argument("--db-url", help="a PostgreSQL database to use (emptied first)")
+    parser.add_argument("--idle", type=float, default=30, help="seconds the idle host is watched")
     parser.add_argument("--skip-throughput", action="store_true")
+    parser.add_argument("--skip-reports", action="store_true")
     args = parser.parse_args()
     with ExitStack() as stack, tempfile.TemporaryDirectory() as tmp:
         url = args.db_url
         if url is None:
             from tests.postgres import postgres_server
 
-            url = stack.enter_context(postgres_server())
+            url = stack.enter_context(postgres_server(settings=STATS))
+        statements(args, url)
         if not args.skip_throughput:
             throughput(args, url, Path(tmp))
-        reports(args, url, Path(tmp))
+        if not args.skip_reports:
+            reports(args, url, Path(tmp))
 
 
 if __name__ == "__main__":

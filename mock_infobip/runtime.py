@@ -27,12 +27,12 @@ from mock_infobip.core.randomness import Randomness, fresh_seed
 from mock_infobip.core.ratelimit import RateLimiter
 from mock_infobip.core.sessions import SessionsService
 from mock_infobip.core.settings import Settings
-from mock_infobip.core.store import Store
 from mock_infobip.core.stores import open_store
 from mock_infobip.core.validation import Contracts, default_contracts
 from mock_infobip.delivery.callbacks import HttpTransport, Transport
 from mock_infobip.delivery.routing import CallbackRouting, RoutingTransport
 from mock_infobip.delivery.scheduler import Scheduler, Worker
+from mock_infobip.storage.interface import Store
 
 SEED_META = "seed"
 ADMIN_TOKEN_META = "admin_token"  # the one serve generates off loopback when none is given
@@ -106,7 +106,10 @@ class Runtime:
             self.clock,
             lead=self.store.lead,
             on_lead=self.scheduler.take_over if self.store.shared_by_hosts else None,
+            listening=self.store.notices,
         )
+        if self.store.notices:  # another process's change (new work, a clock moved) wakes it
+            self.store.subscribe(lambda kind: self.worker.kick())
         self.faults = FaultRules(self.store, self.random, settings.fault_max_latency_ms)
         # Unexpected exceptions raised while serving (the pytest plugin reports them in the test)
         self.errors: list[BaseException] = []

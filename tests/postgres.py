@@ -35,8 +35,9 @@ def _as_postgres(command: list[str]) -> list[str]:
 
 
 @contextmanager
-def postgres_server(port: int | None = None) -> Iterator[str]:
-    """A running server (on ``port``, or a free one); yields the URL of its database ``mock``."""
+def postgres_server(port: int | None = None, settings: str = "") -> Iterator[str]:
+    """A running server (on ``port``, or a free one; ``settings``: more ``-c name=value``); yields
+    the URL of its database ``mock``."""
     bin_dir = binaries()
     assert bin_dir is not None, ABSENT
     folder = Path(tempfile.mkdtemp(prefix="mock-infobip-pg-"))
@@ -51,7 +52,10 @@ def postgres_server(port: int | None = None) -> Iterator[str]:
         ),
         **run,  # type: ignore[arg-type]
     )
-    options = f"-c listen_addresses=127.0.0.1 -c port={port} -c unix_socket_directories={folder} -c fsync=off"
+    options = (
+        f"-c listen_addresses=127.0.0.1 -c port={port} -c unix_socket_directories={folder} -c fsync=off "
+        + settings
+    )
     subprocess.run(
         _as_postgres(
             [

@@ -22,6 +22,7 @@ class Receiver:
         self.content_types: list[str] = []
         self.paths: list[str] = []  # path and query of each push
         self.lock = threading.Lock()
+        self.arrived = threading.Condition(self.lock)  # notified at each push
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -34,6 +35,7 @@ class Receiver:
                         receiver.xml.append(body.decode())
                     else:
                         receiver.bodies.append(json.loads(body))
+                    receiver.arrived.notify_all()
                 if receiver.mode == "hang":
                     time.sleep(receiver.hang_seconds)
                     return
@@ -66,6 +68,11 @@ class Receiver:
     def results(self) -> list[dict[str, Any]]:
         with self.lock:
             return [result for body in self.bodies for result in body["results"]]
+
+    def wait_for(self, pushes: int, timeout: float) -> bool:
+        """Whether ``pushes`` pushes arrived within ``timeout`` seconds (waited for, not polled)."""
+        with self.arrived:
+            return self.arrived.wait_for(lambda: len(self.bodies) + len(self.xml) >= pushes, timeout)
 
     def close(self) -> None:
         self.release.set()

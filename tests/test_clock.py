@@ -9,7 +9,7 @@ import pytest
 
 from mock_infobip.core.clock import Clock, to_ms, wire_time
 from mock_infobip.core.errors import Conflict
-from mock_infobip.core.store import Store
+from mock_infobip.core.store import SqliteStore
 
 WALL_START = 1_800_000_000.0
 BOTH_BACKENDS = True  # the tests given ``stores`` (tests/conftest.py)
@@ -34,7 +34,7 @@ def wall() -> FakeWall:
 
 
 def test_real_clock_follows_the_wall(wall):
-    clock = Clock(Store(), wall)
+    clock = Clock(SqliteStore(), wall)
     clock.configure("real")
     assert clock.now_ms() == WALL_START * 1000
     wall.now += 2.5
@@ -42,7 +42,7 @@ def test_real_clock_follows_the_wall(wall):
 
 
 def test_manual_clock_moves_only_when_advanced(wall):
-    clock = Clock(Store(), wall)
+    clock = Clock(SqliteStore(), wall)
     start = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
     clock.configure("manual", start=start)
     wall.now += 100
@@ -52,7 +52,7 @@ def test_manual_clock_moves_only_when_advanced(wall):
 
 
 def test_manual_clock_refuses_to_go_backwards_and_real_clock_refuses_advance(wall):
-    clock = Clock(Store(), wall)
+    clock = Clock(SqliteStore(), wall)
     clock.configure("manual")
     with pytest.raises(Conflict):
         clock.advance(-1)
@@ -62,7 +62,7 @@ def test_manual_clock_refuses_to_go_backwards_and_real_clock_refuses_advance(wal
 
 
 def test_scaled_clock_runs_speed_times_faster(wall):
-    clock = Clock(Store(), wall)
+    clock = Clock(SqliteStore(), wall)
     clock.configure("real", speed=60)
     before = clock.now_ms()
     wall.now += 1

@@ -13,7 +13,7 @@ import pytest
 from mock_infobip.core.dialect import POSTGRES
 from mock_infobip.core.migrations import SCHEMA_VERSION, VERSION_KEY, NewerDatabase, upgrade, version_of
 from mock_infobip.core.pgstore import Connection
-from mock_infobip.core.store import Store
+from mock_infobip.core.store import SqliteStore
 
 pytestmark = pytest.mark.postgres
 
@@ -41,7 +41,7 @@ def postgres_tables(conn: Any) -> dict[str, set[str]]:
 
 def sqlite_tables(tmp_path: Any) -> dict[str, set[str]]:
     path = tmp_path / "new.db"
-    Store(str(path)).close()
+    SqliteStore(str(path)).close()
     conn = sqlite3.connect(path)
     try:
         names = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]

@@ -15,7 +15,7 @@ import pytest
 import requests
 
 from mock_infobip.core.migrations import SCHEMA_VERSION, VERSION_KEY
-from mock_infobip.core.store import Store, UnusableDatabase
+from mock_infobip.core.store import SqliteStore, UnusableDatabase
 from mock_infobip.core.stores import open_store
 from tests.servers import command, serve
 
@@ -77,20 +77,20 @@ def test_a_database_of_the_previous_release_is_served_with_all_it_held_and_what_
 
 def test_the_upgraded_schema_is_the_schema_of_a_new_database(tmp_path):
     old = old_database(tmp_path)
-    Store(str(old)).close()
+    SqliteStore(str(old)).close()
     new = tmp_path / "new.db"
-    Store(str(new)).close()
+    SqliteStore(str(new)).close()
     assert tables(old) == tables(new)
     assert recorded_version(new) == SCHEMA_VERSION
 
 
 def test_opening_again_changes_nothing(tmp_path):
     path = tmp_path / "f.db"
-    store = Store(str(path))
+    store = SqliteStore(str(path))
     assert store.upgraded == (None, SCHEMA_VERSION)  # a new database
     store.close()
     before = tables(path)
-    store = Store(str(path))
+    store = SqliteStore(str(path))
     assert store.upgraded == (SCHEMA_VERSION, SCHEMA_VERSION)
     store.close()
     assert tables(path) == before
@@ -98,14 +98,14 @@ def test_opening_again_changes_nothing(tmp_path):
 
 def test_a_database_of_a_newer_mock_infobip_is_refused_and_left_as_it_is(tmp_path):
     path = tmp_path / "newer.db"
-    Store(str(path)).close()
+    SqliteStore(str(path)).close()
     conn = sqlite3.connect(path)
     conn.execute("UPDATE meta SET value = ? WHERE key = ?", (str(SCHEMA_VERSION + 1), VERSION_KEY))
     conn.commit()
     conn.close()
     before = path.read_bytes()
     with pytest.raises(UnusableDatabase, match=f"schema is version {SCHEMA_VERSION + 1}, made by a newer"):
-        Store(str(path))
+        SqliteStore(str(path))
     done = subprocess.run(
         [*command(), "serve", "--port", "0", "--db", str(path)], capture_output=True, text=True
     )
@@ -136,5 +136,5 @@ def test_a_postgresql_database_that_cannot_be_reached_is_one_clear_error_without
         open_store(f"postgresql://ops:s3cret@127.0.0.1:{port}/mock?connect_timeout=5")
     assert "s3cret" not in str(refused.value) and "ops:***@127.0.0.1" in str(refused.value)
     with pytest.raises(UnusableDatabase, match="open it with open_store") as direct:
-        Store("postgresql://ops:s3cret@db.example/mock")
+        SqliteStore("postgresql://ops:s3cret@db.example/mock")
     assert "s3cret" not in str(direct.value)

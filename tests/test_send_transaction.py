@@ -48,16 +48,16 @@ def counted(monkeypatch: pytest.MonkeyPatch, runtime: Any) -> tuple[list[str], l
             active[0] = False
 
     @contextmanager
-    def counting_write() -> Iterator[Any]:
+    def counting_write(*locks: str) -> Iterator[Any]:
         if not active[0]:
-            with write() as conn:
+            with write(*locks) as conn:
                 yield conn
             return
         depth[0] += 1
         if depth[0] == 1:
             transactions.append(1)
         try:
-            with write() as conn:
+            with write(*locks) as conn:
                 yield Counting(conn, statements)
         finally:
             depth[0] -= 1
@@ -128,3 +128,39 @@ def test_a_send_that_fails_midway_leaves_nothing(monkeypatch):
         )
         assert again.status_code == 200
         assert len(requests.get(infobip.base_url + "/__admin/messages", timeout=30).json()["messages"]) == 10
+
+
+def test_message_numbers_start_past_every_id_a_database_gave_before(tmp_path):
+    """Schema version 5: a database whose messages got ids past the message counter (PostgreSQL's
+    identity moves on in a transaction rolled back; the counter does not) sends without a clash."""
+    import sqlite3
+
+    from mock_infobip.core.migrations import VERSION_KEY
+    from mock_infobip.core.store import SqliteStore
+
+    path = str(tmp_path / "old.db")
+    SqliteStore(path).close()
+    raw = sqlite3.connect(path)
+    raw.execute(
+        "INSERT INTO messages (id, account_id, message_id, bulk_id, version, destination, text, sms_count, "
+        "price, intermediate, sent_at, validity_ms, no_reports, status, error) "
+        "VALUES (40, 1, 'm', 'b', 2, '41793026727', 'x', 1, 0, 0, 0, 1000, 0, 'PENDING/PENDING_ACCEPTED', '')"
+    )
+    raw.execute(
+        "INSERT INTO meta (key, value) VALUES ('message_seq', '3') "
+        "ON CONFLICT (key) DO UPDATE SET value = '3'"
+    )
+    raw.execute("UPDATE meta SET value = '4' WHERE key = ?", (VERSION_KEY,))
+    raw.commit()
+    raw.close()
+    with fake(db=path) as infobip:
+        response = requests.post(
+            infobip.base_url + "/sms/2/text/advanced",
+            headers=infobip.headers,
+            json={"messages": [{"destinations": NUMBERS[:3], "text": "x"}]},
+            timeout=30,
+        )
+        assert response.status_code == 200
+        with infobip.runtime.store.read() as conn:
+            ids = [r[0] for r in conn.execute("SELECT id FROM messages ORDER BY id")]
+        assert ids[0] == 40 and len(ids) == 4 and min(ids[1:]) > 40

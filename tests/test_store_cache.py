@@ -12,13 +12,14 @@ from mock_infobip.core.accounts import AccountsService
 from mock_infobip.core.clock import Clock, SystemWall
 from mock_infobip.core.faults import FaultRules
 from mock_infobip.core.randomness import Randomness
-from mock_infobip.core.store import Store
+from mock_infobip.core.store import SqliteStore
 from mock_infobip.core.versions import Version
+from mock_infobip.storage.interface import Store
 
 BOTH_BACKENDS = True  # the tests given ``stores`` (tests/conftest.py)
 
 
-def _services(store: Store) -> tuple[Store, AccountsService, FaultRules, Clock]:
+def _services(store: SqliteStore) -> tuple[Store, AccountsService, FaultRules, Clock]:
     clock = Clock(store, SystemWall())
     return store, AccountsService(store, clock), FaultRules(store, Randomness(7)), clock
 
@@ -85,7 +86,7 @@ def test_a_change_rolled_back_keeps_what_was_cached(stores):
 
 
 def test_an_in_memory_store_counts_its_own_changes():
-    store = Store()
+    store = SqliteStore()
     loads = []
     value = store.cached("x", lambda: loads.append(1) or len(loads))
     assert store.cached("x", lambda: loads.append(1) or len(loads)) == value == 1
@@ -113,7 +114,7 @@ def test_no_increment_is_lost_between_processes(tmp_path):
 
 def test_a_folder_that_cannot_hold_the_counter_caches_nothing(tmp_path):
     version = Version(str(tmp_path / "missing" / "f.db"))
-    store = Store()
+    store = SqliteStore()
     store.version = version
     loads = []
     store.cached("x", lambda: loads.append(1))

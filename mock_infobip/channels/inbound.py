@@ -28,8 +28,7 @@ from mock_infobip.core.errors import InvalidRequest, NotFound
 from mock_infobip.core.randomness import Randomness
 from mock_infobip.core.redact import redact
 from mock_infobip.core.settings import Settings
-from mock_infobip.core.store import Store
-from mock_infobip.storage.interface import Connection, MissingId, Row
+from mock_infobip.storage.interface import Connection, MissingId, Row, Store, account_lock
 
 DEFAULT_LIMIT = 50
 JSON_TYPE = "application/json"
@@ -242,7 +241,7 @@ class InboundService:
             limit = 0
         where = "account_id = :account AND channel = :channel AND pull = :ready AND received_at <= :now"
         params = {"account": account.id, "channel": channel, "ready": PULL_READY, "now": self._clock.now_ms()}
-        with self._store.write() as conn:
+        with self._store.write(account_lock(account.id)) as conn:
             rows = conn.execute(
                 f"SELECT * FROM inbound WHERE {where} ORDER BY received_at, id LIMIT :limit",
                 {**params, "limit": limit},

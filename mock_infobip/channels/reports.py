@@ -16,7 +16,8 @@ from mock_infobip.core.accounts import Account
 from mock_infobip.core.clock import Clock, wire_time
 from mock_infobip.core.errors import InvalidRequest
 from mock_infobip.core.redact import redact
-from mock_infobip.core.store import MAX_ID, Store
+from mock_infobip.core.store import MAX_ID
+from mock_infobip.storage.interface import Store, account_lock
 from mock_infobip.storage.sql import LIKE_ESCAPE, in_list, like_text
 
 WINDOW_MS = 48 * 3600 * 1000  # reports and logs cover the last 48 hours
@@ -83,7 +84,7 @@ class ReportsService:
             if query.get(name):
                 clauses.append(f"{column} = :{column}")
                 params[column] = query[name]
-        with self._store.write() as conn:
+        with self._store.write(account_lock(account.id)) as conn:
             rows = conn.execute(
                 f"SELECT * FROM messages WHERE {' AND '.join(clauses)} ORDER BY done_at, id LIMIT :limit",
                 params,

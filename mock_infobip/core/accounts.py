@@ -8,8 +8,7 @@ from dataclasses import dataclass
 
 from mock_infobip.core.clock import Clock
 from mock_infobip.core.errors import Conflict, NotFound
-from mock_infobip.core.store import Store
-from mock_infobip.storage.interface import Row, inserted_id
+from mock_infobip.storage.interface import Row, Store, inserted_id
 
 DEFAULT_ACCOUNT = "default"
 

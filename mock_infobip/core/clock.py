@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 from mock_infobip.core.errors import Conflict, InvalidRequest
-from mock_infobip.core.store import Store
+from mock_infobip.storage.interface import Store
 
 
 class Wall(Protocol):

@@ -14,7 +14,7 @@ from typing import Any
 from mock_infobip.core.auth import presented_key
 from mock_infobip.core.errors import InvalidRequest, NotFound
 from mock_infobip.core.randomness import Randomness
-from mock_infobip.core.store import Store
+from mock_infobip.storage.interface import Store
 
 # meta: how many times fault rules were deleted; a request held by a latency in one worker ends
 # when another worker's delete moves it (the deleting worker's own are released at once)

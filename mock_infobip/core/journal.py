@@ -7,10 +7,10 @@ from dataclasses import dataclass
 
 from mock_infobip.core.clock import Clock, wire_time
 from mock_infobip.core.redact import redact
-from mock_infobip.core.store import Store
-from mock_infobip.storage.interface import inserted_id
+from mock_infobip.storage.interface import Store, inserted_id
 
 PRUNE_EVERY = 64
+JOURNAL_LOCK = "journal"  # what the journal's flushes share (the store's lock of them)
 # Only the ``journal_body_chars`` kept are redacted, and this many more, so that a secret straddling
 # the cut is still recognised (redacting a whole 16 MiB body cost tens of ms a request)
 REDACT_MARGIN = 512
@@ -64,7 +64,8 @@ class Journal:
             rows, self._pending = self._pending, []
         if not rows:
             return
-        with self._store.write() as conn:  # one prepared statement on SQLite, pipelined on PostgreSQL
+        # one prepared statement on SQLite, pipelined on PostgreSQL
+        with self._store.write(JOURNAL_LOCK) as conn:
             conn.executemany(INSERT_MANY, rows)
             newest = conn.execute("SELECT coalesce(max(id), 0) FROM journal").fetchone()[0]
         self._prune(newest, len(rows))

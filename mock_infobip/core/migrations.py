@@ -14,7 +14,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from mock_infobip.core.dialect import SQLITE, Dialect
-from mock_infobip.core.schema import ADDED_COLUMNS, COPY_IN_ORDER, ORDERED_IDS, SCHEMA, TFA, UPLOADS
+from mock_infobip.core.schema import (
+    ADDED_COLUMNS,
+    COPY_IN_ORDER,
+    MESSAGE_NUMBERS,
+    ORDERED_IDS,
+    SCHEMA,
+    TFA,
+    UPLOADS,
+)
 
 VERSION_KEY = "schema_version"
 
@@ -34,6 +42,7 @@ MIGRATIONS = (
     Migration(2, "MMS content uploads (POST /mms/1/content)", UPLOADS),
     Migration(3, "2FA: applications, templates, PINs, limits, forced PINs", TFA),
     Migration(4, "ids to order message history and API keys by", ORDERED_IDS, by_engine=COPY_IN_ORDER),
+    Migration(5, "message numbers past every message id", MESSAGE_NUMBERS),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 

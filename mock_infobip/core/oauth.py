@@ -11,7 +11,7 @@ from mock_infobip.core.accounts import Account, AccountsService, Principal
 from mock_infobip.core.clock import Clock
 from mock_infobip.core.errors import Unauthorized
 from mock_infobip.core.randomness import Randomness
-from mock_infobip.core.store import Store
+from mock_infobip.storage.interface import Store
 
 
 class TokensService:

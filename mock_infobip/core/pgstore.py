@@ -2,9 +2,11 @@
 and the same statements, run as written (their named parameters bound in psycopg's style by
 :mod:`mock_infobip.storage.sql`), so the services run unchanged on either.
 
-As on SQLite, writers take their turn: a write transaction first takes one transaction-level
-advisory lock, so what the services count and then write (limits, ids) stays exact across the
-processes and hosts sharing the database. What every request reads and only the controls change is
+Writers that share something take their turn: a write transaction first takes the
+transaction-level advisory locks of what it shares (an account's, the scheduler's, the
+configuration's: :meth:`PostgresStore.write`), so what the services count and then write (limits,
+duplicates) stays exact across the processes and hosts sharing the database, while writes of
+different accounts go on at once. What every request reads and only the controls change is
 kept per process while the database's configuration version (``meta.config_version``, moved by
 triggers on the watched tables in the same transaction as the change) has not moved.
 
@@ -21,7 +23,9 @@ own measured when the store opens), so the one clock record means one time on ev
 from __future__ import annotations
 
 import contextlib
+import logging
 import threading
+import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
@@ -31,14 +35,16 @@ from mock_infobip.core.dialect import POSTGRES
 from mock_infobip.core.errors import InvalidRequest
 from mock_infobip.core.migrations import NewerDatabase, upgrade
 from mock_infobip.core.redact import redact
-from mock_infobip.core.schema import WATCHED
+from mock_infobip.core.schema import WATCHED, WORK
 from mock_infobip.core.store import StoreOperations, UnusableDatabase
-from mock_infobip.storage.interface import Params
+from mock_infobip.storage.interface import CONFIGURATION, Params
 from mock_infobip.storage.sql import check_params, pyformat
 
 T = TypeVar("T")
+log = logging.getLogger("mock_infobip.store")
 
-WRITE_LOCK = 7_365_001  # the advisory lock every write transaction takes first
+WRITE_LOCK = 7_365_001  # the advisory lock the schema's upgrade takes
+LOCK_SPACE = 7_365  # the first key of the advisory locks of writes (the second: lock_key)
 SCHEDULER_LOCK = 7_365_002  # the session lock of the one process that runs the scheduler
 POOL_TIMEOUT = 60.0  # seconds a statement waits for a free connection (writes take turns anyway)
 # the leader's session: the server notices a host that vanished (no FIN) within about 11 s and
@@ -47,8 +53,16 @@ KEEPALIVES = {"keepalives": 1, "keepalives_idle": 5, "keepalives_interval": 2, "
 LEADER_SESSION = {"tcp_keepalives_idle": 5, "tcp_keepalives_interval": 2, "tcp_keepalives_count": 3}
 CACHE_ENTRIES = 4096
 VERSION_KEY = "config_version"
+CHANNEL = "mock_infobip"  # the notices of changes (LISTEN/NOTIFY): config:<version>, work
+LISTEN_TIMEOUT = 1.0  # seconds the ear waits for a notice before it checks whether to stop
+RECONNECT_SECONDS = 1.0
 ROOT_FIELD = "body"
 NUL_REFUSED = "must not contain the NUL character (\\u0000): a fake on PostgreSQL cannot store it"
+
+
+def lock_key(name: str) -> int:
+    """The advisory lock of ``name`` (a 32-bit number: names that share one only wait more)."""
+    return zlib.crc32(name.encode()) - 2**31
 
 
 class UnusablePostgres(UnusableDatabase):
@@ -198,12 +212,81 @@ class Connection:
         return self._kept(Cursor(cursor, self._pipeline))
 
 
+class Listener:
+    """This process's ear on the database (``LISTEN``), on a connection of its own: what other
+    processes and hosts committed is heard here instead of polled for. ``config:<n>`` is the
+    configuration version moving to n (:func:`_watch`'s triggers), ``work`` new status events or
+    pushes. Every notice is handed to the callbacks (the scheduler's worker wakes); the last
+    version heard is :attr:`version`, None while the ear is not connected (then readers ask the
+    database, as before)."""
+
+    def __init__(self, url: str) -> None:
+        self._url = url
+        self.version: int | None = None
+        self._callbacks: list[Callable[[str], None]] = []
+        self._stopping = threading.Event()
+        self.connected = threading.Event()  # set while it listens
+        self._conn: Any = None
+        self._thread = threading.Thread(target=self._run, name="mock-infobip-listener", daemon=True)
+        self._thread.start()
+
+    def subscribe(self, callback: Callable[[str], None]) -> None:
+        self._callbacks.append(callback)
+
+    def _run(self) -> None:
+        import psycopg
+
+        while not self._stopping.is_set():
+            try:
+                with psycopg.connect(self._url, **_connection_options()) as conn:
+                    self._conn = conn
+                    conn.execute(f"LISTEN {CHANNEL}")
+                    row = conn.execute("SELECT value FROM meta WHERE key = %s", (VERSION_KEY,)).fetchone()
+                    self.version = 0 if row is None else int(row[0])
+                    self.connected.set()
+                    self._tell("connected")  # what was missed while deaf: look again
+                    while not self._stopping.is_set():
+                        for notice in conn.notifies(timeout=LISTEN_TIMEOUT, stop_after=1):
+                            self._heard(notice.payload)
+            except psycopg.Error:
+                self.version = None
+                self._stopping.wait(RECONNECT_SECONDS)
+            finally:
+                self.connected.clear()
+                self.version = None
+                self._conn = None
+
+    def _heard(self, payload: str) -> None:
+        kind, _, value = payload.partition(":")
+        if kind == "bye":  # a process closing its ear (its own ends the wait; others ignore it)
+            return
+        if kind == "config" and value.isdigit():
+            self.version = max(self.version or 0, int(value))
+        self._tell(kind)
+
+    def _tell(self, kind: str) -> None:
+        for callback in list(self._callbacks):
+            try:
+                callback(kind)
+            except Exception:  # a listener's callback never stops the ear
+                log.exception("notice callback failed")
+
+    def close(self, notify: Callable[[], object]) -> None:
+        """Stop listening; ``notify()`` sends a ``bye`` notice, which ends the wait at once."""
+        self._stopping.set()
+        if self._conn is not None:
+            with contextlib.suppress(Exception):
+                notify()
+        self._thread.join(timeout=LISTEN_TIMEOUT + 2)
+
+
 class PostgresStore(StoreOperations):
     """The store on a PostgreSQL database (a ``postgresql://`` URL), shared by every process and
     host given the same URL."""
 
     engine = "postgresql"
     in_memory = False
+    notices = True  # it hears other processes' changes (:meth:`subscribe`): no need to poll fast
     shared_by_hosts = True  # the scheduler leads by lock (:meth:`lead`), the worker always polls
 
     def __init__(self, url: str, *, connections: int = 8, wait: float = 0) -> None:
@@ -236,6 +319,18 @@ class PostgresStore(StoreOperations):
             name="mock-infobip",
             open=True,
         )
+        self._listener = Listener(url)
+        self._wrote = True  # this process wrote since it last read the version
+        self._read_version = 0
+
+    def subscribe(self, callback: Callable[[str], None]) -> None:
+        """Call ``callback(kind)`` when another process or host commits a change: ``config``,
+        ``work`` (status events or pushes to carry out), ``connected`` (heard nothing meanwhile)."""
+        self._listener.subscribe(callback)
+
+    def listening(self, timeout: float) -> bool:
+        """Whether this store hears notices (waiting up to ``timeout`` s for its ear to connect)."""
+        return self._listener.connected.wait(timeout)
 
     def version(self) -> int:
         """The configuration version: read once in a request (:meth:`request`) until this thread
@@ -245,9 +340,16 @@ class PostgresStore(StoreOperations):
         known: int | None = getattr(local, "version", None)
         if known is not None:
             return known
+        heard = self._listener.version
+        if heard is not None and not self._wrote and not getattr(local, "requests", 0):
+            # outside a request (the scheduler's turns), nothing written here since the last read:
+            # what the ear last heard (a change of this process's own is read, not waited for)
+            return max(heard, self._read_version)
+        self._wrote = False  # a write from now on is read after
         with self.read() as conn:
             row = conn.execute("SELECT value FROM meta WHERE key = :key", {"key": VERSION_KEY}).fetchone()
         found = 0 if row is None else int(row[0])
+        self._read_version = max(self._read_version, found)
         if getattr(local, "requests", 0):
             local.version = found
         return found
@@ -290,20 +392,32 @@ class PostgresStore(StoreOperations):
                 local.raw = None
 
     @contextmanager
-    def write(self) -> Iterator[Connection]:
-        """A write transaction (writers in turn, on every host); nested calls join the outer one."""
+    def write(self, *locks: str) -> Iterator[Connection]:
+        """A write transaction; nested calls join the outer one. It first takes the locks of what
+        it shares with other writers (``locks``: an account's sends and lists, the scheduler's
+        work…; none named: :data:`CONFIGURATION`), each a transaction-level advisory lock, so
+        writes that share nothing run at once on every host and those that share take turns."""
         local = self._local
         if getattr(local, "writing", None) is not None:
+            held: set[int] = local.locks
+            for key in sorted(set(map(lock_key, locks or (CONFIGURATION,))) - held):  # joined late
+                local.writing.execute(
+                    "SELECT pg_advisory_xact_lock(:space, :key)", {"space": LOCK_SPACE, "key": key}
+                )
+                held.add(key)
             yield local.writing
             return
+        keys = sorted(set(map(lock_key, locks or (CONFIGURATION,))))
         with self._connection() as raw:
             local.version = None  # this write may change it: read again after
             pending: list[Cursor] = []
             try:
-                # BEGIN, the lock, the statements and COMMIT go out pipelined: a write that reads
+                # BEGIN, the locks, the statements and COMMIT go out pipelined: a write that reads
                 # nothing back is one round trip; the pipeline's end waits for the COMMIT
                 with raw.pipeline() as pipeline, raw.transaction():
-                    raw.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
+                    for key in keys:  # in one order everywhere: no two writers wait on each other
+                        raw.execute("SELECT pg_advisory_xact_lock(%s, %s)", (LOCK_SPACE, key))
+                    local.locks = set(keys)
                     local.writing = Connection(raw, pipeline, pending)
                     yield local.writing
                 for cursor in pending:  # every answer is in: read them before the connection goes back
@@ -311,6 +425,7 @@ class PostgresStore(StoreOperations):
             finally:
                 local.writing = None
                 local.version = None
+                self._wrote = True
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
@@ -326,6 +441,7 @@ class PostgresStore(StoreOperations):
     def execute(self, sql: str, params: Params | None = None) -> Cursor:
         """One statement, atomic on its own."""
         self._local.version = None  # it may change what is cached
+        self._wrote = True
         writing = getattr(self._local, "writing", None)
         if writing is not None:
             return writing.execute(sql, params)  # type: ignore[no-any-return]
@@ -364,6 +480,7 @@ class PostgresStore(StoreOperations):
 
     def close(self) -> None:
         self._drop_leader()  # the lock goes with the session: another host leads from its next poll
+        self._listener.close(lambda: self.execute("SELECT pg_notify(:channel, 'bye')", {"channel": CHANNEL}))
         self._pool.close()
 
 
@@ -373,14 +490,26 @@ def _watch(raw: Any) -> None:
     raw.execute("INSERT INTO meta (key, value) VALUES (%s, '0') ON CONFLICT (key) DO NOTHING", (VERSION_KEY,))
     raw.execute(
         "CREATE OR REPLACE FUNCTION mock_infobip_changed() RETURNS trigger LANGUAGE plpgsql AS $$ "
-        f"BEGIN UPDATE meta SET value = (value::bigint + 1)::text WHERE key = '{VERSION_KEY}'; "
+        "DECLARE moved text; "
+        f"BEGIN UPDATE meta SET value = (value::bigint + 1)::text WHERE key = '{VERSION_KEY}' "
+        f"RETURNING value INTO moved; PERFORM pg_notify('{CHANNEL}', 'config:' || moved); "
         "RETURN NULL; END $$"
+    )
+    raw.execute(  # new work for the scheduler, wherever it runs (heard at the commit)
+        "CREATE OR REPLACE FUNCTION mock_infobip_work() RETURNS trigger LANGUAGE plpgsql AS $$ "
+        f"BEGIN PERFORM pg_notify('{CHANNEL}', 'work'); RETURN NULL; END $$"
     )
     for table, events in WATCHED.items():
         raw.execute(f"DROP TRIGGER IF EXISTS watch_{table} ON {table}")
         raw.execute(
             f"CREATE TRIGGER watch_{table} AFTER {' OR '.join(events)} ON {table} "
             "FOR EACH STATEMENT EXECUTE FUNCTION mock_infobip_changed()"
+        )
+    for table, events in WORK.items():
+        raw.execute(f"DROP TRIGGER IF EXISTS work_{table} ON {table}")
+        raw.execute(
+            f"CREATE TRIGGER work_{table} AFTER {' OR '.join(events)} ON {table} "
+            "FOR EACH STATEMENT EXECUTE FUNCTION mock_infobip_work()"
         )
 
 

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from mock_infobip.core.accounts import Principal
 from mock_infobip.core.clock import Clock
 from mock_infobip.core.errors import RateLimited
-from mock_infobip.core.store import Store
+from mock_infobip.storage.interface import Store, account_lock
 
 MINUTE_MS = 60_000
 
@@ -64,7 +64,7 @@ class RateLimiter:
         raise RateLimited(operation, max(0, last + interval_ms - now) / 1000)
 
     def _admit_quota(self, principal: Principal, operation: str, quota: int) -> None:
-        with self._store.write() as conn:
+        with self._store.write(account_lock(principal.account.id)) as conn:
             now = self._clock.now_ms()
             key = {"principal": principal.credential, "operation": operation}
             row = conn.execute(

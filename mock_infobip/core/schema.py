@@ -323,6 +323,16 @@ CREATE INDEX IF NOT EXISTS message_history_by_message ON message_history(message
 DROP TABLE api_keys;
 ALTER TABLE api_keys_v4 RENAME TO api_keys;
 """
+# Version 5: a message's row id is its number (channels/sms/service.py reserves numbers from
+# meta.message_seq, every send, every host): the counter starts past every id given before
+MESSAGE_NUMBERS = """
+INSERT INTO meta (key, value)
+SELECT 'message_seq', CAST(coalesce(max(id), 0) AS TEXT) FROM messages WHERE true
+ON CONFLICT (key) DO UPDATE SET value = CASE
+    WHEN CAST(meta.value AS BIGINT) < CAST(excluded.value AS BIGINT) THEN excluded.value
+    ELSE meta.value END;
+"""
+
 # The rows' insertion order, copied once: SQLite's rowid is it; PostgreSQL's ctid is where a row
 # lies (a slot freed by a delete is reused), so history goes by message and time first
 COPY_IN_ORDER = {
@@ -392,4 +402,10 @@ WATCHED = {
     "api_keys": ("INSERT", "UPDATE", "DELETE"),
     "clock": ("INSERT", "UPDATE", "DELETE"),
     "faults": ("INSERT", "DELETE"),
+}
+
+# What gives the scheduler new work (PostgreSQL notifies every process of it: core/pgstore.py)
+WORK = {
+    "status_events": ("INSERT", "UPDATE"),
+    "deliveries": ("INSERT",),
 }

@@ -16,7 +16,9 @@ from mock_infobip.core.accounts import Account, AccountsService, Principal
 from mock_infobip.core.clock import Clock
 from mock_infobip.core.errors import Unauthorized
 from mock_infobip.core.randomness import Randomness
-from mock_infobip.core.store import Store
+from mock_infobip.storage.interface import Store
+
+SESSIONS_LOCK = "ibsso-sessions"  # what session writes share (the store's lock of them)
 
 HEX = "0123456789abcdef"
 
@@ -41,7 +43,7 @@ class SessionsService:
         if principal is None:
             raise Unauthorized()
         now = self._clock.now_ms()
-        with self._store.write() as conn:
+        with self._store.write(SESSIONS_LOCK) as conn:
             alive = conn.execute(
                 "SELECT token FROM ibsso_sessions WHERE account_id = :account AND username = :username "
                 "AND last_used_at > :since ORDER BY last_used_at DESC LIMIT 1",
@@ -64,7 +66,7 @@ class SessionsService:
     def principal(self, token: str) -> Principal | None:
         """Who a session stands for while it is alive; using it keeps it alive."""
         now = self._clock.now_ms()
-        with self._store.write() as conn:
+        with self._store.write(SESSIONS_LOCK) as conn:
             row = conn.execute(
                 "SELECT a.*, s.username AS session_user FROM ibsso_sessions s "
                 "JOIN accounts a ON a.id = s.account_id WHERE s.token = :token AND s.last_used_at > :since",
@@ -79,5 +81,5 @@ class SessionsService:
         return Principal(Account.from_row(row), "user:" + row["session_user"], session=token)
 
     def destroy(self, token: str) -> None:
-        with self._store.write() as conn:
+        with self._store.write(SESSIONS_LOCK) as conn:
             conn.execute("DELETE FROM ibsso_sessions WHERE token = :token", {"token": token})

@@ -48,7 +48,7 @@ class StoreOperations:
     """What both stores (SQLite here, PostgreSQL in ``pgstore``) do the same way through their own
     ``write`` and ``read``."""
 
-    def write(self) -> AbstractContextManager[Any]:
+    def write(self, *locks: str) -> AbstractContextManager[Any]:
         raise NotImplementedError
 
     def read(self) -> AbstractContextManager[Any]:
@@ -91,11 +91,12 @@ class StoreOperations:
                 conn.execute(f"DELETE FROM {table}")
 
 
-class Store(StoreOperations):
+class SqliteStore(StoreOperations):
     """A SQLite database shared by the services of one process (and other processes on the file)."""
 
     engine = "sqlite"  # the words of statements that differ by engine (side by side where used)
     shared_by_hosts = False  # one host: ``serve`` picks the process that schedules
+    notices = False  # other processes' changes are not heard: the scheduler's worker polls
     wall_offset_ms = 0  # the host's own clock is the fake's wall
 
     def __init__(self, path: str = ":memory:", *, synchronous: str = "NORMAL") -> None:
@@ -167,8 +168,10 @@ class Store(StoreOperations):
         return value
 
     @contextmanager
-    def write(self) -> Iterator[sqlite3.Connection]:
-        """A write transaction; nested calls join the outer one."""
+    def write(self, *locks: str) -> Iterator[sqlite3.Connection]:
+        """A write transaction; nested calls join the outer one. ``locks`` name what it shares
+        with other writers (PostgreSQL's store takes their locks); SQLite has one writer at a
+        time, so every write takes its turn anyway."""
         with self._lock:
             if self._depth:
                 self._depth += 1
@@ -217,6 +220,9 @@ class Store(StoreOperations):
                 self.version.release_writes()
             self._committed()
             return cursor
+
+    def subscribe(self, callback: Callable[[str], None]) -> None:
+        """Nothing is heard on SQLite (:attr:`notices` is False): the scheduler's worker polls."""
 
     def lead(self) -> bool:
         """Whether this process runs the scheduler: on SQLite the process ``serve`` started to."""

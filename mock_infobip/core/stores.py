@@ -4,10 +4,10 @@
 from __future__ import annotations
 
 import importlib.util
-from typing import cast
 
 from mock_infobip.core.redact import redact
-from mock_infobip.core.store import Store, UnusableDatabase, is_postgres
+from mock_infobip.core.store import SqliteStore, UnusableDatabase, is_postgres
+from mock_infobip.storage.interface import Store
 
 
 def open_store(db: str, *, synchronous: str = "NORMAL", connections: int = 8, wait: float = 0) -> Store:
@@ -15,7 +15,7 @@ def open_store(db: str, *, synchronous: str = "NORMAL", connections: int = 8, wa
     extra: ``core/pgstore.py``, with a pool of up to ``connections``; a server not up yet is waited
     for up to ``wait`` seconds). One interface, two engines."""
     if not is_postgres(db):
-        return Store(db, synchronous=synchronous)
+        return SqliteStore(db, synchronous=synchronous)
     if importlib.util.find_spec("psycopg") is None or importlib.util.find_spec("psycopg_pool") is None:
         raise UnusableDatabase(
             f"database {redact(db)!r} cannot be used: PostgreSQL needs psycopg 3 and its pool: "
@@ -23,5 +23,4 @@ def open_store(db: str, *, synchronous: str = "NORMAL", connections: int = 8, wa
         )
     from mock_infobip.core.pgstore import PostgresStore
 
-    # Store's interface, on PostgreSQL
-    return cast(Store, PostgresStore(db, connections=connections, wait=wait))
+    return PostgresStore(db, connections=connections, wait=wait)

@@ -33,10 +33,9 @@ from mock_infobip.channels.sms.outcomes import REPLY
 from mock_infobip.core.clock import Clock
 from mock_infobip.core.randomness import Randomness
 from mock_infobip.core.settings import Settings
-from mock_infobip.core.store import Store
 from mock_infobip.delivery.callbacks import Answer, Transport
 from mock_infobip.delivery.lanes import Lanes
-from mock_infobip.storage.interface import Connection, Row
+from mock_infobip.storage.interface import SCHEDULER, Connection, Row, Store
 from mock_infobip.storage.sql import IN_CHUNK, LIKE_ESCAPE, in_list, like_text
 
 log = logging.getLogger("mock_infobip.scheduler")
@@ -45,6 +44,7 @@ EVENT_PAGE = 16  # events read at first (most passes stop at the first moment th
 LEASE_MARGIN_MS = 30_000  # a claimed push's lease: the callback timeout and this
 MINUTE_MS = 60_000
 LEADER_META = "scheduler.leader"  # the instance of the scheduler that leads (hosts on PostgreSQL)
+QUIET_POLL = 1.0  # a worker that hears changes (PostgreSQL) looks at least this often (seconds)
 
 
 def retry_delay_ms(attempt: int) -> int:
@@ -94,6 +94,7 @@ class Scheduler:
         # this scheduler's own prefix of the claims it makes: no other process, on this host or
         # another sharing the database, makes the same (a pid alone repeats across hosts)
         self.instance = random.secret(12)
+        self.next_due: int | None = None  # the fake's time the earliest work falls due, as last seen
 
     def run_due(self, until: int | None = None, *, step_clock: bool = False, wait: bool = True) -> None:
         """Carry out everything due up to ``until`` (default now), in time order. With
@@ -123,7 +124,7 @@ class Scheduler:
         The predecessor's lock went with its session, so it died (or lost the database: its settle
         then matches no claim and records nothing; the push may reach the receiver twice, as after
         any crash between a 2xx and its record)."""
-        with self._store.write() as conn:  # the meta calls join this transaction
+        with self._store.write(SCHEDULER) as conn:  # the meta calls join this transaction
             previous = self._store.get_meta(LEADER_META)
             self._store.set_meta(LEADER_META, self.instance)
             if previous is not None and previous != self.instance:
@@ -144,15 +145,19 @@ class Scheduler:
 
     def _next_work(self, until: int) -> tuple[int | None, int | None]:
         """When the next status event and the next push fall due up to ``until`` (one statement:
-        a round trip on PostgreSQL)."""
+        a round trip on PostgreSQL). What falls due later is :attr:`next_due`."""
         with self._store.read() as conn:
             event, push = conn.execute(
-                "SELECT (SELECT min(due_at) FROM status_events WHERE due_at <= :until AND held = 0), "
-                "(SELECT min(due_at) FROM deliveries "
-                "WHERE state = 'pending' AND due_at <= :until AND claimed_until <= :wall)",
-                {"until": until, "wall": self._clock.wall_ms()},
+                "SELECT (SELECT min(due_at) FROM status_events WHERE held = 0), "
+                "(SELECT min(due_at) FROM deliveries WHERE state = 'pending' AND claimed_until <= :wall)",
+                {"wall": self._clock.wall_ms()},
             ).fetchone()
-        return None if event is None else int(event), None if push is None else int(push)
+        due = [int(at) for at in (event, push) if at is not None]
+        self.next_due = min(due) if due else None
+        return (
+            None if event is None or event > until else int(event),
+            None if push is None or push > until else int(push),
+        )
 
     @staticmethod
     def _due_events(conn: Connection, bound: int) -> Iterator[list[Row]]:
@@ -179,7 +184,7 @@ class Scheduler:
 
     def _process_events(self, bound: int) -> None:
         """Apply events due up to ``bound``; stop after the moment whose events queued a push."""
-        with self._store.write() as conn:
+        with self._store.write(SCHEDULER) as conn:
             cut: int | None = None
             done: list[dict[str, int]] = []
             changes: list[Change] = []
@@ -258,7 +263,7 @@ class Scheduler:
         limit = size * self._settings.callback_concurrency * 4
         lease = self._lease()
         claim = f"{self.instance}:{next(self._claims)}"
-        with self._store.write() as conn:
+        with self._store.write(SCHEDULER) as conn:
             rows = conn.execute(
                 "SELECT d.id, d.message, d.url, d.body, d.retry, d.final, d.xml, d.kind, m.version "
                 "FROM deliveries d LEFT JOIN messages m ON m.id = d.message AND d.kind = 'report' "
@@ -337,7 +342,7 @@ class Scheduler:
         delivered meanwhile, or claimed again after a lease ran out, is never posted again); the
         lease starts over for the attempt."""
         marks, ids = in_list("id", batch.ids)
-        with self._store.write() as conn:
+        with self._store.write(SCHEDULER) as conn:
             cursor = conn.execute(
                 f"UPDATE deliveries SET claimed_until = :lease WHERE id IN {marks} AND state = 'pending' "
                 "AND claim = :claim",
@@ -363,7 +368,7 @@ class Scheduler:
         except Exception as exc:  # a transport must never take the scheduler down
             log.exception("callback transport failed")
             answer = Answer(None, f"{type(exc).__name__}: {exc}"[:500])
-        with self._store.write() as conn:
+        with self._store.write(SCHEDULER) as conn:
             self._settle(conn, batch, answer, max(self._clock.now_ms(), at))
 
     def _settle(self, conn: Connection, batch: _Batch, answer: Answer, at: int) -> None:
@@ -425,6 +430,7 @@ class Worker:
         poll_seconds: float = 0.2,
         lead: Callable[[], bool] = lambda: True,
         on_lead: Callable[[], None] | None = None,
+        listening: bool = False,
     ) -> None:
         self._scheduler = scheduler
         self._lead = lead
@@ -436,6 +442,9 @@ class Worker:
         self._stopping = False
         self._thread: threading.Thread | None = None
         self.always_poll = False
+        # the store hears other processes' changes and kicks this worker (PostgreSQL's notices):
+        # it waits until the next work falls due, looking again every QUIET_POLL s at most
+        self.listening = listening
 
     @property
     def running(self) -> bool:
@@ -456,6 +465,17 @@ class Worker:
         if self._thread is not None and self._thread.is_alive():
             self._thread.join(timeout=60)
 
+    def _wait_seconds(self) -> float | None:
+        """How long to wait for a kick before the next turn (None: only a kick wakes it)."""
+        manual = self._clock.mode == "manual"
+        if not self.listening:
+            return None if manual and not self.always_poll else self._poll
+        due, speed = self._scheduler.next_due, self._clock.speed
+        if manual or due is None or speed <= 0 or not self.leading:
+            return QUIET_POLL  # a takeover, a lease run out: looked for at this pace
+        until = (due - self._clock.now_ms()) / speed / 1000
+        return min(QUIET_POLL, max(0.0, until))
+
     def _turn(self) -> bool:
         """Whether this process runs the scheduler now; on taking it over, ``on_lead()`` first."""
         was, self.leading = self.leading, self._lead()
@@ -469,8 +489,7 @@ class Worker:
 
     def _loop(self) -> None:
         while not self._stopping:
-            manual = self._clock.mode == "manual" and not self.always_poll
-            self._wake.wait(None if manual else self._poll)
+            self._wake.wait(self._wait_seconds())
             self._wake.clear()
             if self._stopping:
                 break

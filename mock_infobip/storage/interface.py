@@ -4,10 +4,22 @@ own classes fit it as they are; the PostgreSQL store's wrap psycopg's (``core/pg
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
-from typing import Any, Protocol
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
+from typing import Any, Protocol, TypeVar
+
+T = TypeVar("T")
 
 Params = Mapping[str, Any]
+
+# What writes share, named for the store's locks (``Store.write(*locks)``; SQLite has one writer)
+CONFIGURATION = "configuration"  # accounts, keys, the clock, rules, faults: a write names nothing
+SCHEDULER = "scheduler"  # status events applied, pushes claimed and settled
+
+
+def account_lock(account_id: int) -> str:
+    """An account's writes that count or check what the account has (sends, lists, pulls, 2FA)."""
+    return f"account:{account_id}"
 
 
 class Row(Protocol):
@@ -29,6 +41,34 @@ class Cursor(Protocol):
 class Connection(Protocol):
     def execute(self, sql: str, params: Params = ..., /) -> Cursor: ...
     def executemany(self, sql: str, params: Sequence[Params], /) -> Cursor: ...
+
+
+class Store(Protocol):
+    """A database the services use, SQLite's (``core/store.py``) or PostgreSQL's
+    (``core/pgstore.py``): transactions, single statements, per-process values kept while the
+    configuration holds, and what serving needs to know of the engine."""
+
+    path: str
+    engine: str  # "sqlite" or "postgresql": which of two statements side by side to run
+    in_memory: bool  # a database of this process alone
+    shared_by_hosts: bool  # several hosts may share it (the scheduler leads by lock)
+    notices: bool  # other processes' changes are heard (:meth:`subscribe`), not polled for
+    wall_offset_ms: int  # the database's clock less this host's (ms)
+    upgraded: tuple[int | None, int]  # the schema version found at the open, and now
+
+    def write(self, *locks: str) -> AbstractContextManager[Connection]: ...
+    def read(self) -> AbstractContextManager[Connection]: ...
+    def execute(self, sql: str, params: Params | None = None) -> Cursor: ...
+    def cached(self, name: str, load: Callable[[], T]) -> T: ...
+    def request(self) -> AbstractContextManager[None]: ...
+    def lead(self) -> bool: ...
+    def subscribe(self, callback: Callable[[str], None]) -> None: ...
+    def delete_rows(self, table: str, row_id: int | None = None) -> int: ...
+    def get_meta(self, key: str) -> str | None: ...
+    def set_meta(self, key: str, value: str) -> None: ...
+    def meta_once(self, key: str, value: str) -> str: ...
+    def reset(self) -> None: ...
+    def close(self) -> None: ...
 
 
 class Rows:

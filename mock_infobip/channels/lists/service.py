@@ -10,8 +10,8 @@ from mock_infobip.channels.lists.identifiers import key_function
 from mock_infobip.core.accounts import Account
 from mock_infobip.core.clock import Clock, wire_time
 from mock_infobip.core.errors import ListNotFound, NotFound
-from mock_infobip.core.store import MAX_ID, Store
-from mock_infobip.storage.interface import Connection
+from mock_infobip.core.store import MAX_ID
+from mock_infobip.storage.interface import Connection, Store, account_lock
 from mock_infobip.storage.sql import IN_CHUNK, in_list
 
 VALIDATION_ERROR = "VALIDATION_ERROR"
@@ -70,7 +70,7 @@ class ListsService:
 
     def add_people(self, account: Account, list_ref: str, identifiers: Sequence[str]) -> AddResult:
         parsed = self._parse(account, identifiers)
-        with self._store.write() as conn:
+        with self._store.write(account_lock(account.id)) as conn:
             list_id = self._own_list(conn, account, list_ref)
             now = self._clock.now_ms()
             # People new to the account are made (one prepared statement on SQLite, pipelined on
@@ -95,7 +95,7 @@ class ListsService:
 
     def remove_people(self, account: Account, list_ref: str, identifiers: Sequence[str]) -> None:
         parsed = self._parse(account, identifiers)
-        with self._store.write() as conn:
+        with self._store.write(account_lock(account.id)) as conn:
             list_id = self._own_list(conn, account, list_ref)
             ids = self._person_ids(conn, account, list(parsed.keys))
             conn.executemany(

@@ -18,8 +18,8 @@ from mock_infobip.core.accounts import Account
 from mock_infobip.core.clock import Clock, wire_time
 from mock_infobip.core.errors import UploadRefused
 from mock_infobip.core.randomness import Randomness
-from mock_infobip.core.store import MAX_ID, Store
-from mock_infobip.storage.interface import inserted_id
+from mock_infobip.core.store import MAX_ID
+from mock_infobip.storage.interface import Store, account_lock, inserted_id
 from mock_infobip.storage.sql import in_list
 
 DEFAULT_VALIDITY_MINUTES = 69_120
@@ -78,7 +78,7 @@ class Media:
         minutes: int = DEFAULT_VALIDITY_MINUTES,
     ) -> str:
         """Store ``data`` (checked already); its new id. Expired uploads are dropped meanwhile."""
-        with self._store.write() as conn:
+        with self._store.write(account_lock(account.id)) as conn:
             now = self._clock.now_ms()
             conn.execute("DELETE FROM uploads WHERE expires_at <= :now", {"now": now})
             row_id = inserted_id(

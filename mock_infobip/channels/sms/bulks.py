@@ -18,8 +18,7 @@ from mock_infobip.channels.messages.requests import MAX_SCHEDULE_MS, parse_time
 from mock_infobip.core.accounts import Account
 from mock_infobip.core.clock import Clock, wire_time
 from mock_infobip.core.errors import ApiNotFound, InvalidRequest
-from mock_infobip.core.store import Store
-from mock_infobip.storage.interface import Connection, Row
+from mock_infobip.storage.interface import SCHEDULER, Connection, Row, Store, account_lock
 from mock_infobip.storage.sql import IN_CHUNK, in_list
 
 ACTIVE, PAUSED, CANCELED = "ACTIVE", "PAUSED", "CANCELED"
@@ -55,7 +54,7 @@ class BulksService:
             return {"bulkId": bulk_id, "status": self._status(conn, bulk, self._clock.now_ms())}
 
     def reschedule(self, account: Account, bulk_id: str, send_at_text: str) -> dict[str, Any]:
-        with self._store.write() as conn:
+        with self._store.write(account_lock(account.id), SCHEDULER) as conn:
             now = self._clock.now_ms()
             bulk = self._bulk(conn, account, bulk_id)
             send_at = parse_time(send_at_text, "sendAt")
@@ -74,7 +73,7 @@ class BulksService:
         return {"bulkId": bulk_id, "sendAt": wire_time(send_at)}
 
     def set_status(self, account: Account, bulk_id: str, wanted: str) -> dict[str, Any]:
-        with self._store.write() as conn:
+        with self._store.write(account_lock(account.id), SCHEDULER) as conn:
             now = self._clock.now_ms()
             bulk = self._bulk(conn, account, bulk_id)
             status = self._status(conn, bulk, now)

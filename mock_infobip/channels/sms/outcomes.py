@@ -18,8 +18,7 @@ from mock_infobip.channels.messages.catalog import REJECTED, Catalog
 from mock_infobip.channels.messages.destinations import Destination, read_destination
 from mock_infobip.core.errors import InvalidRequest, NotFound
 from mock_infobip.core.settings import Settings
-from mock_infobip.core.store import Store
-from mock_infobip.storage.interface import inserted_id
+from mock_infobip.storage.interface import Store, inserted_id
 
 MAX_DELAY_MS = 4 * 24 * 3600 * 1000  # reports arrive at most 4 days after sending
 HOUR_MS = 3600 * 1000

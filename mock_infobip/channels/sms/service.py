@@ -33,8 +33,7 @@ from mock_infobip.core.clock import Clock
 from mock_infobip.core.errors import ApiNotFound
 from mock_infobip.core.randomness import Randomness
 from mock_infobip.core.settings import Settings
-from mock_infobip.core.store import Store
-from mock_infobip.storage.interface import Connection
+from mock_infobip.storage.interface import Connection, Store, account_lock
 from mock_infobip.storage.sql import IN_CHUNK, in_list
 
 ACCEPTED = "PENDING/PENDING_ACCEPTED"
@@ -136,7 +135,7 @@ class Messaging:
         bulk_id = request.bulk_id or self._bulk_id(first)
         batch = _Batch()
         later = None
-        with self._store.write() as conn:
+        with self._store.write(account_lock(account.id)) as conn:
             taken = self._taken(conn, account, request)
             for offset, message in enumerate(request.messages, start=1):
                 start = self._start_at(message, offset - 1, now, request.speed)
@@ -347,7 +346,7 @@ class Messaging:
 
     def confirm_conversion(self, account: Account, message_id: str) -> str:
         """Record that a sent message converted (``POST /ct/1/log/end/{messageId}``); its process key."""
-        with self._store.write() as conn:
+        with self._store.write(account_lock(account.id)) as conn:
             row = conn.execute(
                 "SELECT id, process_key FROM messages WHERE account_id = :account AND message_id = :id "
                 "ORDER BY id DESC LIMIT 1",

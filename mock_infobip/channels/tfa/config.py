@@ -14,8 +14,7 @@ from mock_infobip.core.accounts import Account
 from mock_infobip.core.clock import Clock
 from mock_infobip.core.errors import ApiNotFound, InvalidRequest
 from mock_infobip.core.randomness import Randomness
-from mock_infobip.core.store import Store
-from mock_infobip.storage.interface import inserted_id
+from mock_infobip.storage.interface import Store, account_lock, inserted_id
 
 # Infobip's documented defaults (ApplicationConfiguration, the template requests)
 DEFAULTS: dict[str, Any] = {
@@ -129,7 +128,7 @@ class TfaConfig:
 
     def create_application(self, account: Account, body: Mapping[str, Any]) -> Application:
         configuration = _checked({**DEFAULTS, **body.get("configuration", {})})
-        with self._store.write() as conn:
+        with self._store.write(account_lock(account.id)) as conn:
             row_id = inserted_id(
                 conn.execute(
                     "INSERT INTO tfa_applications (app_id, account_id, name, configuration, enabled, "
@@ -154,7 +153,7 @@ class TfaConfig:
         current = self.application(account, app_id)
         configuration = _checked({**current.configuration, **body.get("configuration", {})})
         enabled = body.get("enabled", current.enabled)
-        with self._store.write() as conn:
+        with self._store.write(account_lock(account.id)) as conn:
             conn.execute(
                 "UPDATE tfa_applications SET name = :name, configuration = :configuration, "
                 "enabled = :enabled WHERE app_id = :app_id",
@@ -190,7 +189,7 @@ class TfaConfig:
     def create_template(self, account: Account, app_id: str, body: Mapping[str, Any], kind: str) -> Template:
         self.application(account, app_id)
         fields = _template_fields(body, kind, {})
-        with self._store.write() as conn:
+        with self._store.write(account_lock(account.id)) as conn:
             row_id = inserted_id(
                 conn.execute(
                     "INSERT INTO tfa_templates (message_id, app_id, account_id, kind, fields) "
@@ -213,7 +212,7 @@ class TfaConfig:
             which = "an email" if current.kind == "email" else "an SMS or voice"
             raise InvalidRequest({"messageId": [f"is {which} message template: update it at its own path"]})
         fields = _template_fields(body, kind, current.fields)
-        with self._store.write() as conn:
+        with self._store.write(account_lock(account.id)) as conn:
             conn.execute(
                 "UPDATE tfa_templates SET fields = :fields WHERE message_id = :message_id",
                 {"fields": json.dumps(fields), "message_id": message_id},

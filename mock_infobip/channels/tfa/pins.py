@@ -32,8 +32,7 @@ from mock_infobip.core.accounts import Account
 from mock_infobip.core.clock import Clock, wire_time
 from mock_infobip.core.errors import ApiNotFound, InvalidRequest, RateLimited
 from mock_infobip.core.randomness import Randomness
-from mock_infobip.core.store import Store
-from mock_infobip.storage.interface import inserted_id
+from mock_infobip.storage.interface import Store, account_lock, inserted_id
 
 ALPHABETS = {
     "NUMERIC": string.digits,
@@ -99,7 +98,7 @@ class Pins:
         _usable(app, template, channel)
         placeholders = _placeholders(body.get("placeholders", {}))
         to = body["to"]
-        with self._store.write() as conn:
+        with self._store.write(account_lock(account.id)) as conn:
             self._admit_send(conn, app, to)
             now = self._clock.now_ms()
             expires_at = now + period_ms(app.configuration["pinTimeToLive"])
@@ -147,7 +146,7 @@ class Pins:
         if found.verified_at is not None:
             raise InvalidRequest({"pinId": ["is verified already: send a new PIN"]})
         placeholders = _placeholders(body.get("placeholders", {}))
-        with self._store.write() as conn:
+        with self._store.write(account_lock(account.id)) as conn:
             self._admit_send(conn, app, found.to)
             if placeholders:
                 conn.execute(
@@ -179,7 +178,7 @@ class Pins:
         )
         (sent,) = self._send_sms(account, SendRequest(3, None, False, [outgoing])).messages
         delivered = sent.status.group_id != REJECTED
-        with self._store.write() as conn:
+        with self._store.write(account_lock(account.id)) as conn:
             conn.execute(
                 "UPDATE tfa_pins SET sms_message_id = :message_id, "
                 "sms_sent = CASE WHEN :sent > sms_sent THEN :sent ELSE sms_sent END WHERE pin_id = :pin_id",
@@ -223,7 +222,7 @@ class Pins:
         found = self.pin(account, pin_id)
         app = self._config.application(account, found.app_id)
         config = app.configuration
-        with self._store.write() as conn:
+        with self._store.write(account_lock(account.id)) as conn:
             self._admit(conn, "verify", app.app_id, found.to, config["verifyPinLimit"])
             now = self._clock.now_ms()
             conn.execute(

@@ -1,0 +1,86 @@
+"""Hosts on PostgreSQL hear each other's changes (LISTEN/NOTIFY) instead of polling for them: new
+work for the scheduler and a moved configuration (the clock, keys) reach every other process's
+store as notices, and its scheduler's worker wakes on them (core/pgstore.py, Listener)."""
+
+from __future__ import annotations
+
+import queue
+from collections.abc import Callable
+
+import pytest
+
+from mock_infobip.core.clock import Clock
+from mock_infobip.core.pgstore import PostgresStore
+from mock_infobip.storage.interface import Store
+from tests.postgres import empty_database
+
+pytestmark = pytest.mark.postgres
+WAIT = 30  # seconds at most for a notice (it comes at the commit)
+
+
+def heard(store: Store) -> Callable[[str], str]:
+    """``until(kind)``: the next notice of that kind ``store`` hears (waited for)."""
+    assert isinstance(store, PostgresStore) and store.listening(WAIT)
+    notices: queue.Queue[str] = queue.Queue()
+    store.subscribe(notices.put)
+
+    def until(kind: str) -> str:
+        while True:
+            found = notices.get(timeout=WAIT)
+            if found == kind:
+                return found
+
+    return until
+
+
+def test_new_work_and_a_moved_clock_are_heard_by_another_store(postgres_url):
+    from mock_infobip.core.stores import open_store
+
+    url = empty_database(postgres_url)
+    here, there = open_store(url), open_store(url)
+    try:
+        until = heard(here)
+        there.execute(
+            "INSERT INTO status_events (due_at, message, status, error, final) VALUES (1, 1, 's', 'e', 1)"
+        )
+        assert until("work") == "work"
+        before = here.version()
+        clock = Clock(there)
+        clock.configure("manual")
+        assert until("config") == "config"
+        assert here.version() > before  # read from what was heard: no statement asked
+    finally:
+        here.close()
+        there.close()
+
+
+def test_work_added_by_another_host_wakes_the_leading_scheduler(postgres_url, monkeypatch):
+    """The scheduler's worker waits on notices: a push queued through another host is made at once
+    by the leading one, whose worker would otherwise sleep until its next look (made a minute here,
+    so only the notice can wake it)."""
+    from mock_infobip.core.settings import Settings
+    from mock_infobip.delivery import scheduler
+    from mock_infobip.runtime import Runtime
+    from tests.receivers import Receiver
+
+    monkeypatch.setattr(scheduler, "QUIET_POLL", 60.0)
+    url = empty_database(postgres_url)
+    leader = Runtime(Settings(db=url, clock="manual", dispatch="background"))
+    other = Runtime(Settings(db=url, clock="manual", dispatch="inline"))
+    receiver = Receiver()
+    try:
+        woke = heard(leader.store)
+        leader.start_worker()
+        assert leader.worker.leading
+        other.store.execute(
+            "INSERT INTO deliveries (message, url, body, due_at, final, xml) "
+            """VALUES (1, :url, '{"messageId":"m1"}', 0, 1, 0)""",
+            {"url": receiver.url},
+        )
+        assert woke("work") == "work"
+        assert receiver.wait_for(1, timeout=WAIT)
+        assert receiver.results == [{"messageId": "m1"}]
+    finally:
+        leader.close()
+        other.close()
+        receiver.close()
