@@ -84,3 +84,54 @@ def test_work_added_by_another_host_wakes_the_leading_scheduler(postgres_url, mo
         leader.close()
         other.close()
         receiver.close()
+
+
+def test_writes_of_different_accounts_do_not_wait_on_each_other(postgres_url):
+    """An account's write holds that account's lock only: another account's write goes on while it
+    is open, and a second write of the same account waits for it (seen waiting in pg_locks)."""
+    import threading
+
+    import psycopg
+
+    from mock_infobip.core.stores import open_store
+    from mock_infobip.storage.interface import account_lock
+
+    url = empty_database(postgres_url)
+    store = open_store(url)
+    held, release, second_done = threading.Event(), threading.Event(), threading.Event()
+
+    def hold(lock: str) -> None:
+        with store.write(lock) as conn:
+            conn.execute("SELECT 1")
+            held.set()
+            assert release.wait(WAIT)
+
+    def second() -> None:
+        with store.write(account_lock(1)) as conn:
+            conn.execute("SELECT 1")
+        second_done.set()
+
+    holder = threading.Thread(target=hold, args=(account_lock(1),))
+    holder.start()
+    try:
+        assert held.wait(WAIT)
+        with store.write(account_lock(2)) as conn:  # another account: at once, the first still open
+            conn.execute("SELECT 1")
+        waiter = threading.Thread(target=second)
+        waiter.start()
+        with psycopg.connect(url, autocommit=True) as watch:
+            waiting = 0
+            for _ in range(int(WAIT * 20)):  # until the second write is seen waiting on the lock
+                waiting = watch.execute(
+                    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+                ).fetchone()[0]
+                if waiting:
+                    break
+                threading.Event().wait(0.05)
+            assert waiting == 1 and not second_done.is_set()
+        release.set()
+        assert second_done.wait(WAIT)
+    finally:
+        release.set()
+        holder.join(WAIT)
+        store.close()
