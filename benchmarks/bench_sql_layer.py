@@ -3,7 +3,9 @@ measurements, whether a query layer such as SQLAlchemy Core removes more duplica
 costs"). Times the two statements every request of the Infobip API runs (the API key's lookup and
 the rate limit's one-statement upsert) through:
 
-- the driver itself, as the store runs them (sqlite3; psycopg 3 with the dialect's ``?`` -> ``%s``),
+- the driver itself (sqlite3 with ``:name``; psycopg 3 with ``%(name)s``),
+- the store's own connection, as the services run them (issue #35: named parameters, bound to
+  psycopg's style by ``storage/sql.py``'s tokenizer, cached; on SQLite the driver binds them),
 - SQLAlchemy Core with the same SQL text (``text()``),
 - SQLAlchemy Core expressions (``select()``, the dialect's ``insert().on_conflict_do_update()``),
 
@@ -28,12 +30,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from mock_infobip.core.dialect import POSTGRES
 from mock_infobip.core.migrations import upgrade
+from mock_infobip.storage.sql import pyformat
 
-LOOKUP = "SELECT k.revoked, a.* FROM api_keys k JOIN accounts a ON a.id = k.account_id WHERE k.key = ?"
+LOOKUP = "SELECT k.revoked, a.* FROM api_keys k JOIN accounts a ON a.id = k.account_id WHERE k.key = :key"
 UPSERT = (
-    "INSERT INTO rate_windows (principal, operation, last_admitted) VALUES (?, ?, ?) "
+    "INSERT INTO rate_windows (principal, operation, last_admitted) VALUES (:p, :o, :t) "
     "ON CONFLICT (principal, operation) DO UPDATE SET last_admitted = excluded.last_admitted "
-    "WHERE excluded.last_admitted - rate_windows.last_admitted >= ?"
+    "WHERE excluded.last_admitted - rate_windows.last_admitted >= :gap"
 )
 
 
@@ -65,10 +68,7 @@ def sqlalchemy_cases(url: str, rounds: int) -> dict[str, float]:
     meta = Meta()
     keys = Table("api_keys", meta, autoload_with=engine)
     windows = Table("rate_windows", meta, autoload_with=engine)
-    lookup = text(LOOKUP.replace("?", ":key"))
-    upsert = text(
-        UPSERT.replace("?", ":p", 1).replace("?", ":o", 1).replace("?", ":t", 1).replace("?", ":gap", 1)
-    )
+    lookup, upsert = text(LOOKUP), text(UPSERT)
     found = {}
     with engine.connect() as sa:
         found["lookup, SQLAlchemy text"] = timed(
@@ -100,16 +100,27 @@ def sqlite_cases(folder: Path, rounds: int) -> dict[str, float]:
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = NORMAL")
+    conn.row_factory = sqlite3.Row
     conn.execute("BEGIN IMMEDIATE")
     upgrade(conn)
     seed(conn.execute)
     conn.execute("COMMIT")
     found = {
-        "lookup, sqlite3": timed(rounds, lambda i: conn.execute(LOOKUP, ("k",)).fetchone()),
-        "upsert, sqlite3": timed(rounds, lambda i: conn.execute(UPSERT, ("p", "op", i * 10, 1))),
+        "lookup, sqlite3": timed(rounds, lambda i: conn.execute(LOOKUP, {"key": "k"}).fetchone()),
+        "upsert, sqlite3": timed(
+            rounds, lambda i: conn.execute(UPSERT, {"p": "p", "o": "op", "t": i * 10, "gap": 1})
+        ),
     }
-    found.update(sqlalchemy_cases(f"sqlite:///{path}", rounds))
     conn.close()
+    from mock_infobip.core.store import SqliteStore
+
+    store = SqliteStore(str(path))
+    found["lookup, the store"] = timed(rounds, lambda i: store.execute(LOOKUP, {"key": "k"}).fetchone())
+    found["upsert, the store"] = timed(
+        rounds, lambda i: store.execute(UPSERT, {"p": "p", "o": "op", "t": i * 10, "gap": 1})
+    )
+    store.close()
+    found.update(sqlalchemy_cases(f"sqlite:///{path}", rounds))
     return found
 
 
@@ -119,14 +130,23 @@ def postgres_cases(rounds: int) -> dict[str, float]:
     from tests.postgres import postgres_server
 
     with postgres_server() as url:
+        from mock_infobip.core.pgstore import Connection
+
         conn = psycopg.connect(url, autocommit=True)
         with conn.transaction():
-            upgrade(conn, POSTGRES)
+            upgrade(Connection(conn), POSTGRES)
             seed(conn.execute)
-        lookup_pg, upsert_pg = POSTGRES.sql(LOOKUP), POSTGRES.sql(UPSERT)
+        lookup_pg, upsert_pg = pyformat(LOOKUP).text, pyformat(UPSERT).text
+        ours = Connection(conn)
         found = {
-            "lookup, psycopg": timed(rounds, lambda i: conn.execute(lookup_pg, ("k",)).fetchone()),
-            "upsert, psycopg": timed(rounds, lambda i: conn.execute(upsert_pg, ("p", "op", i * 10, 1))),
+            "lookup, psycopg": timed(rounds, lambda i: conn.execute(lookup_pg, {"key": "k"}).fetchone()),
+            "upsert, psycopg": timed(
+                rounds, lambda i: conn.execute(upsert_pg, {"p": "p", "o": "op", "t": i * 10, "gap": 1})
+            ),
+            "lookup, the store": timed(rounds, lambda i: ours.execute(LOOKUP, {"key": "k"}).fetchone()),
+            "upsert, the store": timed(
+                rounds, lambda i: ours.execute(UPSERT, {"p": "p", "o": "op", "t": i * 10, "gap": 1})
+            ),
         }
         found.update(sqlalchemy_cases(url.replace("postgresql://", "postgresql+psycopg://"), rounds))
         conn.close()

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from mock_infobip.core.about import VERSION
-from mock_infobip.inprocess.router import RealInfobipBlocked
 
 if TYPE_CHECKING:
+    from mock_infobip.inprocess.router import RealInfobipBlocked
     from mock_infobip.testing import Fake, Server
 
 __version__ = VERSION
@@ -26,3 +26,13 @@ def server(**settings: object) -> Server:
     from mock_infobip.testing import server as _server
 
     return _server(**settings)
+
+
+def __getattr__(name: str) -> Any:
+    """``RealInfobipBlocked`` on first use: importing any module of the package (the clock, say)
+    does not import the in-process harness."""
+    if name == "RealInfobipBlocked":
+        from mock_infobip.inprocess.router import RealInfobipBlocked
+
+        return RealInfobipBlocked
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -8,7 +8,8 @@ import pytest
 from flask import Flask, jsonify, request
 
 from mock_infobip import server
-from mock_infobip.tools.check import LIST_NAME, Checker, junit
+from mock_infobip.tools.check import Checker, junit
+from mock_infobip.tools.probes import LIST_NAME
 from tests.servers import run_cli, serve, wsgi_server
 
 

@@ -7,7 +7,8 @@ import requests
 from urllib3.connectionpool import HTTPSConnectionPool
 
 from mock_infobip import fake, server
-from mock_infobip.testing import ROUTER, FakeError
+from mock_infobip.inprocess import ROUTER
+from mock_infobip.testing import FakeError
 from tests.receivers import Receiver
 
 LISTS = "https://api.infobip.com/saas/amplitude/1/lists"
@@ -220,7 +221,7 @@ def test_plugin_fixtures_settings_and_errors(pytester):
             assert r.status_code == 200
 
         def test_not_routed_without_the_fixture():
-            from mock_infobip.testing import ROUTER
+            from mock_infobip.inprocess import ROUTER
             assert ROUTER.find(URL) is None
     """)
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")

@@ -1,4 +1,4 @@
-"""A cohort sync client that behaves as Amplitude's cohort sync to Infobip does (spec/clients.md).
+"""A cohort sync client that behaves as Amplitude's cohort sync to Infobip does (docs/clients.md).
 
 First run of a cohort: create the list ``[Amplitude] <name>: <id>`` and add every member. Later
 runs: the difference against the last *successful* run. Batches of ``batch_size``; paced to each

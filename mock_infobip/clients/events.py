@@ -1,4 +1,4 @@
-"""The marketing platform's campaign events, in SQLite (spec/clients.md, the receiver).
+"""The marketing platform's campaign events, in SQLite (docs/clients.md, the receiver).
 
 One event per message and phase: the send phase (``enqueued`` / ``enqueue_failed``), the report
 phase (``delivered`` / ``failed`` / ``rejected``) and the inbound phase (a handset's message:

@@ -1,5 +1,5 @@
 """A delivery-report receiver that turns Infobip reports into campaign events, as a marketing
-platform does (spec/clients.md, after Bloomreach's Infobip SMS integration).
+platform does (docs/clients.md, after Bloomreach's Infobip SMS integration).
 
 ``POST /dlr`` takes v2 and v3 callback bodies and answers 200 fast; each final report becomes one
 event (``delivered``, ``failed``, ``rejected``); intermediate reports make none; a report done more

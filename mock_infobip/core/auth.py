@@ -1,4 +1,4 @@
-"""Reading the ``Authorization`` header of an Infobip request (spec/README.md, Authentication).
+"""Reading the ``Authorization`` header of an Infobip request (docs/decisions.md, Authentication).
 
 ``App <apiKey>``; ``Basic base64(<apiKey>:)``; ``Basic base64(<username>:<password>)``; ``Bearer
 <token>`` issued by ``POST /auth/1/oauth2/token`` (``mock_infobip.core.oauth``); ``IBSSO <token>``

@@ -1,7 +1,7 @@
 """Infobip's error envelopes: the bodies, and which messageId and text go with which status.
 
 Which envelope an endpoint uses is declared per operation in ``contracts/operations.json``; the
-texts are here, once (spec/README.md, "Conventions").
+texts are here, once (docs/decisions.md, "Conventions").
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ NEW_MESSAGES: dict[int, tuple[str, str, str, list[dict[str, str]]]] = {
     503: ("E503", "Service unavailable.", "Try again later.", []),
     504: ("E504", "Gateway timeout.", "Try again later.", []),
 }
-# Statuses that are always answered in the legacy envelope, whatever the path (spec/README.md).
+# Statuses that are always answered in the legacy envelope, whatever the path (docs/decisions.md).
 ALWAYS_LEGACY = frozenset({404, 405, 413})
 
 ADMIN_MESSAGES: dict[int, str] = {

@@ -53,7 +53,7 @@ class Settings:
     control_threads: int = 2
     connection_limit: int = 1000
     header_timeout: int = 10
-    channel_timeout: int = 30
+    read_timeout: int = 30
     admin_token: str | None = None
     # Host names the admin API and dashboard answer besides loopback and --host (DNS rebinding)
     allowed_hosts: tuple[str, ...] = ()
@@ -336,7 +336,7 @@ PARSERS: dict[str, Callable[[Any], Any]] = {
     "access_log": _choice(("off", "combined", "json")),
     "control_threads": _at_least(_parse_int, 1),
     "connection_limit": _at_least(_parse_int, 1),
-    "channel_timeout": _at_least(_parse_int, 1),
+    "read_timeout": _at_least(_parse_int, 1),
     "header_timeout": _at_least(_parse_int, 1),
     "admin_token": _parse_optional_str,
     "allowed_hosts": _host_list,

@@ -190,7 +190,6 @@ class Scheduler:
             changes: list[Change] = []
             messages: dict[int, dict[str, Any]] = {}  # as the events of this pass leave them
             for page in self._due_events(conn, bound):
-                self._read_messages(conn, page, messages)
                 cut = self._apply(conn, page, messages, cut, done, changes)
                 if cut is not None and page and page[-1]["due_at"] > cut:
                     break  # the moment that queued a push is done: the rest is the next pass's
@@ -199,7 +198,7 @@ class Scheduler:
 
     @staticmethod
     def _read_messages(conn: Connection, events: list[Row], messages: dict[int, dict[str, Any]]) -> None:
-        """The messages of ``events`` not read yet in this pass (a statement a page)."""
+        """The messages of ``events`` not read yet in this pass (a statement for them all)."""
         wanted = sorted({int(e["message"]) for e in events} - messages.keys())
         for i in range(0, len(wanted), IN_CHUNK):
             marks, params = in_list("id", wanted[i : i + IN_CHUNK])
@@ -221,6 +220,8 @@ class Scheduler:
             if cut is not None and event["due_at"] > cut:
                 break
             done.append({"id": event["id"]})
+            if int(event["message"]) not in messages:  # read with the others due at the same moment
+                self._read_messages(conn, [e for e in events if e["due_at"] == event["due_at"]], messages)
             message = messages.get(int(event["message"]))
             if message is None:
                 continue

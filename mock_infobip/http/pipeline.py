@@ -1,4 +1,4 @@
-"""The pipeline every operation goes through (spec/README.md): authentication (401) → rate limit
+"""The pipeline every operation goes through (docs/decisions.md): authentication (401) → rate limit
 (429) → request validation against its contract (400) → the route, whose service may raise
 ``ListNotFound`` and the like (mapped by :mod:`mock_infobip.http.errors`)."""
 

@@ -25,8 +25,8 @@ from mock_infobip.serving.server import Limits, Server, listening_socket
 def limits(settings: Settings) -> Limits:
     return Limits(
         header_timeout=settings.header_timeout,
-        body_timeout=settings.channel_timeout,
-        idle_timeout=settings.channel_timeout,
+        body_timeout=settings.read_timeout,
+        idle_timeout=settings.read_timeout,
         max_body=settings.max_body_bytes,
         connection_limit=settings.connection_limit,
         threads=settings.threads,

@@ -1,5 +1,5 @@
-"""The fake's HTTP/1.1 server: asyncio (the standard library's event loop, on every OS) and h11 (a
-well-kept, sans-I/O HTTP/1.1 parser and framer), each through its public API; one connection is a
+"""The fake's HTTP/1.1 server: asyncio (the standard library's event loop, on every OS) and
+httptools (llhttp's HTTP/1.1 parser, in C), each through its public API; one connection is a
 :class:`mock_infobip.serving.connection.Connection`.
 
 Who serves a request (:meth:`Server.lane`):

@@ -21,10 +21,8 @@ from xml.etree import ElementTree
 import requests
 
 from mock_infobip.core.validation import Contracts, default_contracts
+from mock_infobip.tools.probes import PROBES, THE_LIST
 
-LIST_NAME = "mock-infobip contract check"
-TEST_NUMBER = "41793026727"  # the number Infobip's documentation sends to
-NO_SUCH_MESSAGE = "mock-infobip-check-no-such-message"
 INTERVALS = {"create": 2.0, "add": 10.0, "remove": 5.0}
 
 
@@ -225,190 +223,18 @@ class Checker:
         return None
 
     def run(self) -> list[Probe]:
-        """Every probe, in order (:class:`KeyRejected` if the target refuses the key)."""
-        created = self.probe("create list", "lists.create", 200, body={"name": LIST_NAME})
-        list_id = str(created["listId"]) if isinstance(created, dict) and "listId" in created else None
-        self.probe(
-            "create list: bad credentials",
-            "lists.create",
-            401,
-            body={"name": LIST_NAME},
-            key="mock-infobip-check-wrong-key",
-            paced=False,
-        )
-        self.probe("create list: rate limit", "lists.create", 429, body={"name": LIST_NAME}, paced=False)
-        self.probe(
-            "create list: blank name",
-            "lists.create",
-            400,
-            body={"name": " "},
-            expect=_names_field("name"),
-        )
-        self.probe(
-            "add people",
-            "lists.add",
-            200,
-            path_id=list_id,
-            needs="create list",
-            body={"userIds": ["contract-check@example.com", "invalid_mail.com"]},
-            expect=lambda a: (
-                None
-                if "invalid_mail.com" in json.dumps(a.get("errors", {}))
-                else "invalid_mail.com is not in errors.failed"
-            ),
-        )
-        self.probe(
-            "add people: unknown list",
-            "lists.add",
-            400,
-            path_id="0",
-            body={"userIds": ["a@example.com"]},
-            expect=_tag_not_found,
-        )
-        self.probe(
-            "add people: no userIds",
-            "lists.add",
-            400,
-            path_id=list_id,
-            needs="create list",
-            body={"userIds": []},
-            expect=_names_field("userIds"),
-        )
-        self.probe(
-            "remove people",
-            "lists.remove",
-            200,
-            path_id=list_id,
-            needs="create list",
-            body={"userIds": ["contract-check@example.com"]},
-        )
-        self.probe(
-            "remove people: unknown list",
-            "lists.remove",
-            400,
-            path_id="0",
-            body={"userIds": ["a@example.com"]},
-            expect=_tag_not_found,
-        )
-        for version, op in ((1, "sms.reports.v1"), (3, "sms.reports.v3")):
-            self.probe(
-                f"SMS reports v{version}",
-                op,
-                200,
-                query={"messageId": NO_SUCH_MESSAGE, "limit": "1"},
-                expect=lambda a: None if a.get("results") == [] else "reports of another message were pulled",
-            )
-        for version, op in ((1, "sms.logs.v1"), (3, "sms.logs.v3")):
-            self.probe(f"SMS logs v{version}", op, 200, query={"limit": "1"})
-        self.probe("SMS send v2: no messages", "sms.send.v2", 400, body={"messages": []})
-        self.probe("SMS send v3: no messages", "sms.send.v3", 400, body={"messages": []})
-        self.probe("SMS binary v2: no messages", "sms.send.binary.v2", 400, body={"messages": []})
-        self.probe(
-            "SMS over query v3: no text",
-            "sms.query.v3",
-            400,
-            query={"to": TEST_NUMBER},
-            expect=lambda a: (
-                None if [v.get("property") for v in a.get("violations", [])] == ["text"] else "text"
-            ),
-        )
-        self.probe(
-            "SMS over query v1: bad credentials",
-            "sms.query.v1",
-            401,
-            query={"to": TEST_NUMBER, "username": "mock-infobip-check", "password": "wrong"},
-            key="mock-infobip-check-wrong-key",
-        )
-        self.probe(
-            "SMS preview",
-            "sms.preview",
-            200,
-            body={"text": "Let's see how many characters remain unused in this message."},
-            expect=lambda a: (
-                None
-                if a.get("previews", [{}])[0].get("charactersRemaining") == 100
-                else "charactersRemaining is not 100"
-            ),
-        )
-        for name, op in (("scheduled bulk", "sms.bulks.get"), ("bulk status", "sms.bulks.status")):
-            self.probe(f"SMS {name}: unknown bulk", op, 404, query={"bulkId": NO_SUCH_MESSAGE})
-        self.probe("conversion: unknown message", "ct.end", 404, path_id=NO_SUCH_MESSAGE)
-        self.probe(
-            "inbound SMS",
-            "sms.inbox.v1",
-            200,
-            query={"applicationId": NO_SUCH_MESSAGE, "limit": "1"},  # matches nothing: pulls nothing
-            expect=lambda a: None if a.get("results") == [] else "inbound messages of another application",
-        )
-        self.probe("inbound SMS: bad credentials", "sms.inbox.v1", 401, key="mock-infobip-check-wrong-key")
-        self.probe(
-            "inbound MMS",
-            "mms.inbox",
-            200,
-            query={"applicationId": NO_SUCH_MESSAGE, "limit": "1"},
-            expect=lambda a: None if a.get("results") == [] else "inbound messages of another application",
-        )
-        self.probe("MMS send: no messages", "mms.send", 400, body={"messages": []})
-        self.probe(
-            "MMS send: no segment",
-            "mms.send",
-            400,
-            body={"messages": [{"destinations": [{"to": TEST_NUMBER}], "content": {"messageSegments": []}}]},
-            expect=lambda a: (
-                None
-                if "messages[0].content.messageSegments"
-                in [v.get("property") for v in a.get("violations", [])]
-                else "the violation does not name messages[0].content.messageSegments"
-            ),
-        )
-        self.probe(
-            "MMS send: unknown segment type",
-            "mms.send",
-            400,
-            body={
-                "messages": [
-                    {
-                        "destinations": [{"to": TEST_NUMBER}],
-                        "content": {"messageSegments": [{"type": "HOLOGRAM"}]},
-                    }
-                ]
-            },
-        )
-        self.probe("MMS reports", "mms.reports", 200, query={"messageId": NO_SUCH_MESSAGE, "limit": "1"})
-        self.probe(
-            "OAuth token: bad credentials",
-            "auth.token",
-            401,
-            body={
-                "client_id": "mock-infobip-check",
-                "client_secret": "wrong",
-                "grant_type": "client_credentials",
-            },
-        )
-        if self.send_sms:
-            self.probe(
-                "SMS send v2",
-                "sms.send.v2",
-                200,
-                body={
-                    "messages": [
-                        {"destinations": [{"to": TEST_NUMBER}], "text": "mock-infobip contract check"}
-                    ]
-                },
-            )
-            self.probe(
-                "SMS send v3",
-                "sms.send.v3",
-                200,
-                body={
-                    "messages": [
-                        {
-                            "destinations": [{"to": TEST_NUMBER}],
-                            "content": {"text": "mock-infobip contract check"},
-                        }
-                    ]
-                },
-            )
+        """Every probe of the table (``tools/probes.py``), in order (:class:`KeyRejected` if the
+        target refuses the key)."""
+        list_id: str | None = None
+        for case in PROBES:
+            if case.sends and not self.send_sms:
+                continue
+            options = dict(case.options)
+            if options.get("path_id") == THE_LIST:
+                options["path_id"] = list_id
+            answer = self.probe(case.name, case.operation_id, case.expected, **options)
+            if case.name == "create list" and isinstance(answer, dict) and "listId" in answer:
+                list_id = str(answer["listId"])
         return self.probes
 
 
@@ -418,27 +244,6 @@ def _difference(error: Any) -> str:
     if error.validator == "const":
         return f"received {received}, expected {json.dumps(error.validator_value, ensure_ascii=False)[:200]}"
     return f"received {received}: {error.message[:200]}"
-
-
-def _names_field(field: str) -> Callable[[Any], str | None]:
-    """An expectation: the legacy 400 names exactly ``field`` in validationErrors."""
-
-    def expect(answer: Any) -> str | None:
-        found = _fields(answer)
-        return None if found == {field} else f"validationErrors {found}, expected {field}"
-
-    return expect
-
-
-def _tag_not_found(answer: Any) -> str | None:
-    return None if answer.get("statusCode") == "TAG_NOT_FOUND" else "statusCode is not TAG_NOT_FOUND"
-
-
-def _fields(answer: Any) -> set[str]:
-    try:
-        return set(answer["requestError"]["serviceException"].get("validationErrors", {}))
-    except (KeyError, TypeError, AttributeError):
-        return set()
 
 
 def junit(probes: list[Probe], base_url: str) -> bytes:

@@ -1,6 +1,6 @@
 """What makes a person identifier valid, per account kind, and the key people are matched by.
 
-Decisions (spec/lists-api.md): an email is valid with one ``@``, a non-empty local part, a domain
+Decisions (docs/lists.md): an email is valid with one ``@``, a non-empty local part, a domain
 with a dot, no white space and at most 254 characters; emails match case-insensitively. A phone is
 valid when ``phonenumbers.is_valid_number`` says so (with or without the leading ``+``) and is
 matched in E.164. An externalId is any non-blank string of at most 256 characters, matched exactly.

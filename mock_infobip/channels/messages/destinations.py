@@ -2,7 +2,7 @@
 
 ``to`` is international format without ``+`` (``41793026727``); a leading ``+`` is tolerated. The
 region comes from ``phonenumbers.region_code_for_number`` (never a prefix table: +1 671 is Guam,
-+1 684 American Samoa). Platform rejections (spec/sms-and-reports.md, Decision): missing or empty
++1 684 American Samoa). Platform rejections (docs/sms.md, Decision): missing or empty
 ``to`` is MISSING_TO; no known country calling code is REJECTED_PREFIX_MISSING; a number that parses
 but is not possible is REJECTED_DESTINATION.
 """

@@ -19,7 +19,7 @@ from typing import Any, Protocol
 
 from mock_infobip.channels.messages.catalog import REJECTED
 from mock_infobip.channels.messages.destinations import read_destination
-from mock_infobip.channels.messages.requests import Outgoing, SendRequest
+from mock_infobip.channels.messages.requests import MAX_VALIDITY_MS, Outgoing, SendRequest
 from mock_infobip.channels.tfa.config import (
     PIN_PLACEHOLDER,
     Application,
@@ -42,14 +42,6 @@ ALPHABETS = {
 }
 EMAIL_STATUS = {"name": "PENDING_ACCEPTED", "description": "Message accepted, pending for delivery."}
 _PLACEHOLDER = re.compile(r"\{\{\s*([^{}\s]+)\s*\}\}")
-MAX_VALIDITY_MS = 2880 * 60 * 1000  # an SMS lives at most 48 h (requests.MAX_VALIDITY_MS)
-
-
-class SentSms(Protocol):
-    @property
-    def message_id(self) -> str: ...
-    @property
-    def status(self) -> Any: ...
 
 
 class SmsResult(Protocol):

@@ -1,4 +1,4 @@
-"""The admin API (``/__admin``): inspect and steer the fake (spec/harness.md)."""
+"""The admin API (``/__admin``): inspect and steer the fake (docs/admin-api.md)."""
 
 from __future__ import annotations
 

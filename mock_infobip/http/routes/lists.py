@@ -1,4 +1,4 @@
-"""The three endpoints Amplitude's cohort sync calls (spec/lists-api.md). Thin: the pipeline in
+"""The three endpoints Amplitude's cohort sync calls (docs/lists.md). Thin: the pipeline in
 ``mock_infobip.http.pipeline`` has authenticated, rate-limited and validated the request already."""
 
 from __future__ import annotations
