@@ -23,7 +23,7 @@ from typing import Any
 import requests
 from common import Server, start_fake
 
-from mock_infobip.serving.serve import BackgroundServer
+from mock_infobip.serving.assembly import BackgroundServer
 from mock_infobip.serving.server import Limits, listening_socket
 from mock_infobip.serving.server import Server as HttpServer
 

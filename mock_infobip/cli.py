@@ -105,7 +105,7 @@ def load_settings(flags: dict[str, Any]) -> Any:
 @_settings_options
 def serve(**flags: Any) -> None:
     """Run the fake until Ctrl-C or SIGTERM."""
-    from mock_infobip.serving.run import run
+    from mock_infobip.serving.command import run
 
     run(load_settings(flags))
 
@@ -443,7 +443,7 @@ def sync(
 def receiver(host: str, port: int, db: str) -> None:
     """Run the delivery-report receiver (POST /dlr, GET /events) until Ctrl-C or SIGTERM."""
     from mock_infobip.clients.receiver import create_receiver_app
-    from mock_infobip.serving.serve import Stopper, base_url, serve_until_stopped
+    from mock_infobip.serving.assembly import Stopper, base_url, serve_until_stopped
     from mock_infobip.serving.server import Limits, Server, listening_socket
 
     stopper = Stopper()

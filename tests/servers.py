@@ -14,7 +14,7 @@ from typing import Any
 
 import requests
 
-from mock_infobip.serving.serve import BackgroundServer
+from mock_infobip.serving.assembly import BackgroundServer
 from mock_infobip.serving.server import Limits, Server, listening_socket
 
 

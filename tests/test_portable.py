@@ -19,7 +19,7 @@ def test_the_package_imports_and_serves_in_process_without_unix_only_modules(tmp
             sys.modules[name] = None  # import fails, as where the module does not exist
         import requests
         import mock_infobip
-        import mock_infobip.cli, mock_infobip.pytest_plugin, mock_infobip.serving.run
+        import mock_infobip.cli, mock_infobip.pytest_plugin, mock_infobip.serving.command
         for db in (":memory:", {str(tmp_path / "f.db")!r}):
             with mock_infobip.fake(db=db) as infobip:
                 answer = requests.post(

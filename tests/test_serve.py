@@ -225,7 +225,7 @@ def test_a_stop_signal_before_the_loop_starts_is_a_clean_stop(tmp_path, monkeypa
     import os
 
     from mock_infobip.core.settings import from_sources
-    from mock_infobip.serving import run as run_module
+    from mock_infobip.serving import command as run_module
 
     real = run_module.serve_until_stopped
 

@@ -13,7 +13,7 @@ import requests
 from mock_infobip.core.clock import elapsed, pause
 from mock_infobip.core.net import PortInUse
 from mock_infobip.runtime import Runtime
-from mock_infobip.serving.serve import BackgroundServer, create_server
+from mock_infobip.serving.assembly import BackgroundServer, create_server
 from mock_infobip.serving.server import listening_socket
 from tests.conftest import make_settings
 
@@ -269,7 +269,7 @@ def test_a_stop_signal_after_the_loop_ended_only_marks_the_stop():
     worker closes its store (its loop already ended) must not raise inside that close."""
     import asyncio
 
-    from mock_infobip.serving.serve import Stopper
+    from mock_infobip.serving.assembly import Stopper
 
     stopper = Stopper()
 

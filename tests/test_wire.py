@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mock_infobip.inprocess.wire import split_request
-from mock_infobip.serving.serve import BackgroundServer
+from mock_infobip.serving.assembly import BackgroundServer
 from tests.servers import wsgi_server
 
 

@@ -40,7 +40,7 @@ from mock_infobip.core.clock import elapsed, pause
 from mock_infobip.core.settings import Settings, SettingsError
 from mock_infobip.core.store import in_memory
 from mock_infobip.runtime import Runtime
-from mock_infobip.serving.serve import Stopper, banner, base_url, create_server, serve_until_stopped
+from mock_infobip.serving.assembly import Stopper, banner, base_url, create_server, serve_until_stopped
 from mock_infobip.serving.server import listening_socket
 
 RESTARTS_AT_START = 5  # workers dying within a second of starting, in a row, before giving up

@@ -16,7 +16,7 @@ from mock_infobip.testing.handle import Handle
 from mock_infobip.testing.receivers import RoutedTransport
 
 if TYPE_CHECKING:
-    from mock_infobip.serving.serve import BackgroundServer
+    from mock_infobip.serving.assembly import BackgroundServer
 
 DEFAULTS: dict[str, Any] = {"db": ":memory:", "clock": "manual", "dispatch": "inline", "seed": 0}
 F = TypeVar("F", bound=Callable[..., Any])
@@ -83,7 +83,7 @@ class Server:
         self._server: BackgroundServer | None = None
 
     def __enter__(self) -> Handle:
-        from mock_infobip.serving.serve import BackgroundServer, base_url, create_server
+        from mock_infobip.serving.assembly import BackgroundServer, base_url, create_server
 
         runtime = Runtime(self.settings, transport=RoutedTransport())
         runtime.start_worker()

@@ -7,7 +7,7 @@ from typing import TextIO
 
 from mock_infobip.core.settings import Settings
 from mock_infobip.runtime import Runtime
-from mock_infobip.serving.serve import (
+from mock_infobip.serving.assembly import (
     Stopper,
     banner,
     base_url,
