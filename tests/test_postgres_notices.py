@@ -48,7 +48,7 @@ def test_new_work_and_a_moved_clock_are_heard_by_another_store(postgres_url):
         clock = Clock(there)
         clock.configure("manual")
         assert until("config") == "config"
-        assert here.version() > before  # read from what was heard: no statement asked
+        assert here.version() > before
     finally:
         here.close()
         there.close()

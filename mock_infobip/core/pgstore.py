@@ -340,13 +340,8 @@ class PostgresStore(StoreOperations):
         known: int | None = getattr(local, "version", None)
         if known is not None:
             return known
-        heard = self._listener.version
-        if heard is not None and not self._wrote and not getattr(local, "requests", 0):
-            # outside a request (the scheduler's turns), nothing written here since the last read:
-            # what the ear last heard (a change of this process's own is read, not waited for)
-            return max(heard, self._read_version)
-        self._wrote = False  # a write from now on is read after
-        with self.read() as conn:
+        with self.read() as conn:  # (never what the ear heard: a change just committed elsewhere
+            # may not have been heard yet, and the next read must see it)
             row = conn.execute("SELECT value FROM meta WHERE key = :key", {"key": VERSION_KEY}).fetchone()
         found = 0 if row is None else int(row[0])
         self._read_version = max(self._read_version, found)
