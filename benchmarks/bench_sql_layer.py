@@ -28,8 +28,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from mock_infobip.core.dialect import POSTGRES
-from mock_infobip.core.migrations import upgrade
+from mock_infobip.storage.dialect import POSTGRES
+from mock_infobip.storage.migrations import upgrade
 from mock_infobip.storage.sql import pyformat
 
 LOOKUP = "SELECT k.revoked, a.* FROM api_keys k JOIN accounts a ON a.id = k.account_id WHERE k.key = :key"
@@ -112,7 +112,7 @@ def sqlite_cases(folder: Path, rounds: int) -> dict[str, float]:
         ),
     }
     conn.close()
-    from mock_infobip.core.store import SqliteStore
+    from mock_infobip.storage.sqlite import SqliteStore
 
     store = SqliteStore(str(path))
     found["lookup, the store"] = timed(rounds, lambda i: store.execute(LOOKUP, {"key": "k"}).fetchone())
@@ -130,7 +130,7 @@ def postgres_cases(rounds: int) -> dict[str, float]:
     from tests.postgres import postgres_server
 
     with postgres_server() as url:
-        from mock_infobip.core.pgstore import Connection
+        from mock_infobip.storage.postgres import Connection
 
         conn = psycopg.connect(url, autocommit=True)
         with conn.transaction():

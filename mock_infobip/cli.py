@@ -15,10 +15,10 @@ import click
 
 from mock_infobip.clients.events import UnusableEventStore
 from mock_infobip.core.about import VERSION as __version__
-from mock_infobip.core.net import PortInUse
-from mock_infobip.core.redact import redact
 from mock_infobip.core.settings import ENV_PREFIX, SettingsError, describe_settings, from_sources
-from mock_infobip.core.store import UnusableDatabase
+from mock_infobip.storage.sqlite import UnusableDatabase
+from mock_infobip.system.net import PortInUse
+from mock_infobip.system.redact import redact
 
 PROG = "mock-infobip"
 
@@ -256,9 +256,9 @@ def db() -> None:
 def db_upgrade(path: str | None) -> None:
     """Bring a database made by an older mock-infobip to this one's schema (serve does it at start;
     a database of a newer mock-infobip is refused, exit 2, and left as it is)."""
-    from mock_infobip.core.migrations import SCHEMA_VERSION
-    from mock_infobip.core.store import is_postgres
-    from mock_infobip.core.stores import open_store
+    from mock_infobip.storage.engines import open_store
+    from mock_infobip.storage.migrations import SCHEMA_VERSION
+    from mock_infobip.storage.sqlite import is_postgres
 
     path = load_settings({"db": path}).db
     if not is_postgres(path) and not Path(path).exists():
@@ -282,9 +282,9 @@ def db_upgrade(path: str | None) -> None:
 def admin_token(path: str | None) -> None:
     """Print the admin token serve uses: the one given (--admin-token, MOCK_INFOBIP_ADMIN_TOKEN),
     else the one it generated for the database when it listened off loopback with none given."""
-    from mock_infobip.core.store import is_postgres
-    from mock_infobip.core.stores import open_store
     from mock_infobip.runtime import ADMIN_TOKEN_META
+    from mock_infobip.storage.engines import open_store
+    from mock_infobip.storage.sqlite import is_postgres
 
     settings = load_settings({"db": path})
     if settings.admin_token:

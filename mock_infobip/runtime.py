@@ -17,22 +17,23 @@ from mock_infobip.channels.sms.service import Messaging
 from mock_infobip.channels.tfa.config import TfaConfig
 from mock_infobip.channels.tfa.pins import Pins
 from mock_infobip.core.about import VERSION as __version__
-from mock_infobip.core.accounts import Account, AccountsService
-from mock_infobip.core.clock import Clock, OffsetWall, Wall
+from mock_infobip.core.clock import Clock
 from mock_infobip.core.faults import FaultRules
 from mock_infobip.core.journal import Journal
-from mock_infobip.core.net import is_loopback
-from mock_infobip.core.oauth import TokensService
 from mock_infobip.core.randomness import Randomness, fresh_seed
-from mock_infobip.core.ratelimit import RateLimiter
-from mock_infobip.core.sessions import SessionsService
 from mock_infobip.core.settings import Settings
-from mock_infobip.core.stores import open_store
-from mock_infobip.core.validation import Contracts, default_contracts
 from mock_infobip.delivery.callbacks import HttpTransport, Transport
 from mock_infobip.delivery.routing import CallbackRouting, RoutingTransport
 from mock_infobip.delivery.scheduler import Scheduler, Worker
+from mock_infobip.identity.accounts import Account, AccountsService
+from mock_infobip.identity.oauth import TokensService
+from mock_infobip.identity.ratelimit import RateLimiter
+from mock_infobip.identity.sessions import SessionsService
+from mock_infobip.storage.engines import open_store
 from mock_infobip.storage.interface import Store
+from mock_infobip.system.net import is_loopback
+from mock_infobip.system.wall import OffsetWall, Wall
+from mock_infobip.wire.validation import Contracts, default_contracts
 
 SEED_META = "seed"
 ADMIN_TOKEN_META = "admin_token"  # the one serve generates off loopback when none is given

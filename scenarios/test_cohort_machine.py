@@ -15,8 +15,8 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 
 from mock_infobip.channels.lists.identifiers import email_key
 from mock_infobip.clients.cohort_sync import CohortSyncClient
-from mock_infobip.core.validation import default_contracts
 from mock_infobip.testing import Fake
+from mock_infobip.wire.validation import default_contracts
 from scenarios.strategies import clock_steps, cohort_members, fault_rules
 
 CONTRACTS = default_contracts()

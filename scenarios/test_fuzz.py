@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mock_infobip.core.validation import Operation, default_contracts
+from mock_infobip.wire.validation import Operation, default_contracts
 from scenarios.strategies import VALID_BODIES, VALID_QUERIES, json_values
 
 CONTRACTS = default_contracts()

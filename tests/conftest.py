@@ -8,9 +8,9 @@ import pytest
 from flask import Flask
 
 from mock_infobip.core.settings import Settings
-from mock_infobip.core.stores import open_store
 from mock_infobip.http.app import create_app
 from mock_infobip.runtime import Runtime
+from mock_infobip.storage.engines import open_store
 from mock_infobip.storage.interface import Store
 from tests.receivers import Receiver
 from tests.support import ContractClient

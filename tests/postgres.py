@@ -93,7 +93,7 @@ def empty_database(url: str) -> str:
     when it is at this release's schema version, else its schema dropped and made again."""
     import psycopg
 
-    from mock_infobip.core.migrations import SCHEMA_VERSION, VERSION_KEY
+    from mock_infobip.storage.migrations import SCHEMA_VERSION, VERSION_KEY
 
     with psycopg.connect(url, autocommit=True) as conn:
         current = conn.execute("SELECT to_regclass('meta')").fetchone()[0] is not None and conn.execute(

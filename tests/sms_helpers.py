@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mock_infobip.core.validation import default_contracts
+from mock_infobip.wire.validation import default_contracts
 from tests.receivers import Receiver
 
 KEY = {"Authorization": "App test-key-1"}

@@ -10,9 +10,9 @@ from flask.testing import FlaskClient
 from werkzeug.exceptions import HTTPException
 from werkzeug.test import TestResponse
 
-from mock_infobip.core.envelopes import ADMIN, LEGACY
-from mock_infobip.core.validation import Operation, default_contracts
-from mock_infobip.core.xmlwire import read
+from mock_infobip.wire.envelopes import ADMIN, LEGACY
+from mock_infobip.wire.validation import Operation, default_contracts
+from mock_infobip.wire.xmlwire import read
 
 JSON_TYPE = "application/json;charset=UTF-8"
 XML_TYPE = "application/xml;charset=UTF-8"

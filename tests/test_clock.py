@@ -9,7 +9,7 @@ import pytest
 
 from mock_infobip.core.clock import Clock, to_ms, wire_time
 from mock_infobip.core.errors import Conflict
-from mock_infobip.core.store import SqliteStore
+from mock_infobip.storage.sqlite import SqliteStore
 
 WALL_START = 1_800_000_000.0
 BOTH_BACKENDS = True  # the tests given ``stores`` (tests/conftest.py)
@@ -105,11 +105,11 @@ def test_wire_time_is_infobips_format():
 
 
 def test_a_host_reads_the_time_as_the_database_server_clock_it_measured():
-    """Hosts sharing a PostgreSQL database read time through its server's clock (core/pgstore.py):
+    """Hosts sharing a PostgreSQL database read time through its server's clock (storage/postgres.py):
     the offset of another clock is measured over round trips, and the wall moved by it."""
     import time as real_time
 
-    from mock_infobip.core.clock import OffsetWall, offset_ms
+    from mock_infobip.system.wall import OffsetWall, offset_ms
 
     ahead = offset_ms(lambda: real_time.time() + 5.0)
     assert abs(ahead - 5000) < 1000  # the reading is taken halfway through a round trip

@@ -7,9 +7,9 @@ import json
 import pytest
 from jsonschema import Draft202012Validator
 
-from mock_infobip.core import envelopes
-from mock_infobip.core.validation import contracts_dir, default_contracts, field_name
 from mock_infobip.http.app import HANDLERS
+from mock_infobip.wire import envelopes
+from mock_infobip.wire.validation import contracts_dir, default_contracts, field_name
 
 CONTRACTS = default_contracts()
 LISTS = ["lists.create", "lists.add", "lists.remove"]

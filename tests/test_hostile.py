@@ -355,7 +355,7 @@ def test_hostile_input_campaign(tmp_path, request):
     throughout (CI: 3,000 requests; --hostile-long: 100,000)."""
     import random
 
-    from mock_infobip.core.validation import default_contracts
+    from mock_infobip.wire.validation import default_contracts
 
     count = 100_000 if request.config.getoption("--hostile-long") else 3_000
     contracts = default_contracts()

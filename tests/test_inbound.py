@@ -3,7 +3,7 @@ keywords, messages to nobody's number, and handsets that reply to outcome rules.
 
 from __future__ import annotations
 
-from mock_infobip.core.validation import default_contracts
+from mock_infobip.wire.validation import default_contracts
 from tests.sms_helpers import KEY, rule, send_v2
 
 BOTH_BACKENDS = True  # SQLite and PostgreSQL (tests/conftest.py)

@@ -10,7 +10,7 @@ import pytest
 import requests
 
 from mock_infobip import fake
-from mock_infobip.core.validation import default_contracts
+from mock_infobip.wire.validation import default_contracts
 
 CH, GB = "41793026727", "447400123456"
 

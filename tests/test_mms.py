@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mock_infobip.core.validation import default_contracts
+from mock_infobip.wire.validation import default_contracts
 from tests.sms_helpers import KEY, rule
 
 BOTH_BACKENDS = True  # SQLite and PostgreSQL (tests/conftest.py)

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from mock_infobip.core.validation import default_contracts
+from mock_infobip.wire.validation import default_contracts
 from tests.sms_helpers import KEY, rule
 
 BOTH_BACKENDS = True  # SQLite and PostgreSQL (tests/conftest.py)

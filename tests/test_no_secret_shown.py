@@ -9,7 +9,7 @@ import json
 import requests
 
 from mock_infobip import fake
-from mock_infobip.core.redact import redact
+from mock_infobip.system.redact import redact
 from tests.receivers import Receiver
 from tests.servers import serve
 

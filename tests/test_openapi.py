@@ -8,8 +8,8 @@ from jsonschema import Draft202012Validator
 from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 
-from mock_infobip.core.validation import default_contracts
 from mock_infobip.http.openapi import document
+from mock_infobip.wire.validation import default_contracts
 from tests.servers import run_cli
 
 BOTH_BACKENDS = True  # SQLite and PostgreSQL (tests/conftest.py)

@@ -30,7 +30,7 @@ def test_the_package_imports_and_serves_in_process_without_unix_only_modules(tmp
                 assert answer.status_code == 200, answer.text
                 assert [entry["name"] for entry in infobip.lists()] == ["portable"]
         assert "fcntl" not in [m for m, v in sys.modules.items() if v is not None]
-        from mock_infobip.core.versions import Version
+        from mock_infobip.storage.versions import Version
         version = Version({str(tmp_path / "g.db")!r})
         assert version.lock is not None and version.lock.kind == "filelock"
         version.hold_writes()

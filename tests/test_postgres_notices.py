@@ -1,6 +1,6 @@
 """Hosts on PostgreSQL hear each other's changes (LISTEN/NOTIFY) instead of polling for them: new
 work for the scheduler and a moved configuration (the clock, keys) reach every other process's
-store as notices, and its scheduler's worker wakes on them (core/pgstore.py, Listener)."""
+store as notices, and its scheduler's worker wakes on them (storage/postgres.py, Listener)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from collections.abc import Callable
 import pytest
 
 from mock_infobip.core.clock import Clock
-from mock_infobip.core.pgstore import PostgresStore
 from mock_infobip.storage.interface import Store
+from mock_infobip.storage.postgres import PostgresStore
 from tests.postgres import empty_database
 
 pytestmark = pytest.mark.postgres
@@ -34,7 +34,7 @@ def heard(store: Store) -> Callable[[str], str]:
 
 
 def test_new_work_and_a_moved_clock_are_heard_by_another_store(postgres_url):
-    from mock_infobip.core.stores import open_store
+    from mock_infobip.storage.engines import open_store
 
     url = empty_database(postgres_url)
     here, there = open_store(url), open_store(url)
@@ -93,7 +93,7 @@ def test_writes_of_different_accounts_do_not_wait_on_each_other(postgres_url):
 
     import psycopg
 
-    from mock_infobip.core.stores import open_store
+    from mock_infobip.storage.engines import open_store
     from mock_infobip.storage.interface import account_lock
 
     url = empty_database(postgres_url)

@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
-from mock_infobip.core.dialect import POSTGRES
-from mock_infobip.core.migrations import SCHEMA_VERSION, VERSION_KEY, NewerDatabase, upgrade, version_of
-from mock_infobip.core.pgstore import Connection
-from mock_infobip.core.store import SqliteStore
+from mock_infobip.storage.dialect import POSTGRES
+from mock_infobip.storage.migrations import SCHEMA_VERSION, VERSION_KEY, NewerDatabase, upgrade, version_of
+from mock_infobip.storage.postgres import Connection
+from mock_infobip.storage.sqlite import SqliteStore
 
 pytestmark = pytest.mark.postgres
 

@@ -8,8 +8,8 @@ import pytest
 
 from mock_infobip.clients.campaign import send_campaign
 from mock_infobip.clients.receiver import create_receiver_app
-from mock_infobip.core.validation import default_contracts
 from mock_infobip.testing import NoReportsWarning
+from mock_infobip.wire.validation import default_contracts
 
 CH, CH_FAILS, REFUSED, GUAM = "41793026727", "41793026834", "41793026999", "16715551234"
 EVENT = default_contracts().validator("clients/receiver-event.schema.json")

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 import requests
 
-from mock_infobip.core.migrations import SCHEMA_VERSION, VERSION_KEY
-from mock_infobip.core.store import SqliteStore, UnusableDatabase
-from mock_infobip.core.stores import open_store
+from mock_infobip.storage.engines import open_store
+from mock_infobip.storage.migrations import SCHEMA_VERSION, VERSION_KEY
+from mock_infobip.storage.sqlite import SqliteStore, UnusableDatabase
 from tests.servers import command, serve
 
 OLD = Path(__file__).parent / "data" / "db-0.1.0.sql"

@@ -135,8 +135,8 @@ def test_message_numbers_start_past_every_id_a_database_gave_before(tmp_path):
     identity moves on in a transaction rolled back; the counter does not) sends without a clash."""
     import sqlite3
 
-    from mock_infobip.core.migrations import VERSION_KEY
-    from mock_infobip.core.store import SqliteStore
+    from mock_infobip.storage.migrations import VERSION_KEY
+    from mock_infobip.storage.sqlite import SqliteStore
 
     path = str(tmp_path / "old.db")
     SqliteStore(path).close()

@@ -10,11 +10,11 @@ from collections.abc import Callable, Iterator
 import pytest
 import requests
 
-from mock_infobip.core.clock import elapsed, pause
-from mock_infobip.core.net import PortInUse
 from mock_infobip.runtime import Runtime
 from mock_infobip.serving.assembly import BackgroundServer, create_server
 from mock_infobip.serving.server import listening_socket
+from mock_infobip.system.net import PortInUse
+from mock_infobip.system.wall import elapsed, pause
 from tests.conftest import make_settings
 
 LISTS = "/saas/amplitude/1/lists"

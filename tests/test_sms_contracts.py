@@ -6,7 +6,7 @@ import copy
 
 import pytest
 
-from mock_infobip.core.validation import default_contracts
+from mock_infobip.wire.validation import default_contracts
 
 CONTRACTS = default_contracts()
 OPS = CONTRACTS.operations

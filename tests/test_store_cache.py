@@ -8,13 +8,14 @@ import multiprocessing
 
 import pytest
 
-from mock_infobip.core.accounts import AccountsService
-from mock_infobip.core.clock import Clock, SystemWall
+from mock_infobip.core.clock import Clock
 from mock_infobip.core.faults import FaultRules
 from mock_infobip.core.randomness import Randomness
-from mock_infobip.core.store import SqliteStore
-from mock_infobip.core.versions import Version
+from mock_infobip.identity.accounts import AccountsService
 from mock_infobip.storage.interface import Store
+from mock_infobip.storage.sqlite import SqliteStore
+from mock_infobip.storage.versions import Version
+from mock_infobip.system.wall import SystemWall
 
 BOTH_BACKENDS = True  # the tests given ``stores`` (tests/conftest.py)
 

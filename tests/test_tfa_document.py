@@ -19,7 +19,7 @@ import requests
 from jsonschema import Draft202012Validator
 
 from mock_infobip import fake
-from mock_infobip.core.xmlwire import read
+from mock_infobip.wire.xmlwire import read
 from tests.test_document_examples import FACTS, REGISTRY, any_of, rebased
 
 CH = "41793026727"

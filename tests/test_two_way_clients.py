@@ -7,7 +7,7 @@ import pytest
 
 from mock_infobip.clients.campaign import ask_for_score, ask_to_confirm, send_campaign
 from mock_infobip.clients.receiver import create_receiver_app
-from mock_infobip.core.validation import default_contracts
+from mock_infobip.wire.validation import default_contracts
 
 SHOP = "447491163443"
 ANNA, BEN, CARL = "41793026727", "41793026728", "41793026729"

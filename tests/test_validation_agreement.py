@@ -17,8 +17,8 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from mock_infobip.core.validation import default_contracts
 from mock_infobip.http.pipeline import plain_json, printable_ascii
+from mock_infobip.wire.validation import default_contracts
 
 pytestmark = pytest.mark.slow  # two validators over every schema, ~40 s
 

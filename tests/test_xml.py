@@ -15,7 +15,7 @@ import requests
 from jsonschema import Draft202012Validator
 
 from mock_infobip import fake
-from mock_infobip.core.xmlwire import read
+from mock_infobip.wire.xmlwire import read
 from tests.sms_helpers import KEY
 from tests.test_document_examples import FACTS, REGISTRY, any_of, headers_for, problems, rebased, url_for
 

@@ -22,13 +22,13 @@ from mock_infobip.channels.messages.lifecycle import PULL_DONE, PULL_NONE, PULL_
 from mock_infobip.channels.messages.parts import sms_count
 from mock_infobip.channels.messages.requests import check_callback_url, parse_time
 from mock_infobip.channels.messages.shapes import CURRENCY
-from mock_infobip.core.accounts import Account
 from mock_infobip.core.clock import Clock, wire_time
 from mock_infobip.core.errors import InvalidRequest, NotFound
 from mock_infobip.core.randomness import Randomness
-from mock_infobip.core.redact import redact
 from mock_infobip.core.settings import Settings
+from mock_infobip.identity.accounts import Account
 from mock_infobip.storage.interface import Connection, MissingId, Row, Store, account_lock
+from mock_infobip.system.redact import redact
 
 DEFAULT_LIMIT = 50
 JSON_TYPE = "application/json"

@@ -12,13 +12,13 @@ from mock_infobip.channels.messages.lifecycle import PULL_DONE, PULL_READY
 from mock_infobip.channels.messages.media import Media
 from mock_infobip.channels.messages.requests import parse_time
 from mock_infobip.channels.messages.shapes import log, report
-from mock_infobip.core.accounts import Account
 from mock_infobip.core.clock import Clock, wire_time
 from mock_infobip.core.errors import InvalidRequest
-from mock_infobip.core.redact import redact
-from mock_infobip.core.store import MAX_ID
+from mock_infobip.identity.accounts import Account
 from mock_infobip.storage.interface import Store, account_lock
 from mock_infobip.storage.sql import LIKE_ESCAPE, in_list, like_text
+from mock_infobip.storage.sqlite import MAX_ID
+from mock_infobip.system.redact import redact
 
 WINDOW_MS = 48 * 3600 * 1000  # reports and logs cover the last 48 hours
 DEFAULT_LIMIT = 50

@@ -1,4 +1,4 @@
-"""The fake's clock: the only place that reads the wall clock.
+"""The fake's clock (the wall clock itself is read by ``system/wall.py`` only).
 
 Every mode is one formula, ``now = anchor_virtual + (wall - anchor_wall) × speed``:
 
@@ -12,71 +12,18 @@ process on the same database file sees a manual clock advanced by the first.
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Protocol
 
 from mock_infobip.core.errors import Conflict, InvalidRequest
 from mock_infobip.storage.interface import Store
-
-
-class Wall(Protocol):
-    def time(self) -> float: ...
-
-    def sleep(self, seconds: float) -> None: ...
-
-
-class SystemWall:
-    """The real wall clock."""
-
-    def time(self) -> float:
-        return time.time()
-
-    def sleep(self, seconds: float) -> None:
-        time.sleep(seconds)
-
-
-class OffsetWall(SystemWall):
-    """The real wall clock moved by ``offset_ms``: the database server's clock, read on a host
-    that shares a PostgreSQL database with others (``core/pgstore.py`` measures the offset)."""
-
-    def __init__(self, offset_ms: int) -> None:
-        self._offset = offset_ms / 1000
-
-    def time(self) -> float:
-        return time.time() + self._offset
-
-
-def offset_ms(other: Callable[[], float], trips: int = 5) -> int:
-    """Another clock (``other()``: seconds since the epoch, read over the network) less this host's,
-    in ms, from the shortest of a few round trips (the reading taken halfway through it)."""
-    best: tuple[float, int] | None = None
-    for _ in range(trips):
-        before = time.time()
-        theirs = other()
-        after = time.time()
-        if best is None or after - before < best[0]:
-            best = (after - before, round((theirs - (before + after) / 2) * 1000))
-    assert best is not None
-    return best[1]
-
+from mock_infobip.system.wall import SystemWall, Wall, elapsed
 
 # How often a request held by a fault's latency asks whether another worker released it (seconds)
 RELEASE_POLL = 0.05
 
 # The last instant the wire format (four-digit years) and Python's datetime can hold.
 LAST_INSTANT_MS = 253_402_300_799_999
-
-
-def elapsed() -> float:
-    """Seconds of a monotonic clock, for supervising processes and timeouts (never the fake's time)."""
-    return time.monotonic()
-
-
-def pause(seconds: float) -> None:
-    """Sleep for real (process supervision; the fake's waits go through :class:`Clock`)."""
-    time.sleep(seconds)
 
 
 def to_ms(moment: datetime) -> int:

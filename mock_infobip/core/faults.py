@@ -11,10 +11,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from mock_infobip.core.auth import presented_key
 from mock_infobip.core.errors import InvalidRequest, NotFound
 from mock_infobip.core.randomness import Randomness
 from mock_infobip.storage.interface import Store
+from mock_infobip.wire.credentials import presented_key
 
 # meta: how many times fault rules were deleted; a request held by a latency in one worker ends
 # when another worker's delete moves it (the deleting worker's own are released at once)

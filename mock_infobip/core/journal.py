@@ -6,8 +6,8 @@ import threading
 from dataclasses import dataclass
 
 from mock_infobip.core.clock import Clock, wire_time
-from mock_infobip.core.redact import redact
 from mock_infobip.storage.interface import Store, inserted_id
+from mock_infobip.system.redact import redact
 
 PRUNE_EVERY = 64
 JOURNAL_LOCK = "journal"  # what the journal's flushes share (the store's lock of them)

@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from mock_infobip.core.redact import redact
-from mock_infobip.core.store import is_postgres
+from mock_infobip.storage.sqlite import is_postgres
+from mock_infobip.system.redact import redact
 
 ENV_PREFIX = "MOCK_INFOBIP_"
 DATABASE_URL = "DATABASE_URL"  # the platforms' variable: db, when it names PostgreSQL

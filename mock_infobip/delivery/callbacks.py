@@ -18,7 +18,7 @@ import threading
 from dataclasses import dataclass
 from typing import Protocol
 
-from mock_infobip.core.net import is_loopback
+from mock_infobip.system.net import is_loopback
 
 
 @dataclass(frozen=True)

@@ -20,8 +20,8 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
-from mock_infobip.core.net import is_loopback
 from mock_infobip.delivery.callbacks import Answer, Transport
+from mock_infobip.system.net import is_loopback
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
 

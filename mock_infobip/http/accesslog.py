@@ -10,8 +10,8 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
-from mock_infobip.core.redact import redact
 from mock_infobip.http.signals import Hold
+from mock_infobip.system.redact import redact
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 

@@ -30,7 +30,7 @@ class FakeApp(Flask):
     runtime: Runtime
 
     def wsgi_app(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        with self.runtime.store.request():  # the store's view of one request (pgstore: the version read once)
+        with self.runtime.store.request():  # one request (PostgreSQL: the version read once)
             if self.api is not None:
                 req = self.api.request(environ)
                 if paths.infobip_path(req.path):

@@ -9,13 +9,13 @@ from flask import Flask, request
 from werkzeug.exceptions import HTTPException
 
 from mock_infobip.core.errors import DomainError
-from mock_infobip.core.net import is_loopback
 from mock_infobip.http.errors import error_response, flask_domain_error, flask_http_error, flask_unexpected
 from mock_infobip.http.paths import ADMIN_PREFIX, HEALTH_PATH, LOGIN_PATH
 from mock_infobip.http.pipeline import runtime
 from mock_infobip.http.reply import Reply
 from mock_infobip.http.wsgi import IN_PROCESS
 from mock_infobip.runtime import Runtime
+from mock_infobip.system.net import is_loopback
 
 STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 ADMIN_COOKIE = "mock_infobip_admin"

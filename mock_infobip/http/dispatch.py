@@ -34,8 +34,6 @@ from werkzeug.routing import MapAdapter
 from werkzeug.wrappers import Request
 from werkzeug.wsgi import get_content_length
 
-from mock_infobip.core.auth import presented_key
-from mock_infobip.core.clock import elapsed
 from mock_infobip.core.errors import DomainError
 from mock_infobip.core.faults import Fault
 from mock_infobip.core.journal import Entry
@@ -52,6 +50,8 @@ from mock_infobip.http.signals import (
     DropConnection,
     Hold,
 )
+from mock_infobip.system.wall import elapsed
+from mock_infobip.wire.credentials import presented_key
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment

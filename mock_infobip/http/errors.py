@@ -12,7 +12,6 @@ from collections.abc import Mapping
 from flask import g, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
-from mock_infobip.core import envelopes
 from mock_infobip.core.errors import (
     ApiNotFound,
     Conflict,
@@ -24,11 +23,13 @@ from mock_infobip.core.errors import (
     Unauthorized,
     UploadRefused,
 )
-from mock_infobip.core.validation import Operation
 from mock_infobip.http.paths import ADMIN_PREFIX
 from mock_infobip.http.pipeline import Exchange, Incoming, current_request, runtime
 from mock_infobip.http.reply import Reply, json_response
 from mock_infobip.runtime import Runtime
+from mock_infobip.storage.interface import Unstorable
+from mock_infobip.wire import envelopes
+from mock_infobip.wire.validation import Operation
 
 log = logging.getLogger("mock_infobip")
 
@@ -89,6 +90,8 @@ def http_error(exc: HTTPException, envelope: str) -> Reply:
 
 
 def unexpected(rt: Runtime, exc: Exception, envelope: str, req: Incoming) -> Reply:
+    if isinstance(exc, Unstorable):  # a value the engine cannot hold: the request's fault
+        return error_reply(envelope, 400, fields={exc.field: [exc.reason]})
     log.error("unexpected error on %s %s", req.method, req.path, exc_info=exc)
     rt.errors.append(exc)
     return error_reply(envelope, 500)

@@ -15,8 +15,8 @@ from typing import Any
 from urllib.parse import urljoin
 
 from mock_infobip.core.about import VERSION as __version__
-from mock_infobip.core.envelopes import ADMIN
-from mock_infobip.core.validation import BASE_URI, Contracts, Operation, default_contracts
+from mock_infobip.wire.envelopes import ADMIN
+from mock_infobip.wire.validation import BASE_URI, Contracts, Operation, default_contracts
 
 TAGS = [
     {"name": "lists", "description": "The Amplitude cohort lists API (Infobip People tags)"},

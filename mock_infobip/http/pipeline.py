@@ -14,15 +14,15 @@ from flask import current_app, g, request
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Request
 
-from mock_infobip.core import envelopes
-from mock_infobip.core.accounts import Account, Principal
-from mock_infobip.core.auth import authenticate
 from mock_infobip.core.errors import InvalidRequest, Unauthorized
 from mock_infobip.core.faults import Fault
-from mock_infobip.core.validation import ROOT_FIELD, Operation
-from mock_infobip.core.xmlwire import NotXml, read
 from mock_infobip.http.reply import Reply
+from mock_infobip.identity.accounts import Account, Principal
+from mock_infobip.identity.auth import authenticate
 from mock_infobip.runtime import Runtime
+from mock_infobip.wire import envelopes
+from mock_infobip.wire.validation import ROOT_FIELD, Operation
+from mock_infobip.wire.xmlwire import NotXml, read
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIEnvironment

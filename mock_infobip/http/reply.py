@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from werkzeug.http import HTTP_STATUS_CODES
 
-from mock_infobip.core.xmlwire import XML_TYPE, render
+from mock_infobip.wire.xmlwire import XML_TYPE, render
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment

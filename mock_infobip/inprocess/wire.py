@@ -17,9 +17,9 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from mock_infobip.core import clock
 from mock_infobip.http.signals import CLIENT_GONE, LATENCY_DONE, NO_WAIT, PRESET_FAULT, Hold
 from mock_infobip.http.wsgi import IN_PROCESS, build_environ, call_app
+from mock_infobip.system import wall
 
 WsgiApp = Callable[..., Iterable[bytes]]
 
@@ -142,15 +142,15 @@ def respond_within(
     would have stopped reading."""
     if timeout is None:
         return respond(app, request, scheme, host, port)
-    started = clock.elapsed()
+    started = wall.elapsed()
     try:
         reply = respond(app, request, scheme, host, port, {NO_WAIT: True})
     except Hold as held:
-        if not held.wait_out(max(0.0, timeout - (clock.elapsed() - started))):
+        if not held.wait_out(max(0.0, timeout - (wall.elapsed() - started))):
             respond(app, request, scheme, host, port, {PRESET_FAULT: held.fault, CLIENT_GONE: True})
             raise TimeoutError("timed out") from None
         reply = respond(app, request, scheme, host, port, {PRESET_FAULT: held.fault, LATENCY_DONE: True})
-    if clock.elapsed() - started > timeout:
+    if wall.elapsed() - started > timeout:
         raise TimeoutError("timed out")
     return reply
 

@@ -14,12 +14,12 @@ from types import FrameType
 from typing import Any
 
 from mock_infobip.core.clock import wire_time
-from mock_infobip.core.redact import redact
 from mock_infobip.core.settings import Settings
 from mock_infobip.http.accesslog import AccessLog
 from mock_infobip.http.app import create_app
 from mock_infobip.runtime import Runtime
 from mock_infobip.serving.server import Limits, Server, listening_socket
+from mock_infobip.system.redact import redact
 
 
 def limits(settings: Settings) -> Limits:

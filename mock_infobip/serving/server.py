@@ -30,11 +30,11 @@ from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from mock_infobip.core import envelopes
 from mock_infobip.core.faults import FaultRules, ReleaseMark
-from mock_infobip.core.net import PortInUse
 from mock_infobip.http.paths import infobip_path
 from mock_infobip.serving.connection import Connection
+from mock_infobip.system.net import PortInUse
+from mock_infobip.wire import envelopes
 
 log = logging.getLogger("mock_infobip.server")
 LOOP_MAX_BODY = 64 * 1024

@@ -36,12 +36,12 @@ import sys
 import traceback
 from typing import TextIO
 
-from mock_infobip.core.clock import elapsed, pause
 from mock_infobip.core.settings import Settings, SettingsError
-from mock_infobip.core.store import in_memory
 from mock_infobip.runtime import Runtime
 from mock_infobip.serving.assembly import Stopper, banner, base_url, create_server, serve_until_stopped
 from mock_infobip.serving.server import listening_socket
+from mock_infobip.storage.sqlite import in_memory
+from mock_infobip.system.wall import elapsed, pause
 
 RESTARTS_AT_START = 5  # workers dying within a second of starting, in a row, before giving up
 STOP_SECONDS = 9  # a worker still stopping then is killed: the parent exits 0 within a container's 10 s

@@ -1,6 +1,6 @@
 """The database as the services see it, whichever engine is under it: a connection that runs a
 statement with named parameters, a cursor of rows, a row readable by name and position. sqlite3's
-own classes fit it as they are; the PostgreSQL store's wrap psycopg's (``core/pgstore.py``)."""
+own classes fit it as they are; the PostgreSQL store's wrap psycopg's (``storage/postgres.py``)."""
 
 from __future__ import annotations
 
@@ -44,8 +44,8 @@ class Connection(Protocol):
 
 
 class Store(Protocol):
-    """A database the services use, SQLite's (``core/store.py``) or PostgreSQL's
-    (``core/pgstore.py``): transactions, single statements, per-process values kept while the
+    """A database the services use, SQLite's (``storage/sqlite.py``) or PostgreSQL's
+    (``storage/postgres.py``): transactions, single statements, per-process values kept while the
     configuration holds, and what serving needs to know of the engine."""
 
     path: str
@@ -92,6 +92,17 @@ class Rows:
 
     def __iter__(self) -> Iterator[Any]:
         return iter(self.fetchall())
+
+
+class Unstorable(ValueError):
+    """A value the engine cannot hold as sent (PostgreSQL's text has no NUL character): the
+    request that carried it is refused with a 400 naming ``field`` (``http/errors.py``), and
+    nothing of it is written."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+        self.reason = reason
 
 
 class MissingId(RuntimeError):

@@ -20,8 +20,8 @@ from xml.etree import ElementTree
 
 import requests
 
-from mock_infobip.core.validation import Contracts, default_contracts
 from mock_infobip.tools.probes import PROBES, THE_LIST
+from mock_infobip.wire.validation import Contracts, default_contracts
 
 INTERVALS = {"create": 2.0, "add": 10.0, "remove": 5.0}
 

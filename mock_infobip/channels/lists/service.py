@@ -7,12 +7,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from mock_infobip.channels.lists.identifiers import key_function
-from mock_infobip.core.accounts import Account
 from mock_infobip.core.clock import Clock, wire_time
 from mock_infobip.core.errors import ListNotFound, NotFound
-from mock_infobip.core.store import MAX_ID
+from mock_infobip.identity.accounts import Account
 from mock_infobip.storage.interface import Connection, Store, account_lock
 from mock_infobip.storage.sql import IN_CHUNK, in_list
+from mock_infobip.storage.sqlite import MAX_ID
 
 VALIDATION_ERROR = "VALIDATION_ERROR"
 _DIGITS = re.compile(r"[0-9]+")

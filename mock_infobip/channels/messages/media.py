@@ -14,13 +14,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from mock_infobip.core.accounts import Account
 from mock_infobip.core.clock import Clock, wire_time
 from mock_infobip.core.errors import UploadRefused
 from mock_infobip.core.randomness import Randomness
-from mock_infobip.core.store import MAX_ID
+from mock_infobip.identity.accounts import Account
 from mock_infobip.storage.interface import Store, account_lock, inserted_id
 from mock_infobip.storage.sql import in_list
+from mock_infobip.storage.sqlite import MAX_ID
 
 DEFAULT_VALIDITY_MINUTES = 69_120
 ID_LENGTH = 128  # upper-case hex, as Infobip's example ids

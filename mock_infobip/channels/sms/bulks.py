@@ -15,9 +15,9 @@ from typing import Any
 from mock_infobip.channels.messages.catalog import Catalog
 from mock_infobip.channels.messages.lifecycle import apply_changes, status_change
 from mock_infobip.channels.messages.requests import MAX_SCHEDULE_MS, parse_time
-from mock_infobip.core.accounts import Account
 from mock_infobip.core.clock import Clock, wire_time
 from mock_infobip.core.errors import ApiNotFound, InvalidRequest
+from mock_infobip.identity.accounts import Account
 from mock_infobip.storage.interface import SCHEDULER, Connection, Row, Store, account_lock
 from mock_infobip.storage.sql import IN_CHUNK, in_list
 

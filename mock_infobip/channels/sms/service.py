@@ -28,11 +28,11 @@ from mock_infobip.channels.sms.outcomes import (
     Rule,
     choose,
 )
-from mock_infobip.core.accounts import Account
 from mock_infobip.core.clock import Clock
 from mock_infobip.core.errors import ApiNotFound
 from mock_infobip.core.randomness import Randomness
 from mock_infobip.core.settings import Settings
+from mock_infobip.identity.accounts import Account
 from mock_infobip.storage.interface import Connection, Store, account_lock
 from mock_infobip.storage.sql import IN_CHUNK, in_list
 

@@ -10,10 +10,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from mock_infobip.core.accounts import Account
 from mock_infobip.core.clock import Clock
 from mock_infobip.core.errors import ApiNotFound, InvalidRequest
 from mock_infobip.core.randomness import Randomness
+from mock_infobip.identity.accounts import Account
 from mock_infobip.storage.interface import Store, account_lock, inserted_id
 
 # Infobip's documented defaults (ApplicationConfiguration, the template requests)

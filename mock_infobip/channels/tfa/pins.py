@@ -28,10 +28,10 @@ from mock_infobip.channels.tfa.config import (
     limit,
     period_ms,
 )
-from mock_infobip.core.accounts import Account
 from mock_infobip.core.clock import Clock, wire_time
 from mock_infobip.core.errors import ApiNotFound, InvalidRequest, RateLimited
 from mock_infobip.core.randomness import Randomness
+from mock_infobip.identity.accounts import Account
 from mock_infobip.storage.interface import Store, account_lock, inserted_id
 
 ALPHABETS = {

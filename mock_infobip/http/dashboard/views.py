@@ -9,16 +9,16 @@ import json
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from markupsafe import Markup
 
-from mock_infobip.core.accounts import mask_key
 from mock_infobip.core.clock import wire_time
 from mock_infobip.core.errors import Conflict, InvalidRequest
-from mock_infobip.core.redact import redact
-from mock_infobip.core.store import MAX_ID
 from mock_infobip.http.controls import ADMIN_COOKIE, admin_token_presented
 from mock_infobip.http.dashboard.charts import COLOURS, country_bars, stacked_bars
 from mock_infobip.http.dashboard.queries import GROUPS, DashboardQueries
 from mock_infobip.http.paths import LOGIN_PATH
 from mock_infobip.http.pipeline import runtime
+from mock_infobip.identity.accounts import mask_key
+from mock_infobip.storage.sqlite import MAX_ID
+from mock_infobip.system.redact import redact
 
 blueprint = Blueprint("dashboard", __name__, template_folder="templates")
 PREFIX = "/dashboard"

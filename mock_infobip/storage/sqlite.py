@@ -18,11 +18,11 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any, TypeVar
 
-from mock_infobip.core.migrations import NewerDatabase, upgrade
-from mock_infobip.core.redact import redact
-from mock_infobip.core.schema import RESET_TABLES, WATCHED
-from mock_infobip.core.versions import UNKNOWN, Version
 from mock_infobip.storage.interface import Cursor, Params, Rows
+from mock_infobip.storage.migrations import NewerDatabase, upgrade
+from mock_infobip.storage.schema import RESET_TABLES, WATCHED
+from mock_infobip.storage.versions import UNKNOWN, Version
+from mock_infobip.system.redact import redact
 
 T = TypeVar("T")
 
@@ -30,14 +30,14 @@ MAX_ID = 2**63 - 1  # the largest integer SQLite holds: ids and cursors past it 
 CACHE_ENTRIES = 4096  # past this many cached values (e.g. many unknown keys tried), start again
 
 
-def is_postgres(db: str) -> bool:
-    """A PostgreSQL URL (a database several hosts share) rather than a SQLite file."""
-    return db.startswith(("postgresql://", "postgres://"))
-
-
 def in_memory(path: str) -> bool:
     """A database of this process alone (``:memory:``), which no other process can share."""
     return path == ":memory:" or path.startswith("file::memory:")
+
+
+def is_postgres(db: str) -> bool:
+    """A PostgreSQL URL (a database several hosts share) rather than a SQLite file."""
+    return db.startswith(("postgresql://", "postgres://"))
 
 
 class UnusableDatabase(ValueError):
@@ -45,7 +45,7 @@ class UnusableDatabase(ValueError):
 
 
 class StoreOperations:
-    """What both stores (SQLite here, PostgreSQL in ``pgstore``) do the same way through their own
+    """What both stores (SQLite here, PostgreSQL in ``storage/postgres.py``) do the same way through their own
     ``write`` and ``read``."""
 
     def write(self, *locks: str) -> AbstractContextManager[Any]:

@@ -4,7 +4,7 @@ Each request reads what changes only through the admin API, the dashboard or sta
 and accounts, whether any fault is set, the clock's record). Reading them from SQLite costs a
 statement each, and every statement lets go of the GIL, which under a threaded server costs far
 more than the query (``benchmarks/README.md``). So the store keeps them per
-process (:meth:`mock_infobip.core.store.Store.cached`), valid while this counter has not moved.
+process (:meth:`mock_infobip.storage.sqlite.Store.cached`), valid while this counter has not moved.
 
 The counter lives in a file next to the database (``<db>-version``, 8 bytes, memory-mapped):
 reading it is a memory read. A process that changed one of the watched tables increments it

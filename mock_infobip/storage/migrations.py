@@ -13,8 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from mock_infobip.core.dialect import SQLITE, Dialect
-from mock_infobip.core.schema import (
+from mock_infobip.storage.dialect import SQLITE, Dialect
+from mock_infobip.storage.schema import (
     ADDED_COLUMNS,
     COPY_IN_ORDER,
     MESSAGE_NUMBERS,

@@ -1,4 +1,4 @@
-"""The store on PostgreSQL (psycopg 3): the same interface as :class:`mock_infobip.core.store.Store`
+"""The store on PostgreSQL (psycopg 3): the same interface as :class:`mock_infobip.storage.interface.Store`
 and the same statements, run as written (their named parameters bound in psycopg's style by
 :mod:`mock_infobip.storage.sql`), so the services run unchanged on either.
 
@@ -30,15 +30,14 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-from mock_infobip.core.clock import elapsed, offset_ms, pause
-from mock_infobip.core.dialect import POSTGRES
-from mock_infobip.core.errors import InvalidRequest
-from mock_infobip.core.migrations import NewerDatabase, upgrade
-from mock_infobip.core.redact import redact
-from mock_infobip.core.schema import WATCHED, WORK
-from mock_infobip.core.store import StoreOperations, UnusableDatabase
-from mock_infobip.storage.interface import CONFIGURATION, Params
+from mock_infobip.storage.dialect import POSTGRES
+from mock_infobip.storage.interface import CONFIGURATION, Params, Unstorable
+from mock_infobip.storage.migrations import NewerDatabase, upgrade
+from mock_infobip.storage.schema import WATCHED, WORK
 from mock_infobip.storage.sql import check_params, pyformat
+from mock_infobip.storage.sqlite import StoreOperations, UnusableDatabase
+from mock_infobip.system.redact import redact
+from mock_infobip.system.wall import elapsed, offset_ms, pause
 
 T = TypeVar("T")
 log = logging.getLogger("mock_infobip.store")
@@ -178,7 +177,7 @@ def _no_nul(params: Iterable[Any]) -> None:
     keeps it (docs/serve.md)."""
     for value in params:
         if isinstance(value, str) and "\x00" in value:
-            raise InvalidRequest({ROOT_FIELD: [NUL_REFUSED]})
+            raise Unstorable(ROOT_FIELD, NUL_REFUSED)
 
 
 class Connection:
@@ -320,8 +319,6 @@ class PostgresStore(StoreOperations):
             open=True,
         )
         self._listener = Listener(url)
-        self._wrote = True  # this process wrote since it last read the version
-        self._read_version = 0
 
     def subscribe(self, callback: Callable[[str], None]) -> None:
         """Call ``callback(kind)`` when another process or host commits a change: ``config``,
@@ -344,7 +341,6 @@ class PostgresStore(StoreOperations):
             # may not have been heard yet, and the next read must see it)
             row = conn.execute("SELECT value FROM meta WHERE key = :key", {"key": VERSION_KEY}).fetchone()
         found = 0 if row is None else int(row[0])
-        self._read_version = max(self._read_version, found)
         if getattr(local, "requests", 0):
             local.version = found
         return found
@@ -420,7 +416,6 @@ class PostgresStore(StoreOperations):
             finally:
                 local.writing = None
                 local.version = None
-                self._wrote = True
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
@@ -436,7 +431,6 @@ class PostgresStore(StoreOperations):
     def execute(self, sql: str, params: Params | None = None) -> Cursor:
         """One statement, atomic on its own."""
         self._local.version = None  # it may change what is cached
-        self._wrote = True
         writing = getattr(self._local, "writing", None)
         if writing is not None:
             return writing.execute(sql, params)  # type: ignore[no-any-return]

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from mock_infobip.core.accounts import Principal
 from mock_infobip.core.clock import Clock
 from mock_infobip.core.errors import RateLimited
+from mock_infobip.identity.accounts import Principal
 from mock_infobip.storage.interface import Store, account_lock
 
 MINUTE_MS = 60_000

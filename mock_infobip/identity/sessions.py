@@ -12,10 +12,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from mock_infobip.core.accounts import Account, AccountsService, Principal
 from mock_infobip.core.clock import Clock
 from mock_infobip.core.errors import Unauthorized
 from mock_infobip.core.randomness import Randomness
+from mock_infobip.identity.accounts import Account, AccountsService, Principal
 from mock_infobip.storage.interface import Store
 
 SESSIONS_LOCK = "ibsso-sessions"  # what session writes share (the store's lock of them)

@@ -1,18 +1,18 @@
-"""Which store a database is: a SQLite file (``core/store.py``) or a PostgreSQL URL
-(``core/pgstore.py``, the ``postgres`` extra). One interface, two engines."""
+"""Which store a database is: a SQLite file (``storage/sqlite.py``) or a PostgreSQL URL
+(``storage/postgres.py``, the ``postgres`` extra). One interface, two engines."""
 
 from __future__ import annotations
 
 import importlib.util
 
-from mock_infobip.core.redact import redact
-from mock_infobip.core.store import SqliteStore, UnusableDatabase, is_postgres
 from mock_infobip.storage.interface import Store
+from mock_infobip.storage.sqlite import SqliteStore, UnusableDatabase, is_postgres
+from mock_infobip.system.redact import redact
 
 
 def open_store(db: str, *, synchronous: str = "NORMAL", connections: int = 8, wait: float = 0) -> Store:
     """The store of ``db``: a SQLite file (or ``:memory:``), or a PostgreSQL URL (the ``postgres``
-    extra: ``core/pgstore.py``, with a pool of up to ``connections``; a server not up yet is waited
+    extra: ``storage/postgres.py``, with a pool of up to ``connections``; a server not up yet is waited
     for up to ``wait`` seconds). One interface, two engines."""
     if not is_postgres(db):
         return SqliteStore(db, synchronous=synchronous)
@@ -21,6 +21,6 @@ def open_store(db: str, *, synchronous: str = "NORMAL", connections: int = 8, wa
             f"database {redact(db)!r} cannot be used: PostgreSQL needs psycopg 3 and its pool: "
             "pip install 'mock-infobip[postgres]'"
         )
-    from mock_infobip.core.pgstore import PostgresStore
+    from mock_infobip.storage.postgres import PostgresStore
 
     return PostgresStore(db, connections=connections, wait=wait)

@@ -1,8 +1,8 @@
 """Reading the ``Authorization`` header of an Infobip request (docs/decisions.md, Authentication).
 
 ``App <apiKey>``; ``Basic base64(<apiKey>:)``; ``Basic base64(<username>:<password>)``; ``Bearer
-<token>`` issued by ``POST /auth/1/oauth2/token`` (``mock_infobip.core.oauth``); ``IBSSO <token>``
-of a session from ``POST /auth/1/session`` (``mock_infobip.core.sessions``). The scheme
+<token>`` issued by ``POST /auth/1/oauth2/token`` (``mock_infobip.identity.oauth``); ``IBSSO <token>``
+of a session from ``POST /auth/1/session`` (``mock_infobip.identity.sessions``). The scheme
 keyword is case-insensitive. Anything else, or credentials no account has, is :class:`Unauthorized`
 with one and the same answer.
 """
@@ -13,23 +13,8 @@ import base64
 import binascii
 from collections.abc import Callable
 
-from mock_infobip.core.accounts import AccountsService, Principal
 from mock_infobip.core.errors import Unauthorized
-
-
-def presented_key(header: str | None) -> str | None:
-    """The API key a header presents (App, or Basic with an empty password), checked or not."""
-    scheme, _, value = (header or "").strip().partition(" ")
-    value = value.strip()
-    if scheme.lower() == "app" and value:
-        return value
-    if scheme.lower() == "basic":
-        try:
-            user, colon, password = base64.b64decode(value, validate=True).decode("utf-8").partition(":")
-        except (binascii.Error, UnicodeDecodeError):
-            return None
-        return user if colon and user and not password else None
-    return None
+from mock_infobip.identity.accounts import AccountsService, Principal
 
 
 def authenticate(

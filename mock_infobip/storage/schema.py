@@ -1,7 +1,7 @@
 """The database's tables: the schema of 0.1.0 (``SCHEMA``, with the columns older files lacked), the
-tables added since (one text a schema version: :mod:`mock_infobip.core.migrations` applies them in
+tables added since (one text a schema version: :mod:`mock_infobip.storage.migrations` applies them in
 order), what ``reset`` wipes, and what the per-process values of
-:meth:`mock_infobip.core.store.Store.cached` are read from."""
+:meth:`mock_infobip.storage.sqlite.Store.cached` are read from."""
 
 from __future__ import annotations
 
@@ -232,7 +232,7 @@ CREATE TABLE IF NOT EXISTS outcome_rules (
 );
 """
 
-# Tables added since 0.1.0, one text a schema version (core/migrations.py applies them in order).
+# Tables added since 0.1.0, one text a schema version (storage/migrations.py applies them in order).
 UPLOADS = """
 CREATE TABLE IF NOT EXISTS uploads (
     id {id},
@@ -404,7 +404,7 @@ WATCHED = {
     "faults": ("INSERT", "DELETE"),
 }
 
-# What gives the scheduler new work (PostgreSQL notifies every process of it: core/pgstore.py)
+# What gives the scheduler new work (PostgreSQL notifies every process of it: storage/postgres.py)
 WORK = {
     "status_events": ("INSERT", "UPDATE"),
     "deliveries": ("INSERT",),
