@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 import socket
 import threading
 from collections.abc import Callable, Iterator
@@ -220,6 +221,37 @@ def test_a_request_that_is_not_http_gets_an_infobip_shaped_400(served):
     sock.sendall(b"NOT HTTP AT ALL\r\n\r\n")
     answer = read_answer(sock)
     assert answer.startswith(b"HTTP/1.1 400 ") and b'"requestError"' in answer
+
+
+@pytest.mark.parametrize("pipelined", [1, 2])
+def test_bytes_that_are_no_request_behind_valid_ones_get_a_400_after_their_answers(served, pipelined):
+    """Issue #36, 1: valid requests and garbage in one packet: each valid one is answered, in order,
+    then a 400 for what follows, and the connection closes (it got nothing at all)."""
+    background, _, _ = served
+    sock = raw(background.port)
+    one = b"GET /__admin/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+    sock.sendall(one * pipelined + b"\x00\xff garbage\r\n\r\n")
+    answer = read_answer(sock)  # until the server closes
+    statuses = re.findall(rb"HTTP/1\.1 (\d{3}) ", answer)
+    assert statuses == [b"200"] * pipelined + [b"400"]
+    assert answer.rstrip().endswith(b"}") and b'"requestError"' in answer.rsplit(b"HTTP/1.1 400", 1)[1]
+
+
+@pytest.mark.parametrize(
+    ("target", "host", "status"),
+    [
+        ("http://attacker.example/__admin/messages", "127.0.0.1", b"403"),  # was routed by Host
+        ("http://user:pw@attacker.example:80/__admin/messages", "127.0.0.1", b"403"),
+        ("http://127.0.0.1/__admin/messages", "attacker.example", b"200"),  # the target's authority wins
+    ],
+)
+def test_an_absolute_form_target_is_routed_by_its_own_authority(served, target, host, status):
+    """Issue #36, 6: RFC 9112 §3.2.2, the Host header of an absolute-form request is ignored, and
+    the allowed-hosts check applies to the target's authority."""
+    background, _, _ = served
+    sock = raw(background.port)
+    sock.sendall(f"GET {target} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode())
+    assert re.findall(rb"HTTP/1\.1 (\d{3}) ", read_answer(sock)) == [status]
 
 
 def test_a_port_in_use_is_refused():

@@ -76,8 +76,19 @@ def build_environ(
         elif key not in ("CONTENT_LENGTH", "TRANSFER_ENCODING"):
             key = "HTTP_" + key
             env[key] = f"{env[key]},{value}" if key in env else value
+    authority = target_authority(target)
+    if authority is not None:  # RFC 9112 §3.2.2: the target's authority, never the Host header
+        env["HTTP_HOST"] = authority
     env.setdefault("HTTP_HOST", host if port in (80, 443) else f"{host}:{port}")
     return env
+
+
+def target_authority(target: str) -> str | None:
+    """The authority of an absolute-form request target (``http://host:port/path``, its user-info
+    left out), which a server must use instead of the ``Host`` header; None for origin-form."""
+    if target.startswith("/") or "://" not in target:
+        return None
+    return urlsplit(target).netloc.rpartition("@")[2]
 
 
 @dataclass

@@ -80,6 +80,7 @@ class Connection(asyncio.Protocol):
         self.idle_since = server.loop.time()
         self.timer: asyncio.TimerHandle | None = None
         self.paused = False
+        self.refused: int | None = None  # bytes that are no request came behind whole requests
 
     # --- asyncio's callbacks ---------------------------------------------------------------------
 
@@ -93,7 +94,7 @@ class Connection(asyncio.Protocol):
         self._arm()
 
     def data_received(self, data: bytes) -> None:
-        if self.closed:
+        if self.closed or self.refused is not None:
             return
         try:
             self.parser.feed_data(data)
@@ -102,6 +103,7 @@ class Connection(asyncio.Protocol):
         except httptools.HttpParserError as exc:  # a callback's exception is its context
             refused = exc.__context__
             self._refuse(refused.status if isinstance(refused, _Refused) else 400)
+            self._next()  # the whole requests read before it are answered first
             return
         if len(self.queue) >= MAX_QUEUED and self.transport is not None and not self.paused:
             self.transport.pause_reading()
@@ -203,9 +205,21 @@ class Connection(asyncio.Protocol):
             self.transport.write(CONTINUE)
 
     def _refuse(self, status: int) -> None:
-        """A request that is not HTTP/1.1 (or too large a head): answered by the server, then closed."""
-        if self.serving is not None or self.queue or self.transport is None:
-            self.close()  # behind answers not written yet: nothing more is answered
+        """A request that is not HTTP/1.1 (or too large a head): answered by the server, then
+        closed. Behind whole requests read before it (in the same packet), it is answered after
+        theirs, in order, as any HTTP/1.1 server does; nothing after it is read."""
+        if self.transport is None:
+            return
+        self.reading = None
+        if self.serving is not None or self.queue:
+            self.refused = status
+            self.transport.pause_reading()
+            self.paused = True
+            return
+        self._write_refusal(status)
+
+    def _write_refusal(self, status: int) -> None:
+        if self.transport is None or self.closed:
             return
         headers, body = self.server.refusal(status)
         head = [
@@ -219,11 +233,16 @@ class Connection(asyncio.Protocol):
     # --- serving ---------------------------------------------------------------------------------
 
     def _next(self) -> None:
-        """Serve the next whole request, if none is being served."""
-        if self.serving is not None or self.closed or not self.queue:
+        """Serve the next whole request, if none is being served (or answer the refusal behind them)."""
+        if self.serving is not None or self.closed:
+            return
+        if not self.queue:
+            if self.refused is not None:
+                self._write_refusal(self.refused)
             return
         request = self.serving = self.queue.popleft()
-        if self.paused and len(self.queue) < MAX_QUEUED and self.transport is not None:
+        resume = self.refused is None and len(self.queue) < MAX_QUEUED
+        if self.paused and resume and self.transport is not None:
             self.paused = False
             self.transport.resume_reading()
         server = self.server
