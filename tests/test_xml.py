@@ -15,6 +15,7 @@ import requests
 from jsonschema import Draft202012Validator
 
 from mock_infobip import fake
+from mock_infobip.wire.nesting import MAX_DEPTH, TOO_DEEP
 from mock_infobip.wire.xmlwire import read
 from tests.sms_helpers import KEY
 from tests.test_document_examples import FACTS, REGISTRY, any_of, headers_for, problems, rebased, url_for
@@ -164,6 +165,36 @@ def test_what_is_not_plain_xml_is_a_400_and_sends_nothing(client, body):
     assert root.find("requestError/serviceException/validationErrors/entry/value").text == (
         "must be an XML document"
     )
+    assert client.get("/__admin/messages").json["messages"] == []
+
+
+@pytest.mark.parametrize("depth", [5_000, MAX_DEPTH + 1])
+def test_xml_nested_deeper_than_the_limit_is_a_400_naming_body(client, depth):
+    """Issue #36, 5: 5,000 levels were a RecursionError (a 500); the limit is far above what
+    Infobip's documents need, and the whole of it is taken."""
+    body = b"<a>" * depth + b"x" + b"</a>" * depth
+    answer = _send_xml(client, b"<request><messages>" + body + b"</messages></request>")
+    assert answer.status_code == 400
+    errors = answer.json["requestError"]["serviceException"]["validationErrors"]
+    assert errors == {"body": [TOO_DEEP]}
+    assert client.get("/__admin/messages").json["messages"] == []
+    nested_in_limit = b"<a>" * (MAX_DEPTH - 4) + b"x" + b"</a>" * (MAX_DEPTH - 4)
+    within = _send_xml(
+        client, b"<request><messages><message>" + nested_in_limit + b"</message></messages></request>"
+    )
+    assert within.status_code == 400  # read, and refused by the contract, not by the depth
+    assert "body" not in within.json["requestError"]["serviceException"]["validationErrors"]
+
+
+@pytest.mark.parametrize("depth", [5_000, MAX_DEPTH + 1])
+def test_json_nested_deeper_than_the_limit_is_a_400_naming_body(client, depth):
+    body = b'{"a":' * depth + b"1" + b"}" * depth
+    answer = client.post(
+        "/sms/2/text/advanced", data=body, headers={**KEY, "Content-Type": "application/json"}
+    )
+    assert answer.status_code == 400
+    errors = answer.json["requestError"]["serviceException"]["validationErrors"]
+    assert errors == {"body": [TOO_DEEP]}
     assert client.get("/__admin/messages").json["messages"] == []
 
 

@@ -21,6 +21,7 @@ from mock_infobip.identity.accounts import Account, Principal
 from mock_infobip.identity.auth import authenticate
 from mock_infobip.runtime import Runtime
 from mock_infobip.wire import envelopes
+from mock_infobip.wire.nesting import TOO_DEEP, TooDeep, json_deeper_than
 from mock_infobip.wire.validation import ROOT_FIELD, Operation
 from mock_infobip.wire.xmlwire import NotXml, read
 
@@ -75,7 +76,7 @@ def parse_json(raw: bytes) -> Any:
     try:
         value = _STRICT.decode(raw.decode("utf-8"))
     except RecursionError:
-        raise ValueError("nested too deeply") from None
+        raise TooDeep(TOO_DEEP) from None
     if _SURROGATE_ESCAPE.search(raw):
         json.dumps(value, ensure_ascii=False).encode("utf-8")  # raises on a lone surrogate
     return value
@@ -146,15 +147,22 @@ def _read_body(rt: Runtime, operation: Operation, req: Incoming) -> Any:
         schema = rt.contracts.resolved(operation.request)
         try:
             body = read(req.get_data(cache=True), schema.contents, schema.resolver)
+        except TooDeep:
+            raise InvalidRequest({ROOT_FIELD: [TOO_DEEP]}) from None
         except NotXml:
             raise InvalidRequest({ROOT_FIELD: [NOT_XML]}) from None
         plain = False
     else:
         raw = req.get_data(cache=True)
         try:
-            body = without_nulls(parse_json(raw))
+            parsed = parse_json(raw)
+        except TooDeep:
+            raise InvalidRequest({ROOT_FIELD: [TOO_DEEP]}) from None
         except ValueError:
             raise InvalidRequest({ROOT_FIELD: [NOT_AN_OBJECT]}) from None
+        if json_deeper_than(parsed):
+            raise InvalidRequest({ROOT_FIELD: [TOO_DEEP]})
+        body = without_nulls(parsed)
         plain = plain_json(raw)
     assert operation.request is not None
     errors = rt.contracts.errors(operation.request, body, plain=plain)

@@ -16,6 +16,8 @@ from collections.abc import Iterator, Mapping
 from typing import Any, Protocol
 from xml.etree import ElementTree
 
+from mock_infobip.wire.nesting import TOO_DEEP, TooDeep, xml_deeper_than
+
 XML_TYPE = "application/xml"
 # Jackson's default item name is the member's own; Infobip's examples name these items in the singular
 ITEMS = {
@@ -199,4 +201,6 @@ def read(raw: bytes, schema: Any, resolver: Resolver) -> Any:
         root = fromstring(raw)
     except (ElementTree.ParseError, DefusedXmlException, ValueError) as error:
         raise NotXml(str(error)) from None
+    if xml_deeper_than(root):
+        raise TooDeep(TOO_DEEP)
     return _value(root, schema, resolver)
