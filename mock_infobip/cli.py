@@ -16,9 +16,9 @@ import click
 from mock_infobip.clients.events import UnusableEventStore
 from mock_infobip.core.about import VERSION as __version__
 from mock_infobip.core.settings import ENV_PREFIX, SettingsError, describe_settings, from_sources
+from mock_infobip.storage import locator
 from mock_infobip.storage.sqlite import UnusableDatabase
 from mock_infobip.system.net import PortInUse
-from mock_infobip.system.redact import redact
 
 PROG = "mock-infobip"
 
@@ -242,7 +242,7 @@ def seed(db: str | None, accounts: int, lists_: int, members: int, messages: int
         f"{plural(accounts, 'account')} ({summary.accounts} new), added {plural(summary.lists, 'list')} with "
         f"{plural(summary.members, 'member')}, "
         f"{plural(summary.messages, 'message')}, {plural(summary.replies, 'handset')} that answer, "
-        f"{plural(summary.refusals, 'refused request')}, to {redact(runtime.settings.db)}"
+        f"{plural(summary.refusals, 'refused request')}, to {locator.shown(runtime.settings.db)}"
     )
 
 
@@ -257,14 +257,14 @@ def db_upgrade(path: str | None) -> None:
     """Bring a database made by an older mock-infobip to this one's schema (serve does it at start;
     a database of a newer mock-infobip is refused, exit 2, and left as it is)."""
     from mock_infobip.storage.engines import open_store
+    from mock_infobip.storage.locator import is_postgres
     from mock_infobip.storage.migrations import SCHEMA_VERSION
-    from mock_infobip.storage.sqlite import is_postgres
 
     path = load_settings({"db": path}).db
     if not is_postgres(path) and not Path(path).exists():
         raise click.ClickException(f"no database at {path}")
     store = open_store(path)
-    path = redact(path)
+    path = locator.shown(path)
     try:
         before, now = store.upgraded
     finally:
@@ -284,7 +284,7 @@ def admin_token(path: str | None) -> None:
     else the one it generated for the database when it listened off loopback with none given."""
     from mock_infobip.runtime import ADMIN_TOKEN_META
     from mock_infobip.storage.engines import open_store
-    from mock_infobip.storage.sqlite import is_postgres
+    from mock_infobip.storage.locator import is_postgres
 
     settings = load_settings({"db": path})
     if settings.admin_token:
@@ -299,7 +299,7 @@ def admin_token(path: str | None) -> None:
         store.close()
     if token is None:
         raise click.ClickException(
-            f"no admin token generated for {redact(settings.db)}: serve generates one when it listens "
+            f"no admin token generated for {locator.shown(settings.db)}: serve generates one when it listens "
             "off loopback with none given"
         )
     click.echo(token)

@@ -5,23 +5,29 @@ from __future__ import annotations
 
 import base64
 import json
+import subprocess
+from urllib.parse import quote
 
+import pytest
 import requests
 
 from mock_infobip import fake
+from mock_infobip.core.settings import SettingsError, from_sources
+from mock_infobip.storage import locator
 from mock_infobip.system.redact import redact
 from tests.receivers import Receiver
-from tests.servers import serve
+from tests.servers import command, run_cli, serve
 
 SECRET = "s3cr3t-pa55"
+LISTS = "/saas/amplitude/1/lists"
 
 
 def test_redact_masks_url_passwords_and_secret_parameters():
     assert (
-        redact(f"https://crm:{SECRET}@hooks.example.com/dlr?x=1")
-        == "https://crm:***@hooks.example.com/dlr?x=1"
+        redact(f"https://crm:{SECRET}@hooks.example.com/dlr?x=1") == "https://***@hooks.example.com/dlr?x=1"
     )
-    assert redact("http://crm@hooks.example.com/dlr") == "http://crm@hooks.example.com/dlr"
+    assert redact("http://crm@hooks.example.com/dlr") == "http://***@hooks.example.com/dlr"  # a token, maybe
+    assert redact('{"notifyUrl":"http:\\/\\/crm:pw@h\\/dlr"}') == '{"notifyUrl":"http:\\/\\/***@h\\/dlr"}'
     form = f"client_id=ops&client_secret={SECRET}&grant_type=client_credentials"
     assert redact(form) == "client_id=ops&client_secret=***&grant_type=client_credentials"
     assert redact(f"/x?token={SECRET}&password={SECRET}&y=2") == "/x?token=***&password=***&y=2"
@@ -61,7 +67,7 @@ def test_passwords_in_callback_and_forward_urls_are_shown_nowhere():
                 )
             ]
             assert all(SECRET not in page for page in shown)
-            assert "crm:***@" in shown[0] and "crm:***@" in shown[4] and "crm:***@" in shown[6]
+            assert "//***@" in shown[0] and "//***@" in shown[4] and "//***@" in shown[6]
             assert SECRET not in json.dumps(infobip.callbacks()) + json.dumps(infobip.requests())
     finally:
         receiver.close()
@@ -132,3 +138,113 @@ def test_mock_infobip_settings_masks_the_admin_token_and_the_api_keys():
     assert "planted" not in shown.stdout + shown.stderr
     rows = {line.split()[0]: line for line in shown.stdout.splitlines()}
     assert rows["admin_token"].endswith("***") and rows["api_keys"].endswith("*** ***")
+
+
+# --- the database: both of PostgreSQL's forms, shown without the password (issue #36, 6) ----------
+
+UNREACHABLE = "127.0.0.1:1"  # nothing listens on port 1: refused at once
+
+
+@pytest.mark.parametrize(
+    ("db", "engine"),
+    [
+        ("postgresql://mi:pw@db/fake", "postgres"),
+        ("postgres://db/fake", "postgres"),
+        ("host=db user=mi password=pw dbname=fake", "postgres"),
+        ("  dbname = fake host=db", "postgres"),
+        ("mock-infobip.db", "sqlite"),
+        ("./a=b.db", "sqlite"),
+        ("/var/lib/fake/a b.db", "sqlite"),
+        (":memory:", "sqlite"),
+        ("file:fake.db?mode=memory", "sqlite"),
+    ],
+)
+def test_a_database_is_postgres_in_either_form_else_a_sqlite_path(db, engine):
+    assert locator.engine_of(db) == engine
+
+
+@pytest.mark.parametrize(
+    "db", ["hots=db password=pw dbname=fake", "mysql://mi:pw@db/fake", "postgresq://mi:pw@db/fake"]
+)
+def test_what_looks_like_a_connection_string_but_is_none_is_refused(db):
+    with pytest.raises(locator.NotADatabase):
+        locator.engine_of(db)
+    with pytest.raises(SettingsError) as refused:
+        from_sources(flags={"db": db})
+    assert "pw" not in str(refused.value)
+    assert (
+        from_sources(environ={"DATABASE_URL": db}).db == "./mock-infobip.db"
+    )  # not PostgreSQL's: left alone
+    keywords = "host=db user=mi password=pw dbname=fake"
+    assert from_sources(environ={"DATABASE_URL": keywords}).db == keywords
+
+
+PASSWORDS = ["s3cr'et-9c1", "s3cr et-9c1", "s3cr@et-9c1", "s3cr\\et-9c1"]
+
+
+def _forms(password: str) -> list[str]:
+    quoted = password.replace("\\", "\\\\").replace("'", "\\'")
+    return [
+        f"postgresql://mi:{password}@{UNREACHABLE}/fake",
+        f"postgresql://mi:{quote(password, safe='')}@{UNREACHABLE}/fake",
+        f"host=127.0.0.1 port=1 user=mi password='{quoted}' dbname=fake",
+    ]
+
+
+@pytest.mark.parametrize("password", PASSWORDS)
+def test_a_database_password_is_shown_nowhere_whatever_it_holds(password):
+    fragment = "et-9c1"  # in every password: not even a part of one is shown
+    for db in _forms(password):
+        assert fragment not in locator.shown(db)
+        upgraded = run_cli("db", "upgrade", "--db", db)
+        assert upgraded.returncode != 0
+        assert fragment not in upgraded.stdout + upgraded.stderr
+        described = run_cli("settings", env={"MOCK_INFOBIP_DB": db})
+        assert fragment not in described.stdout + described.stderr
+    readable = locator.shown(_forms(password)[2]).split()
+    assert sorted(readable) == ["dbname=fake", "host=127.0.0.1", "password=***", "port=1", "user=mi"]
+
+
+def test_a_keyword_string_is_served_on_postgres_never_as_a_file_named_after_it(tmp_path):
+    """It was taken as a SQLite file name: a new file in the working directory holding the password."""
+    db = f"host=127.0.0.1 port=1 user=mi password={SECRET} dbname=fake"
+    process = subprocess.run(
+        [*command(), "serve", "--db", db, "--port", "0"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert process.returncode != 0  # PostgreSQL is not there: refused, not served on a file
+    assert SECRET not in process.stdout + process.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_journal_masks_each_request_s_api_key_and_still_filters_by_it():
+    key = "planted-journal-key-7731"
+    with fake(api_keys=(key,)) as infobip:
+        basic = base64.b64encode(f"{key}:".encode()).decode()
+        for authorization in (f"App {key}", f"Basic {basic}"):
+            requests.post(
+                infobip.base_url + LISTS, json={"name": "n"}, headers={"Authorization": authorization}
+            )
+        listed = requests.get(infobip.base_url + "/__admin/requests")
+        assert key not in listed.text
+        assert [e["apiKey"] for e in listed.json()["requests"]] == ["plan…7731", "plan…7731"]
+        mine = requests.get(infobip.base_url + "/__admin/requests", params={"apiKey": key}).json()["requests"]
+        assert len(mine) == 2 and key not in json.dumps(mine)
+
+
+def test_a_callback_url_with_json_escaped_slashes_is_masked_in_the_journal_too():
+    escaped = "http:\\/\\/crm:" + SECRET + "@127.0.0.1:9\\/dlr"
+    raw = '{"messages":[{"destinations":[{"to":"41793026727"}],"text":"x","notifyUrl":"' + escaped + '"}]}'
+    with fake() as infobip:
+        sent = requests.post(
+            infobip.base_url + "/sms/2/text/advanced",
+            data=raw,
+            headers={**infobip.headers, "Content-Type": "application/json"},
+        )
+        assert sent.status_code == 200
+        for path in ("/__admin/requests", "/__admin/messages", "/dashboard/messages"):
+            page = requests.get(infobip.base_url + path)
+            assert SECRET not in page.text and "crm" not in page.text, path

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from mock_infobip.core.clock import Clock, wire_time
 from mock_infobip.storage.interface import Store, inserted_id
-from mock_infobip.system.redact import redact
+from mock_infobip.system.redact import mask_key, redact
 
 PRUNE_EVERY = 64
 JOURNAL_LOCK = "journal"  # what the journal's flushes share (the store's lock of them)
@@ -114,7 +114,7 @@ class Journal:
                 "path": r["path"],
                 "query": r["query"],
                 "status": r["status"],
-                "apiKey": r["api_key"],
+                "apiKey": mask_key(r["api_key"]) if r["api_key"] else r["api_key"],  # filtered by in full
                 "accountId": r["account_id"],
                 "operation": r["operation"],
                 "requestBody": r["request_body"],

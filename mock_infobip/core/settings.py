@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from mock_infobip.storage.sqlite import is_postgres
+from mock_infobip.storage import locator
 from mock_infobip.system.redact import redact
 
 ENV_PREFIX = "MOCK_INFOBIP_"
@@ -175,6 +175,14 @@ def _parse_str(value: Any) -> str:
     if not isinstance(value, str):
         raise ValueError("expected text")
     return value
+
+
+def _parse_db(value: Any) -> str:
+    """A SQLite file, or a PostgreSQL database in either of libpq's forms; a value that looks like a
+    connection string but is neither is refused (``storage/locator.py``), never taken as a file name."""
+    db = _parse_str(value)
+    locator.engine_of(db)
+    return db
 
 
 def _parse_optional_str(value: Any) -> str | None:
@@ -342,7 +350,7 @@ PARSERS: dict[str, Callable[[Any], Any]] = {
     "allowed_hosts": _host_list,
     "api_keys": _parse_keys,
     "default_identifier": _choice(IDENTIFIER_KINDS),
-    "db": _parse_str,
+    "db": _parse_db,
     "db_wait": _at_least(_parse_float, 0),
     "sqlite_synchronous": _choice(SYNCHRONOUS_MODES, upper=True),
     "clock": _choice(CLOCK_MODES),
@@ -408,7 +416,7 @@ def _apply(
         try:
             values[name] = PARSERS[name](raw)
         except ValueError as exc:
-            raise SettingsError(f"{label(raw_name)} = {raw!r}: {exc}") from None
+            raise SettingsError(f"{label(raw_name)} = {_given(name, raw)}: {exc}") from None
 
 
 def _variable(name: str) -> str:
@@ -459,7 +467,11 @@ def from_sources(
     if config_file is not None:
         _apply(values, read_config_file(config_file), lambda n: f"{n!r} in {str(config_file)!r}")
     if environ is not None:
-        if is_postgres(environ.get(DATABASE_URL, "")):
+        try:  # only PostgreSQL's (either form): an application's own MySQL URL is left alone
+            shared = locator.is_postgres(environ.get(DATABASE_URL, ""))
+        except locator.NotADatabase:
+            shared = False
+        if shared:
             _apply(values, {"db": environ[DATABASE_URL]}, lambda _: DATABASE_URL, lambda _: DATABASE_URL)
         _apply(values, env_values(environ), _variable, _variable)
     if python:
@@ -497,8 +509,18 @@ SECRETS = frozenset({"admin_token", "api_keys"})  # shown as *** (one a key) whe
 
 def _masked(name: str, value: Any) -> str:
     if name not in SECRETS or not value:
-        return redact(_shown(value))  # a database URL's password
+        return locator.shown(value) if name == "db" else redact(_shown(value))
     return " ".join("***" for _ in value) if isinstance(value, tuple) else "***"
+
+
+def _given(name: str, raw: Any) -> str:
+    """A value that could not be read, as an error may show it: never a secret, nor a database's
+    password."""
+    if name in SECRETS:
+        return "***"
+    if name == "db" and isinstance(raw, str):
+        return repr(locator.shown(raw))
+    return repr(raw)
 
 
 def describe_settings(current: Settings) -> list[dict[str, str]]:

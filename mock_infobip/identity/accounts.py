@@ -9,13 +9,9 @@ from dataclasses import dataclass
 from mock_infobip.core.clock import Clock
 from mock_infobip.core.errors import Conflict, NotFound
 from mock_infobip.storage.interface import Row, Store, inserted_id
+from mock_infobip.system.redact import mask_key
 
 DEFAULT_ACCOUNT = "default"
-
-
-def mask_key(key: str) -> str:
-    """An API key as lists show it: the first and last four characters (two of a short key)."""
-    return f"{key[:4]}…{key[-4:]}" if len(key) > 12 else f"{key[:2]}…"
 
 
 @dataclass(frozen=True)

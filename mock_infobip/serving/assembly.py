@@ -19,7 +19,7 @@ from mock_infobip.http.accesslog import AccessLog
 from mock_infobip.http.app import create_app
 from mock_infobip.runtime import Runtime
 from mock_infobip.serving.server import Limits, Server, listening_socket
-from mock_infobip.system.redact import redact
+from mock_infobip.storage import locator
 
 
 def limits(settings: Settings) -> Limits:
@@ -83,7 +83,7 @@ def banner(runtime: Runtime, url: str, workers: int = 1) -> str:
         f"mock-infobip {runtime.version} listening on {url}",
         f"API key: {runtime.api_key}",
         f"clock: {clock.mode}, {moving}, now {now}",
-        f"database: {redact(runtime.settings.db)}{upgraded(*runtime.store.upgraded)}",
+        f"database: {locator.shown(runtime.settings.db)}{upgraded(*runtime.store.upgraded)}",
         *([admin_token_line(runtime)] if runtime.settings.admin_token else []),
         *([f"workers: {workers} processes on one port, one runs the scheduler"] if workers > 1 else []),
         f"dashboard: {url}/   admin API: {url}/__admin   OpenAPI: {url}/openapi.json",

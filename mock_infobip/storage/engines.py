@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import importlib.util
 
+from mock_infobip.storage import locator
 from mock_infobip.storage.interface import Store
-from mock_infobip.storage.sqlite import SqliteStore, UnusableDatabase, is_postgres
-from mock_infobip.system.redact import redact
+from mock_infobip.storage.locator import is_postgres, shown
+from mock_infobip.storage.sqlite import SqliteStore, UnusableDatabase
 
 
 def open_store(db: str, *, synchronous: str = "NORMAL", connections: int = 8, wait: float = 0) -> Store:
@@ -18,9 +19,11 @@ def open_store(db: str, *, synchronous: str = "NORMAL", connections: int = 8, wa
         return SqliteStore(db, synchronous=synchronous)
     if importlib.util.find_spec("psycopg") is None or importlib.util.find_spec("psycopg_pool") is None:
         raise UnusableDatabase(
-            f"database {redact(db)!r} cannot be used: PostgreSQL needs psycopg 3 and its pool: "
+            f"database {shown(db)!r} cannot be used: PostgreSQL needs psycopg 3 and its pool: "
             "pip install 'mock-infobip[postgres]'"
         )
+    if locator.parsed(db) is None:  # refused before any connection: libpq's message would quote it
+        raise UnusableDatabase(f"database cannot be used: {locator.UNREADABLE} ({locator.UNREADABLE_HINT})")
     from mock_infobip.storage.postgres import PostgresStore
 
     return PostgresStore(db, connections=connections, wait=wait)

@@ -32,11 +32,11 @@ from typing import Any, TypeVar
 
 from mock_infobip.storage.dialect import POSTGRES
 from mock_infobip.storage.interface import CONFIGURATION, Params, Unstorable
+from mock_infobip.storage.locator import scrubbed, shown
 from mock_infobip.storage.migrations import NewerDatabase, upgrade
 from mock_infobip.storage.schema import WATCHED, WORK
 from mock_infobip.storage.sql import check_params, pyformat
 from mock_infobip.storage.sqlite import StoreOperations, UnusableDatabase
-from mock_infobip.system.redact import redact
 from mock_infobip.system.wall import elapsed, offset_ms, pause
 
 T = TypeVar("T")
@@ -306,9 +306,11 @@ class PostgresStore(StoreOperations):
                     if self.upgraded[0] != self.upgraded[1]:
                         _watch(raw)
         except psycopg.Error as exc:
-            raise UnusablePostgres(f"database {redact(url)!r} cannot be used: {exc}") from None
+            raise UnusablePostgres(
+                f"database {shown(url)!r} cannot be used: {scrubbed(str(exc), url)}"
+            ) from None
         except NewerDatabase as exc:
-            raise UnusablePostgres(f"database {redact(url)!r} cannot be used: {exc}") from None
+            raise UnusablePostgres(f"database {shown(url)!r} cannot be used: {exc}") from None
         self._pool = ConnectionPool(
             url,
             min_size=1,

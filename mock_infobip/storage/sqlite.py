@@ -19,10 +19,10 @@ from contextlib import AbstractContextManager, contextmanager
 from typing import Any, TypeVar
 
 from mock_infobip.storage.interface import Cursor, Params, Rows
+from mock_infobip.storage.locator import is_postgres, shown
 from mock_infobip.storage.migrations import NewerDatabase, upgrade
 from mock_infobip.storage.schema import RESET_TABLES, WATCHED
 from mock_infobip.storage.versions import UNKNOWN, Version
-from mock_infobip.system.redact import redact
 
 T = TypeVar("T")
 
@@ -33,11 +33,6 @@ CACHE_ENTRIES = 4096  # past this many cached values (e.g. many unknown keys tri
 def in_memory(path: str) -> bool:
     """A database of this process alone (``:memory:``), which no other process can share."""
     return path == ":memory:" or path.startswith("file::memory:")
-
-
-def is_postgres(db: str) -> bool:
-    """A PostgreSQL URL (a database several hosts share) rather than a SQLite file."""
-    return db.startswith(("postgresql://", "postgres://"))
 
 
 class UnusableDatabase(ValueError):
@@ -101,7 +96,7 @@ class SqliteStore(StoreOperations):
 
     def __init__(self, path: str = ":memory:", *, synchronous: str = "NORMAL") -> None:
         if is_postgres(path):
-            raise UnusableDatabase(f"database {redact(path)!r} is PostgreSQL's: open it with open_store()")
+            raise UnusableDatabase(f"database {shown(path)!r} is PostgreSQL's: open it with open_store()")
         try:
             self._open(path, synchronous)
         except sqlite3.Error as exc:

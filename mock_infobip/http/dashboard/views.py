@@ -16,9 +16,8 @@ from mock_infobip.http.dashboard.charts import COLOURS, country_bars, stacked_ba
 from mock_infobip.http.dashboard.queries import GROUPS, DashboardQueries
 from mock_infobip.http.paths import LOGIN_PATH
 from mock_infobip.http.pipeline import runtime
-from mock_infobip.identity.accounts import mask_key
 from mock_infobip.storage.sqlite import MAX_ID
-from mock_infobip.system.redact import redact
+from mock_infobip.system.redact import mask_key, redact
 
 blueprint = Blueprint("dashboard", __name__, template_folder="templates")
 PREFIX = "/dashboard"
