@@ -29,6 +29,7 @@ from mock_infobip.identity.accounts import Account, AccountsService
 from mock_infobip.identity.oauth import TokensService
 from mock_infobip.identity.ratelimit import RateLimiter
 from mock_infobip.identity.sessions import SessionsService
+from mock_infobip.identity.signins import SignIns
 from mock_infobip.storage.engines import open_store
 from mock_infobip.storage.interface import Store
 from mock_infobip.system.net import is_loopback
@@ -95,6 +96,7 @@ class Runtime:
         self.sessions = SessionsService(
             self.store, self.clock, self.random, self.accounts, settings.ibsso_session_ttl
         )
+        self.signins = SignIns(self.store, self.clock, self.random, settings.dashboard_signin_hours)
         # Hosts pushes may go to as given besides loopback (the setting, plus in-process receivers)
         self.callback_hosts: set[str] = set(settings.callback_hosts)
         pushes = RoutingTransport(

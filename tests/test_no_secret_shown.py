@@ -11,7 +11,7 @@ from urllib.parse import quote
 import pytest
 import requests
 
-from mock_infobip import fake
+from mock_infobip import fake, server
 from mock_infobip.core.settings import SettingsError, from_sources
 from mock_infobip.storage import locator
 from mock_infobip.system.redact import redact
@@ -19,6 +19,7 @@ from tests.receivers import Receiver
 from tests.servers import command, run_cli, serve
 
 SECRET = "s3cr3t-pa55"
+BOTH_BACKENDS = True  # the tests given ``stores`` (tests/conftest.py)
 LISTS = "/saas/amplitude/1/lists"
 
 
@@ -248,3 +249,81 @@ def test_a_callback_url_with_json_escaped_slashes_is_masked_in_the_journal_too()
         for path in ("/__admin/requests", "/__admin/messages", "/dashboard/messages"):
             page = requests.get(infobip.base_url + path)
             assert SECRET not in page.text and "crm" not in page.text, path
+
+
+# --- the dashboard's sign-in: a random id kept on the server, never the token (issue #36, 6) -------
+
+TOKEN = "planted-admin-tok-5120"
+
+
+def _sign_in(base: str, **headers: str) -> requests.Response:
+    return requests.post(
+        base + "/dashboard/login", data={"token": TOKEN}, headers=headers, allow_redirects=False
+    )
+
+
+def _advance(base: str, cookie: str) -> int:
+    answer = requests.post(
+        base + "/dashboard/advance",
+        data={"seconds": "1"},
+        cookies={"mock_infobip_admin": cookie},
+        allow_redirects=False,
+    )
+    return answer.status_code
+
+
+def test_the_dashboard_cookie_is_a_random_expiring_sign_in_never_the_token():
+    with fake(admin_token=TOKEN, clock="manual") as infobip:
+        base = infobip.base_url
+        signed = _sign_in(base)
+        assert signed.status_code == 302
+        set_cookie = signed.headers["Set-Cookie"]
+        assert TOKEN not in set_cookie
+        assert "HttpOnly" in set_cookie and "SameSite=Strict" in set_cookie
+        assert "Secure" in set_cookie  # the in-process fake is https://api.infobip.com
+        assert "Max-Age=43200" in set_cookie  # dashboard_signin_hours: 12
+        signin = signed.cookies["mock_infobip_admin"]
+        assert signin != TOKEN and len(signin) >= 40
+        assert signin != _sign_in(base).cookies["mock_infobip_admin"]  # each sign-in its own
+        assert _advance(base, signin) == 302
+        assert _advance(base, TOKEN) == 401  # the token itself is no cookie
+        assert _advance(base, signin[:-1] + ("A" if signin[-1] != "A" else "B")) == 401
+        infobip.clock.advance(10 * 24 * 3600)  # the fake's days: a sign-in lasts in real time
+        assert _advance(base, signin) == 302
+        out = requests.post(
+            base + "/dashboard/logout", cookies={"mock_infobip_admin": signin}, allow_redirects=False
+        )
+        assert out.status_code == 302 and "mock_infobip_admin=; " in out.headers["Set-Cookie"]
+        assert _advance(base, signin) == 401  # ended on the server, whatever the browser kept
+
+
+def test_the_sign_in_cookie_is_secure_over_https_from_a_trusted_proxy_only():
+    """Over plain HTTP (a loopback server) the cookie is not Secure, unless a proxy the settings
+    trust says the browser came over HTTPS."""
+    https = {"X-Forwarded-Proto": "https"}
+    with server(admin_token=TOKEN, trusted_proxies=("127.0.0.1",)) as infobip:
+        assert infobip.base_url.startswith("http://")
+        assert "Secure" in _sign_in(infobip.base_url, **https).headers["Set-Cookie"]
+        assert "Secure" not in _sign_in(infobip.base_url).headers["Set-Cookie"]
+    with server(admin_token=TOKEN) as infobip:  # nobody trusted: the header is anyone's to send
+        assert "Secure" not in _sign_in(infobip.base_url, **https).headers["Set-Cookie"]
+
+
+def test_a_sign_in_ends_after_its_hours_of_the_wall_clock(stores):
+    from mock_infobip.core.clock import Clock
+    from mock_infobip.core.randomness import Randomness
+    from mock_infobip.identity.signins import SignIns
+    from tests.test_clock import FakeWall
+
+    wall = FakeWall()
+    store = stores()
+    signins = SignIns(store, Clock(store, wall), Randomness(1), hours=1)
+    signin = signins.create(TOKEN)
+    assert signins.valid(TOKEN, signin) and not signins.valid("another-token", signin)
+    wall.now += 3599
+    assert signins.valid(TOKEN, signin)
+    wall.now += 1
+    assert not signins.valid(TOKEN, signin)
+    with store.read() as conn:
+        row = conn.execute("SELECT digest FROM dashboard_signins").fetchone()
+    assert signin not in row["digest"] and TOKEN not in row["digest"]  # only a digest is kept

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import ipaddress
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -113,6 +114,11 @@ class Settings:
     oauth_token_ttl: int = 7200
     # IBSSO sessions: seconds without a request that uses one before it expires
     ibsso_session_ttl: int = 3600
+    # The dashboard's sign-in (with the admin token): hours of the wall clock it lasts
+    dashboard_signin_hours: float = 12.0
+    # Proxies whose X-Forwarded-Proto is believed (IP addresses): the sign-in cookie is Secure
+    # when the request came over HTTPS, directly or through one of them
+    trusted_proxies: tuple[str, ...] = ()
     # Faults: the longest latency a rule may ask (milliseconds)
     fault_max_latency_ms: int = 60_000
     # Requests
@@ -292,6 +298,16 @@ def _host_list(value: Any) -> tuple[str, ...]:
     return tuple(i.lower() for i in items)
 
 
+def _address_list(value: Any) -> tuple[str, ...]:
+    items = value.replace(",", " ").split() if isinstance(value, str) else value
+    if not isinstance(items, list | tuple) or not all(isinstance(i, str) for i in items):
+        raise ValueError("expected a list of IP addresses")
+    try:
+        return tuple(str(ipaddress.ip_address(i)) for i in items)
+    except ValueError:
+        raise ValueError("expected a list of IP addresses") from None
+
+
 def _http_url(text: str, what: str) -> str:
     parts = urlsplit(text)
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
@@ -384,6 +400,8 @@ PARSERS: dict[str, Callable[[Any], Any]] = {
     "dispatch": _choice(DISPATCH_MODES),
     "oauth_token_ttl": _at_least(_parse_int, 1),
     "ibsso_session_ttl": _at_least(_parse_int, 1),
+    "dashboard_signin_hours": _at_least(_parse_float, 0, strict=True),
+    "trusted_proxies": _address_list,
     "fault_max_latency_ms": _at_least(_parse_int, 0),
     "max_body_bytes": _at_least(_parse_int, 1),
     "journal_size": _at_least(_parse_int, 0),

@@ -10,7 +10,7 @@ from werkzeug.exceptions import HTTPException
 
 from mock_infobip.core.errors import DomainError
 from mock_infobip.http.errors import error_response, flask_domain_error, flask_http_error, flask_unexpected
-from mock_infobip.http.paths import ADMIN_PREFIX, HEALTH_PATH, LOGIN_PATH
+from mock_infobip.http.paths import ADMIN_PREFIX, HEALTH_PATH, LOGIN_PATH, LOGOUT_PATH
 from mock_infobip.http.pipeline import runtime
 from mock_infobip.http.reply import Reply
 from mock_infobip.http.wsgi import IN_PROCESS
@@ -42,14 +42,26 @@ def _cross_site() -> bool:
 
 
 def admin_token_presented(rt: Runtime) -> bool:
+    """The admin token as ``Authorization: Bearer``, or a live dashboard sign-in in the cookie."""
     token = rt.settings.admin_token
     if not token:
         return True
     given = request.headers.get("Authorization", "")
-    cookie = request.cookies.get(ADMIN_COOKIE, "")
-    return hmac.compare_digest(given.encode(), f"Bearer {token}".encode()) or hmac.compare_digest(
-        cookie.encode(), token.encode()
-    )
+    if hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
+        return True
+    signin = request.cookies.get(ADMIN_COOKIE, "")
+    return bool(signin) and rt.signins.valid(token, signin)
+
+
+def over_https(rt: Runtime) -> bool:
+    """The request came over HTTPS: to this server directly, or through a proxy in
+    ``trusted_proxies`` that says so (its last ``X-Forwarded-Proto``)."""
+    if request.scheme == "https":
+        return True
+    if request.remote_addr not in rt.settings.trusted_proxies:
+        return False
+    forwarded = request.headers.get("X-Forwarded-Proto", "")
+    return forwarded.rsplit(",", 1)[-1].strip().lower() == "https"
 
 
 def _guard_controls() -> Reply | None:
@@ -69,7 +81,8 @@ def _guard_controls() -> Reply | None:
     kind = request.mimetype
     if admin and changing and kind and kind != "application/json":
         return error_response(415)
-    if (admin or changing) and request.path != LOGIN_PATH and not admin_token_presented(rt):
+    signing = request.path in (LOGIN_PATH, LOGOUT_PATH)
+    if (admin or changing) and not signing and not admin_token_presented(rt):
         return error_response(401)
     return None
 

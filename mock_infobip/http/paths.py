@@ -5,6 +5,7 @@ from __future__ import annotations
 ADMIN_PREFIX = "/__admin"
 DASHBOARD_PREFIX = "/dashboard"
 LOGIN_PATH = DASHBOARD_PREFIX + "/login"
+LOGOUT_PATH = DASHBOARD_PREFIX + "/logout"
 OPENAPI_PATH = "/openapi.json"
 # Open to any Host and without the admin token: what a container's health check, a load balancer or
 # an orchestrator's probe asks (by an address, with no credentials); it says nothing secret

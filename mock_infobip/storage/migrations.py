@@ -17,6 +17,7 @@ from mock_infobip.storage.dialect import SQLITE, Dialect
 from mock_infobip.storage.schema import (
     ADDED_COLUMNS,
     COPY_IN_ORDER,
+    DASHBOARD_SIGNINS,
     MESSAGE_NUMBERS,
     ORDERED_IDS,
     SCHEMA,
@@ -43,6 +44,7 @@ MIGRATIONS = (
     Migration(3, "2FA: applications, templates, PINs, limits, forced PINs", TFA),
     Migration(4, "ids to order message history and API keys by", ORDERED_IDS, by_engine=COPY_IN_ORDER),
     Migration(5, "message numbers past every message id", MESSAGE_NUMBERS),
+    Migration(6, "the dashboard's sign-ins, kept on the server", DASHBOARD_SIGNINS),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 

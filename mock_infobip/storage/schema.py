@@ -332,6 +332,14 @@ ON CONFLICT (key) DO UPDATE SET value = CASE
     WHEN CAST(meta.value AS BIGINT) < CAST(excluded.value AS BIGINT) THEN excluded.value
     ELSE meta.value END;
 """
+# Version 6: the dashboard's sign-ins, kept on the server (identity/signins.py): a digest of each
+# sign-in id, never the id, and when it ends (the wall clock's ms)
+DASHBOARD_SIGNINS = """
+CREATE TABLE IF NOT EXISTS dashboard_signins (
+    digest TEXT PRIMARY KEY,
+    expires_at {int} NOT NULL
+);
+"""
 
 # The rows' insertion order, copied once: SQLite's rowid is it; PostgreSQL's ctid is where a row
 # lies (a slot freed by a delete is reused), so history goes by message and time first

@@ -11,10 +11,10 @@ from markupsafe import Markup
 
 from mock_infobip.core.clock import wire_time
 from mock_infobip.core.errors import Conflict, InvalidRequest
-from mock_infobip.http.controls import ADMIN_COOKIE, admin_token_presented
+from mock_infobip.http.controls import ADMIN_COOKIE, admin_token_presented, over_https
 from mock_infobip.http.dashboard.charts import COLOURS, country_bars, stacked_bars
 from mock_infobip.http.dashboard.queries import GROUPS, DashboardQueries
-from mock_infobip.http.paths import LOGIN_PATH
+from mock_infobip.http.paths import LOGIN_PATH, LOGOUT_PATH
 from mock_infobip.http.pipeline import runtime
 from mock_infobip.storage.sqlite import MAX_ID
 from mock_infobip.system.redact import mask_key, redact
@@ -81,6 +81,7 @@ def common() -> dict[str, object]:
         "groups": GROUPS,
         "refresh": request.args.get("refresh", "5"),
         "locked": not admin_token_presented(runtime()),
+        "signed_in": bool(runtime().settings.admin_token and request.cookies.get(ADMIN_COOKIE)),
         "account_names": {a["id"]: a["name"] for a in runtime().accounts.describe_all()},
     }
 
@@ -92,13 +93,36 @@ def login_form() -> str:
 
 @blueprint.post(LOGIN_PATH)
 def login() -> Response | tuple[str, int]:
-    """The admin token once; the dashboard keeps it in a same-site, HTTP-only cookie."""
-    token = runtime().settings.admin_token
+    """The admin token once; the browser keeps a random sign-in id (never the token) in a
+    same-site, HTTP-only cookie, ``Secure`` over HTTPS (identity/signins.py)."""
+    rt = runtime()
+    token = rt.settings.admin_token
     given = request.form.get("token", "")
     if not token or not hmac.compare_digest(given.encode(), token.encode()):
         return render_template("login.html", failed=True), 401
     response: Response = redirect(url_for("dashboard.overview"))  # type: ignore[assignment]
-    response.set_cookie(ADMIN_COOKIE, token, httponly=True, samesite="Strict", path="/")
+    response.set_cookie(
+        ADMIN_COOKIE,
+        rt.signins.create(token),
+        max_age=rt.signins.seconds,
+        httponly=True,
+        samesite="Strict",
+        secure=over_https(rt),
+        path="/",
+    )
+    return response
+
+
+@blueprint.post(LOGOUT_PATH)
+def logout() -> Response:
+    """Ends this browser's sign-in at once (every host), and forgets the cookie."""
+    rt = runtime()
+    token = rt.settings.admin_token
+    signin = request.cookies.get(ADMIN_COOKIE, "")
+    if token and signin:
+        rt.signins.end(token, signin)
+    response: Response = redirect(url_for("dashboard.login_form"))  # type: ignore[assignment]
+    response.delete_cookie(ADMIN_COOKIE, path="/", httponly=True, samesite="Strict", secure=over_https(rt))
     return response
 
 
