@@ -42,6 +42,23 @@ LOOP_MAX_BODY = 64 * 1024
 # ``podman stop`` / ``docker stop`` give before SIGKILL (serve --workers kills a worker at 9 s)
 STOP_SECONDS = 7
 BACKLOG = 1024
+# File descriptors kept free under the process's limit (RLIMIT_NOFILE): the database, logs, pipes,
+# and connections still closing after being made to give way
+FD_RESERVE = 100
+ACCEPT_BATCH = 32  # connections accepted at most in one turn of the loop (one when sockets are shared)
+ACCEPT_PAUSE = 0.1  # seconds accepting rests when the operating system has no descriptor left
+FULL_LOG_EVERY = 60.0  # seconds between two log lines saying the server is full
+OUT_OF_DESCRIPTORS = frozenset({errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM})
+
+
+def descriptor_limit() -> int | None:
+    """The process's soft limit of open files, where the OS has one (``resource`` is Unix's)."""
+    try:
+        import resource
+    except ImportError:
+        return None
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    return None if soft == resource.RLIM_INFINITY else int(soft)
 
 
 @dataclass(frozen=True)
@@ -156,6 +173,13 @@ class Server:
         self.host, self.port = str(address[0]), int(address[1])
         self.stopping = False
         self.connections: dict[Connection, None] = {}  # in the order they came
+        fds = descriptor_limit()
+        self.capacity = (
+            limits.connection_limit if fds is None else max(1, min(limits.connection_limit, fds - FD_RESERVE))
+        )
+        self._starting = 0  # accepted, their Connection not made yet
+        self._listeners: list[asyncio.Server] = []  # where the loop accepts for us (no readers)
+        self._full_logged: float | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._holds: Holds | None = None
         self._all_closed: asyncio.Event | None = None
@@ -201,15 +225,9 @@ class Server:
 
     def opened(self, connection: Connection) -> None:
         self.connections[connection] = None
-        if len(self.connections) <= self.limits.connection_limit:
-            return
-        # over the limit: the oldest connection serving nothing makes room (a client that trickles
-        # its request, or keeps an idle connection, never locks the others out)
-        for older in self.connections:
-            if older is not connection and older.idle():
-                older.close()
-                return
-        connection.close()
+        if self._listeners and len(self.connections) > self.capacity and not self._make_room(connection):
+            self._full(f"{self.capacity} connections open")
+            connection.close()  # where the loop accepts for us (Windows' proactor): closed once made
 
     def closed(self, connection: Connection) -> None:
         self.connections.pop(connection, None)
@@ -248,12 +266,11 @@ class Server:
         answered (for up to ``STOP_SECONDS``), every connection closed."""
         loop = self._loop = asyncio.get_running_loop()
         self._holds = Holds(loop, self.faults)
-        listeners: list[asyncio.Server] = []
         for sock in self.sockets:
-            if self.shared:
-                loop.add_reader(sock.fileno(), self._accept_one, sock)
-            else:
-                listeners.append(
+            try:
+                loop.add_reader(sock.fileno(), self._accept, sock)
+            except NotImplementedError:  # a loop without readers (Windows' proactor) accepts for us
+                self._listeners.append(
                     await loop.create_server(lambda: Connection(self), sock=sock, backlog=BACKLOG)
                 )
         if ready is not None:
@@ -261,25 +278,87 @@ class Server:
         try:
             await until
         finally:
-            await self._stop(listeners)
+            await self._stop()
 
-    def _accept_one(self, sock: socket.socket) -> None:
-        """One connection from a socket other processes accept from too (the free one takes it)."""
-        try:
-            conn, _ = sock.accept()
-        except (BlockingIOError, InterruptedError, ConnectionAbortedError):
-            return  # another process took it
+    # --- accepting: never more connections than the server can hold --------------------------------
+
+    def _accept(self, sock: socket.socket) -> None:
+        """Connections waiting on ``sock``: a few a turn (one when other processes accept from it
+        too, so that the free one takes the next)."""
+        for _ in range(1 if self.shared else ACCEPT_BATCH):
+            try:
+                conn, _ = sock.accept()
+            except (BlockingIOError, InterruptedError, ConnectionAbortedError):
+                return  # none left (or another process took it)
+            except OSError as exc:
+                if exc.errno not in OUT_OF_DESCRIPTORS:
+                    raise
+                self._full(f"out of file descriptors ({exc.strerror})")
+                self._rest(sock)  # the connections wait in the kernel's backlog meanwhile
+                return
+            self._admit(conn)
+
+    def _admit(self, conn: socket.socket) -> None:
+        """Serve an accepted connection within :attr:`capacity`: when full, the oldest connection
+        serving nothing makes room (a client that trickles its request, or keeps an idle
+        connection, never locks the others out), else the new one is closed at once."""
+        if len(self.connections) + self._starting >= self.capacity and not self._make_room(None):
+            self._full(f"{self.capacity} connections open")
+            conn.close()
+            return
         conn.setblocking(False)
-        self.loop.create_task(self.loop.connect_accepted_socket(lambda: Connection(self), conn))
+        self._starting += 1
+        task = self.loop.create_task(self.loop.connect_accepted_socket(lambda: Connection(self), conn))
+        task.add_done_callback(self._started)
 
-    async def _stop(self, listeners: list[asyncio.Server]) -> None:
+    def _make_room(self, spare: Connection | None) -> bool:
+        """Close the oldest connection serving nothing (but ``spare``); False if there is none, or
+        too many are still closing (each holds its descriptor until the loop lets it go)."""
+        closing = 0
+        oldest: Connection | None = None
+        for connection in self.connections:
+            if connection.closed:
+                closing += 1
+            elif oldest is None and connection is not spare and connection.idle():
+                oldest = connection
+        if oldest is None or closing >= FD_RESERVE // 2:
+            return False
+        oldest.close()
+        return True
+
+    def _started(self, task: asyncio.Task[Any]) -> None:
+        self._starting -= 1
+        if not task.cancelled() and task.exception() is not None:
+            log.debug("a connection could not be set up", exc_info=task.exception())
+
+    def _rest(self, sock: socket.socket) -> None:
+        fd = sock.fileno()
+        self.loop.remove_reader(fd)
+
+        def resume() -> None:
+            if not self.stopping:
+                self.loop.add_reader(fd, self._accept, sock)
+
+        self.loop.call_later(ACCEPT_PAUSE, resume)
+
+    def _full(self, why: str) -> None:
+        """Say once a minute that connections are turned away (never once a connection)."""
+        now = self.loop.time()
+        if self._full_logged is None or now - self._full_logged >= FULL_LOG_EVERY:
+            self._full_logged = now
+            log.warning("server full (%s): new connections are closed at once until some end", why)
+
+    async def _stop(self) -> None:
         self.stopping = True
         self._all_closed = asyncio.Event()
         for sock in self.sockets:
-            if self.shared:
+            if not self._listeners:
                 self.loop.remove_reader(sock.fileno())
-        for listener in listeners:
+        for listener in self._listeners:
             listener.close()
+        if not self.shared:  # a shared socket is its parent's to close
+            for sock in self.sockets:
+                sock.close()
         for connection in list(self.connections):
             if connection.idle() or connection.holding is not None:
                 connection.close()
@@ -289,7 +368,7 @@ class Server:
             except TimeoutError:
                 for connection in list(self.connections):
                     connection.close()
-        for listener in listeners:
+        for listener in self._listeners:
             await listener.wait_closed()
         for lane in (self.infobip_lane, self.control_lane):
             lane.shutdown(wait=True, cancel_futures=True)
