@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import socket
 import threading
@@ -19,6 +20,7 @@ from mock_infobip.system.wall import elapsed, pause
 from tests.conftest import make_settings
 
 LISTS = "/saas/amplitude/1/lists"
+SEND = "/sms/2/text/advanced"
 
 
 def wait_for(condition: Callable[[], bool], what: str, seconds: float = 30) -> None:
@@ -35,7 +37,7 @@ def served(tmp_path) -> Iterator[tuple[BackgroundServer, Runtime, str]]:
         db=str(tmp_path / "s.db"),
         rate_limit_create=0,
         header_timeout=1,
-        api_keys=("k",),
+        api_keys=("k", "k2"),
         port=0,
         clock="real",
     )
@@ -261,6 +263,37 @@ def test_a_port_in_use_is_refused():
             listening_socket("127.0.0.1", taken.getsockname()[1])
     finally:
         taken.close()
+
+
+def test_held_requests_with_bodies_over_64_kib_hold_no_thread(served):
+    """Issue #36, 3: eight 100 KiB sends held by a fault's latency made another 100 KiB request wait
+    for a thread (58 s in the probe). Held on the loop, they leave every thread free."""
+    background, _, base = served
+    requests.post(
+        base + "/__admin/faults", json={"path": SEND, "latencyMs": 60_000, "apiKey": "k"}, timeout=10
+    )
+    padded = json.dumps({"messages": [{"destinations": [{"to": "41793026727"}], "text": "x"}]}).encode()
+    padded += b" " * (100 * 1024)  # JSON may end in whitespace: a body over the loop's 64 KiB
+    answers: list[int] = []
+
+    def send(key: str) -> None:
+        headers = {"Authorization": f"App {key}", "Content-Type": "application/json"}
+        try:
+            answers.append(requests.post(base + SEND, data=padded, headers=headers, timeout=90).status_code)
+        except requests.RequestException:
+            answers.append(0)
+
+    held = [threading.Thread(target=send, args=("k",)) for _ in range(8)]
+    for thread in held:
+        thread.start()
+    wait_for(lambda: held_count(background) == 8, "8 large requests held on the loop")
+    other = {"Authorization": "App k2", "Content-Type": "application/json"}
+    assert requests.post(base + SEND, data=padded, headers=other, timeout=30).status_code == 200
+    assert answers == []
+    assert requests.delete(base + "/__admin/faults", timeout=10).status_code == 200
+    for thread in held:
+        thread.join(timeout=30)
+    assert answers == [200] * 8
 
 
 def test_pipelined_requests_are_answered_in_order(served):

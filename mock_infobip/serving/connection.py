@@ -272,6 +272,8 @@ class Connection(asyncio.Protocol):
                 self.server.schedule_journal()
             self._answer(environ, outcome)
             return
+        # a fault's latency is waited out on the loop there too: a held request holds no thread
+        environ[NO_WAIT] = True
         future = self.loop.run_in_executor(lane, self._call_on_thread, environ)
         future.add_done_callback(lambda done: self._answered_on_thread(environ, done))
 
