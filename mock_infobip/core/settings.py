@@ -100,9 +100,10 @@ class Settings:
     callback_timeout: float = 10.0
     callback_max_retries: int = 10
     callback_batch_size: int = 100
-    # attempts at a time per receiver origin (delivery/lanes.py), and threads for all of them
+    # attempts at a time per receiver origin (delivery/lanes.py: the POSTs on an event loop, holding
+    # no thread), and threads for what pushes do with the database and in-process receivers
     callback_concurrency: int = 8
-    callback_threads: int = 256
+    callback_threads: int = 32
     callback_hosts: tuple[str, ...] = ()
     # URL prefix -> local URL: pushes to a production-like URL go to a local receiver, the rest of
     # the path and the query kept (delivery/routing.py); pairs in the order given

@@ -1,5 +1,6 @@
-"""Pushing a callback: one POST with a total deadline. The transport is injectable (the in-process
-fake delivers to receivers without sockets).
+"""Pushing a callback: one POST with a total deadline, on the pushes' event loop
+(``delivery/lanes.py``): an attempt waiting on a receiver holds a connection, never a thread. The
+transport is injectable (the in-process fake delivers to receivers without sockets).
 
 The HTTP transport parses the URL with the parser the allow-list check used (urllib3's), resolves
 the host once per attempt and connects to that address (a name that should be loopback must
@@ -10,11 +11,11 @@ attempt, not a thread.
 
 from __future__ import annotations
 
-import contextlib
+import asyncio
 import http.client
+import re
 import socket
 import ssl
-import threading
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -32,7 +33,7 @@ class Answer:
 
 
 class Transport(Protocol):
-    def post(
+    async def post(
         self, url: str, body: bytes, timeout: float, content_type: str = "application/json"
     ) -> Answer: ...
 
@@ -41,32 +42,14 @@ class Refused(Exception):
     """The URL's host resolved to an address the allow-list does not cover."""
 
 
-def _resolve(host: str, port: int) -> tuple[int, tuple[str, int]]:
+async def _resolve(host: str, port: int) -> tuple[int, tuple[str, int]]:
     """One resolution per attempt: (address family, address) to connect to."""
-    found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    found = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
     family, _, _, _, address = found[0]
     ip = str(address[0])
     if is_loopback(host) and not is_loopback(ip):
         raise Refused(f"{host} resolved to {ip}, not a loopback address")
     return family, (ip, int(address[1]))
-
-
-class _Connection(http.client.HTTPConnection):
-    """Connects to an address resolved beforehand; TLS verifies the URL's host name."""
-
-    def __init__(
-        self, host: str, port: int, timeout: float, family: int, address: tuple[str, int], tls: bool
-    ):
-        super().__init__(host, port, timeout=timeout)
-        self._family, self._address, self._tls = family, address, tls
-
-    def connect(self) -> None:
-        sock = socket.socket(self._family, socket.SOCK_STREAM)
-        sock.settimeout(self.timeout)
-        sock.connect(self._address)
-        if self._tls:
-            sock = ssl.create_default_context().wrap_socket(sock, server_hostname=self.host)
-        self.sock = sock
 
 
 def describe(exc: BaseException) -> str:
@@ -86,44 +69,67 @@ def describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"[:500]
 
 
-class HttpTransport:
-    """POST over HTTP(S) with ``http.client``: no proxies, no redirects, one deadline an attempt."""
+class NotHttp(Exception):
+    """The receiver's first line is not an HTTP status line."""
 
-    def post(self, url: str, body: bytes, timeout: float, content_type: str = "application/json") -> Answer:
+
+MAX_STATUS_LINE = 8192
+_STATUS_LINE = re.compile(rb"^HTTP/1\.[01] ([1-9][0-9]{2})(?: |\r?\n|$)")
+
+
+def status_of(line: bytes) -> int:
+    """The status of an answer's first line; :class:`NotHttp` when it is not a status line."""
+    found = _STATUS_LINE.match(line)
+    if found is None:
+        raise NotHttp(line[:40].decode("latin-1"))
+    return int(found.group(1))
+
+
+class HttpTransport:
+    """POST over HTTP(S) with asyncio's streams: no proxies, no redirects, one deadline an attempt,
+    ``Connection: close``; the answer's status line is all that is read."""
+
+    async def post(
+        self, url: str, body: bytes, timeout: float, content_type: str = "application/json"
+    ) -> Answer:
         from urllib3.util import parse_url  # at first use: urllib3's import is ~20 ms of start-up
 
         parts = parse_url(url)
         tls = parts.scheme == "https"
         host = (parts.host or "").strip("[]")
         port = parts.port or (443 if tls else 80)
-        aborted = threading.Event()
-        connection: _Connection | None = None
-
-        def abort() -> None:
-            aborted.set()
-            sock = connection.sock if connection is not None else None
-            if sock is not None:
-                with contextlib.suppress(OSError):
-                    sock.shutdown(socket.SHUT_RDWR)
-
-        timer = threading.Timer(timeout, abort)
-        timer.daemon = True
-        timer.start()
+        writer: asyncio.StreamWriter | None = None
         try:
-            family, address = _resolve(host, port)
-            connection = _Connection(host, port, timeout, family, address, tls)
-            target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-            headers = {"Content-Type": content_type, "Host": parts.netloc or host}
-            connection.request("POST", target, body=body, headers=headers)
-            response = connection.getresponse()
-            return Answer(response.status)
+            async with asyncio.timeout(timeout):
+                family, (ip, to_port) = await _resolve(host, port)
+                reader, writer = await asyncio.open_connection(
+                    ip,
+                    to_port,
+                    family=family,
+                    ssl=ssl.create_default_context() if tls else None,
+                    server_hostname=host if tls else None,
+                    limit=MAX_STATUS_LINE,
+                )
+                target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+                head = (
+                    f"POST {target} HTTP/1.1\r\nHost: {parts.netloc or host}\r\n"
+                    f"Content-Type: {content_type}\r\nContent-Length: {len(body)}\r\n"
+                    "Connection: close\r\n\r\n"
+                )
+                writer.write(head.encode("latin-1") + body)
+                await writer.drain()
+                line = await reader.readline()
+            if not line:
+                return Answer(None, "connection closed without an answer")
+            return Answer(status_of(line))
         except Refused as exc:
             return Answer(None, f"refused: {exc}"[:500])
-        except (OSError, http.client.HTTPException, ValueError) as exc:
-            if aborted.is_set() or isinstance(exc, TimeoutError):
-                return Answer(None, f"timeout after {timeout:g} s")
-            return Answer(None, describe(exc))
+        except TimeoutError:
+            return Answer(None, f"timeout after {timeout:g} s")
+        except (NotHttp, asyncio.LimitOverrunError):
+            return Answer(None, "not an HTTP answer")
+        except (OSError, ValueError) as exc:  # ValueError: readline past its limit, a bad URL
+            return Answer(None, "not an HTTP answer" if "limit" in str(exc) else describe(exc))
         finally:
-            timer.cancel()
-            if connection is not None:
-                connection.close()
+            if writer is not None:
+                writer.close()

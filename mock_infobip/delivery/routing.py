@@ -115,8 +115,10 @@ class RoutingTransport:
         self.inner = inner
         self.routing = routing
 
-    def post(self, url: str, body: bytes, timeout: float, content_type: str = "application/json") -> Answer:
+    async def post(
+        self, url: str, body: bytes, timeout: float, content_type: str = "application/json"
+    ) -> Answer:
         target, refusal = self.routing.target(url)
         if target is None:
             return Answer(None, refusal)
-        return self.inner.post(target, body, timeout, content_type)
+        return await self.inner.post(target, body, timeout, content_type)

@@ -34,7 +34,7 @@ from mock_infobip.core.clock import Clock
 from mock_infobip.core.randomness import Randomness
 from mock_infobip.core.settings import Settings
 from mock_infobip.delivery.callbacks import Answer, Transport
-from mock_infobip.delivery.lanes import Lanes
+from mock_infobip.delivery.lanes import InThread, Lanes
 from mock_infobip.storage.interface import SCHEDULER, Connection, Row, Store
 from mock_infobip.storage.sql import IN_CHUNK, LIKE_ESCAPE, in_list, like_text
 
@@ -358,17 +358,21 @@ class Scheduler:
             )
             return False
 
-    def _deliver(self, batch: _Batch, at: int) -> None:
-        """POST one batch and settle it (on a pool thread)."""
-        if not self._still_ours(batch):
+    async def _deliver(self, batch: _Batch, at: int, in_thread: InThread) -> None:
+        """POST one batch on the pushes' loop (holding no thread while the receiver takes its
+        time); its claim checked before and its outcome settled after, on the pool."""
+        if not await in_thread(self._still_ours, batch):
             return
         try:
-            answer = self.transport.post(
+            answer = await self.transport.post(
                 batch.url, batch.body, self._settings.callback_timeout, batch.content_type
             )
         except Exception as exc:  # a transport must never take the scheduler down
             log.exception("callback transport failed")
             answer = Answer(None, f"{type(exc).__name__}: {exc}"[:500])
+        await in_thread(self._record, batch, answer, at)
+
+    def _record(self, batch: _Batch, answer: Answer, at: int) -> None:
         with self._store.write(SCHEDULER) as conn:
             self._settle(conn, batch, answer, max(self._clock.now_ms(), at))
 

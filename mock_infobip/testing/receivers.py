@@ -3,6 +3,7 @@ function, reached over a memory socket by the transport that posts every push.""
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import json as json_module
 from collections.abc import Callable, Iterable
@@ -53,10 +54,17 @@ class RoutedTransport:
     def __init__(self, http: Transport | None = None) -> None:
         self._http = http or HttpTransport()
 
-    def post(self, url: str, body: bytes, timeout: float, content_type: str = "application/json") -> Answer:
+    async def post(
+        self, url: str, body: bytes, timeout: float, content_type: str = "application/json"
+    ) -> Answer:
         route = ROUTER.route(*origin(url))
         if route is None:
-            return self._http.post(url, body, timeout, content_type)
+            return await self._http.post(url, body, timeout, content_type)
+        # the receiver's app runs in this process, blocking: on a thread of the pushes' pool
+        return await asyncio.to_thread(self._in_memory, route, url, body, timeout, content_type)
+
+    @staticmethod
+    def _in_memory(route: Any, url: str, body: bytes, timeout: float, content_type: str) -> Answer:
         parts = urlsplit(url)
         connection = memory_connection(route)(parts.hostname or route.host, parts.port, timeout=timeout)
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
