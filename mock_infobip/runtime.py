@@ -23,6 +23,7 @@ from mock_infobip.core.journal import Journal
 from mock_infobip.core.randomness import Randomness, fresh_seed
 from mock_infobip.core.settings import Settings
 from mock_infobip.delivery.callbacks import HttpTransport, Transport
+from mock_infobip.delivery.retention import Retention
 from mock_infobip.delivery.routing import CallbackRouting, RoutingTransport
 from mock_infobip.delivery.scheduler import Scheduler, Worker
 from mock_infobip.identity.accounts import Account, AccountsService
@@ -104,12 +105,14 @@ class Runtime:
         )
         self.scheduler = Scheduler(self.store, self.clock, settings, self.catalog, pushes, self.random)
         # on SQLite serve picks the process that schedules; hosts on PostgreSQL take turns by lock
+        self.retention = Retention(self.store, self.clock, settings.retention_days)
         self.worker = Worker(
             self.scheduler,
             self.clock,
             lead=self.store.lead,
             on_lead=self.scheduler.take_over if self.store.shared_by_hosts else None,
             listening=self.store.notices,
+            housekeeping=self.retention.prune_when_due,
         )
         if self.store.notices:  # another process's change (new work, a clock moved) wakes it
             self.store.subscribe(lambda kind: self.worker.kick())
@@ -160,6 +163,7 @@ class Runtime:
             return self.clock.advance(seconds)  # raises
         self.clock.ensure_reachable(target)
         self.scheduler.run_due(target, step_clock=True)
+        self.retention.prune()  # what the days just passed made older than the retention
         return self.clock.now_ms()
 
     def kick(self) -> None:

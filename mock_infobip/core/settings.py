@@ -115,6 +115,9 @@ class Settings:
     oauth_token_ttl: int = 7200
     # IBSSO sessions: seconds without a request that uses one before it expires
     ibsso_session_ttl: int = 3600
+    # Days of the fake's clock a long-running fake keeps messages, reports, callback attempts and the
+    # journal (delivery/retention.py); 0 keeps everything
+    retention_days: float = 30.0
     # The dashboard's sign-in (with the admin token): hours of the wall clock it lasts
     dashboard_signin_hours: float = 12.0
     # Proxies whose X-Forwarded-Proto is believed (IP addresses): the sign-in cookie is Secure
@@ -402,6 +405,7 @@ PARSERS: dict[str, Callable[[Any], Any]] = {
     "oauth_token_ttl": _at_least(_parse_int, 1),
     "ibsso_session_ttl": _at_least(_parse_int, 1),
     "dashboard_signin_hours": _at_least(_parse_float, 0, strict=True),
+    "retention_days": _at_least(_parse_float, 0),
     "trusted_proxies": _address_list,
     "fault_max_latency_ms": _at_least(_parse_int, 0),
     "max_body_bytes": _at_least(_parse_int, 1),

@@ -436,8 +436,10 @@ class Worker:
         lead: Callable[[], bool] = lambda: True,
         on_lead: Callable[[], None] | None = None,
         listening: bool = False,
+        housekeeping: Callable[[], object] | None = None,
     ) -> None:
         self._scheduler = scheduler
+        self._housekeeping = housekeeping  # run after each turn this process leads (retention)
         self._lead = lead
         self._on_lead = on_lead
         self.leading = False  # whether the last turn found this process running the scheduler
@@ -501,5 +503,7 @@ class Worker:
             try:
                 if self._turn():
                     self._scheduler.run_due(wait=False)
+                    if self._housekeeping is not None:
+                        self._housekeeping()
             except Exception:  # keep the worker alive; the error is logged
                 log.exception("scheduler run failed")

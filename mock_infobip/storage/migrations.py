@@ -20,6 +20,7 @@ from mock_infobip.storage.schema import (
     DASHBOARD_SIGNINS,
     MESSAGE_NUMBERS,
     ORDERED_IDS,
+    RETENTION_INDEXES,
     SCHEMA,
     TFA,
     UPLOADS,
@@ -45,6 +46,7 @@ MIGRATIONS = (
     Migration(4, "ids to order message history and API keys by", ORDERED_IDS, by_engine=COPY_IN_ORDER),
     Migration(5, "message numbers past every message id", MESSAGE_NUMBERS),
     Migration(6, "the dashboard's sign-ins, kept on the server", DASHBOARD_SIGNINS),
+    Migration(7, "indexes retention prunes by", RETENTION_INDEXES),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 

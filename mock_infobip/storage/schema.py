@@ -340,6 +340,12 @@ CREATE TABLE IF NOT EXISTS dashboard_signins (
     expires_at {int} NOT NULL
 );
 """
+# Version 7: what retention (delivery/retention.py) prunes by, found without a scan
+RETENTION_INDEXES = """
+CREATE INDEX IF NOT EXISTS status_events_by_message ON status_events(message);
+CREATE INDEX IF NOT EXISTS deliveries_by_message ON deliveries(message, kind);
+CREATE INDEX IF NOT EXISTS inbound_by_time ON inbound(received_at);
+"""
 
 # The rows' insertion order, copied once: SQLite's rowid is it; PostgreSQL's ctid is where a row
 # lies (a slot freed by a delete is reused), so history goes by message and time first
