@@ -3,7 +3,7 @@ keeps everything) of messages (with their history, status events and pushed repo
 messages, callback attempts, the journal, 2FA PINs and events, and MMS uploads. Older rows go in
 small batches (:data:`BATCH` rows a statement, each batch its own transaction, so writers never
 wait long), pruned by whichever process runs the scheduler, at most every :data:`EVERY_SECONDS` of
-the wall clock, and after each advance of a manual clock.
+the wall clock (at once again while a pass left older rows), and after each advance of a manual clock.
 
 Nothing still owed is pruned: a message with a status event or a push still pending (a report
 due in four days, a message scheduled far ahead, a push being retried) stays whatever its age.
@@ -65,15 +65,18 @@ class Retention:
         self._keep_ms = round(days * DAY_MS)
         self._last_wall: int | None = None
         self._clean_until: int | None = None  # the cutoff of the last pass that left nothing older
+        self._behind = False  # the last pass left older rows for the next
 
     @property
     def keeps_everything(self) -> bool:
         return self._keep_ms <= 0
 
     def prune_when_due(self) -> int:
-        """Prune if :data:`EVERY_SECONDS` of the wall clock passed since the last time here."""
+        """Prune if :data:`EVERY_SECONDS` of the wall clock passed since the last time here, or at
+        once while the last pass left older rows (a busy fake: pruning keeps up with it)."""
         wall = self._clock.wall_ms()
-        if self._last_wall is not None and wall - self._last_wall < EVERY_SECONDS * 1000:
+        recent = self._last_wall is not None and wall - self._last_wall < EVERY_SECONDS * 1000
+        if recent and not self._behind:
             return 0
         self._last_wall = wall
         return self.prune()
@@ -92,7 +95,8 @@ class Retention:
         counts += [self._batches(statement, cutoff) for statement in BY_TIME]
         with self._store.write(SCHEDULER) as conn:
             counts.append((max(0, conn.execute(OLD_TFA_EVENTS, {"cutoff": cutoff}).rowcount), True))
-        if all(finished for _, finished in counts):
+        self._behind = not all(finished for _, finished in counts)
+        if not self._behind:
             self._clean_until = cutoff
         return sum(count for count, _ in counts)
 
