@@ -78,7 +78,7 @@ class Runtime:
             token = self.store.meta_once(ADMIN_TOKEN_META, self.random.secret())
             self.settings = settings = settings.replace(admin_token=token)
         self.contracts = contracts or default_contracts()
-        self.accounts = AccountsService(self.store, self.clock)
+        self.accounts = AccountsService(self.store, self.clock, settings.flooding_filter)
         self.limiter = RateLimiter(self.store, self.clock, settings.rate_limit, settings.per_minute)
         self.lists = ListsService(self.store, self.clock)
         self.catalog = catalog()

@@ -177,6 +177,7 @@ SEEDS: dict[str, list[Any]] = {
     "admin/admin.schema.json#/$defs/accountRequest": [
         {"name": "acme", "apiKeys": ["k1"], "identifier": "phone"}
     ],
+    "admin/admin.schema.json#/$defs/accountUpdate": [{"floodingFilter": False}],
     "admin/admin.schema.json#/$defs/advanceRequest": [{"seconds": 3600}],
     "admin/admin.schema.json#/$defs/outcomeRequest": [{"status": "DELIVERED_TO_HANDSET", "delaySeconds": 5}],
     "admin/admin.schema.json#/$defs/numberRequest": [{"number": "447860099299", "keywords": ["YES"]}],

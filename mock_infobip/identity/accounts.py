@@ -20,10 +20,19 @@ class Account:
     name: str
     identifier: str  # how people are keyed: email | phone | externalId
     username: str | None = None
+    # Infobip's flooding mechanism for this account: None follows the setting flooding_filter
+    flooding_filter: bool | None = None
 
     @classmethod
     def from_row(cls, row: Row) -> Account:
-        return cls(row["id"], row["name"], row["identifier"], row["username"])
+        flooding = row["flooding_filter"]
+        return cls(
+            row["id"],
+            row["name"],
+            row["identifier"],
+            row["username"],
+            None if flooding is None else bool(flooding),
+        )
 
 
 @dataclass(frozen=True)
@@ -37,9 +46,10 @@ class Principal:
 
 
 class AccountsService:
-    def __init__(self, store: Store, clock: Clock) -> None:
+    def __init__(self, store: Store, clock: Clock, flooding_filter: bool = True) -> None:
         self._store = store
         self._clock = clock
+        self._flooding_default = flooding_filter  # the setting, for accounts that do not say
 
     def create(
         self,
@@ -152,6 +162,23 @@ class AccountsService:
             if cursor.rowcount == 0:
                 raise NotFound("API key", key)
 
+    def set_flooding(self, account_id: int, on: bool | None) -> None:
+        """Turn the flooding mechanism on or off for an account (as Infobip's account
+        representatives do); None: as the setting ``flooding_filter`` says."""
+        with self._store.write() as conn:
+            cursor = conn.execute(
+                "UPDATE accounts SET flooding_filter = :on WHERE id = :id",
+                {"on": None if on is None else int(on), "id": account_id},
+            )
+            if cursor.rowcount == 0:
+                raise NotFound("account", account_id)
+
+    def describe(self, account_id: int, reveal: bool = False) -> dict[str, object]:
+        for found in self.describe_all(reveal):
+            if found["id"] == account_id:
+                return found
+        raise NotFound("account", account_id)
+
     def describe_all(self, reveal: bool = False) -> list[dict[str, object]]:
         """Every account with its keys, masked (``abcd…wxyz``) unless ``reveal``."""
         shown = (lambda key: key) if reveal else mask_key
@@ -166,6 +193,9 @@ class AccountsService:
                 "apiKeys": [shown(k["key"]) for k in keys if k["account_id"] == a["id"] and not k["revoked"]],
                 "revokedKeys": [shown(k["key"]) for k in keys if k["account_id"] == a["id"] and k["revoked"]],
                 **({"username": a["username"]} if a["username"] else {}),
+                "floodingFilter": bool(
+                    self._flooding_default if a["flooding_filter"] is None else a["flooding_filter"]
+                ),
             }
             for a in accounts
         ]

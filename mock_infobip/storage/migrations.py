@@ -18,6 +18,7 @@ from mock_infobip.storage.schema import (
     ADDED_COLUMNS,
     COPY_IN_ORDER,
     DASHBOARD_SIGNINS,
+    FLOODING_INDEX,
     MESSAGE_NUMBERS,
     ORDERED_IDS,
     RETENTION_INDEXES,
@@ -47,6 +48,9 @@ MIGRATIONS = (
     Migration(5, "message numbers past every message id", MESSAGE_NUMBERS),
     Migration(6, "the dashboard's sign-ins, kept on the server", DASHBOARD_SIGNINS),
     Migration(7, "indexes retention prunes by", RETENTION_INDEXES),
+    Migration(
+        8, "the flooding mechanism: an index, and a switch an account", FLOODING_INDEX, add_columns=True
+    ),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 

@@ -346,6 +346,11 @@ CREATE INDEX IF NOT EXISTS status_events_by_message ON status_events(message);
 CREATE INDEX IF NOT EXISTS deliveries_by_message ON deliveries(message, kind);
 CREATE INDEX IF NOT EXISTS inbound_by_time ON inbound(received_at);
 """
+# Version 8: the flooding mechanism (channels/sms/flooding.py) counts an account's recent messages
+# to a destination; an account may turn it off (accounts.flooding_filter, an added column)
+FLOODING_INDEX = """
+CREATE INDEX IF NOT EXISTS messages_by_destination ON messages(account_id, destination, sent_at);
+"""
 
 # The rows' insertion order, copied once: SQLite's rowid is it; PostgreSQL's ctid is where a row
 # lies (a slot freed by a delete is reused), so history goes by message and time first
@@ -380,6 +385,7 @@ ADDED_COLUMNS = {
     "status_events": {"done_at": "{int}", "held": "{int} NOT NULL DEFAULT 0"},
     "inbound": {"channel": "TEXT NOT NULL DEFAULT 'sms'", "segments": "TEXT"},
     "outcome_rules": {"report_delay_ms": "{int} NOT NULL DEFAULT 0", "reply": "TEXT"},
+    "accounts": {"flooding_filter": "{int}"},
 }
 
 # What ``reset`` wipes: everything but accounts, keys, the clock and the meta values.

@@ -17,6 +17,7 @@ from mock_infobip.channels.messages.lifecycle import INSERT_DELIVERY, INSERT_HIS
 from mock_infobip.channels.messages.parts import binary_count, sms_count
 from mock_infobip.channels.messages.requests import Outgoing, SendRequest
 from mock_infobip.channels.sms.bulks import record_bulk
+from mock_infobip.channels.sms.flooding import FLOODING, HOUR_MS, Counter
 from mock_infobip.channels.sms.outcomes import (
     EXPIRED_ERROR,
     EXPIRED_STATUS,
@@ -103,6 +104,19 @@ class _Plan:
     reply: str | None = None  # the handset's answer (a REPLY event carries it out)
 
 
+@dataclass(frozen=True)
+class _Context:
+    """What every message of one send shares."""
+
+    account: Account
+    request: SendRequest
+    bulk_id: str
+    now: int
+    rules: list[Rule]
+    taken: set[str]
+    counter: Counter | None
+
+
 class Messaging:
     def __init__(
         self,
@@ -135,16 +149,17 @@ class Messaging:
         bulk_id = request.bulk_id or self._bulk_id(first)
         batch = _Batch()
         later = None
+        starts = [self._start_at(m, i, now, request.speed) for i, m in enumerate(request.messages)]
+        destinations = [read_destination(m.to) for m in request.messages]
         with self._store.write(account_lock(account.id)) as conn:
             taken = self._taken(conn, account, request)
-            for offset, message in enumerate(request.messages, start=1):
-                start = self._start_at(message, offset - 1, now, request.speed)
+            counter = self._flooding_counter(conn, account, request, destinations, starts)
+            context = _Context(account, request, bulk_id, now, rules, taken, counter)
+            for offset, (message, start) in enumerate(zip(request.messages, starts, strict=True), start=1):
                 if start > now:
                     later = start if later is None else min(later, start)
                 batch.sent.append(
-                    self._plan_one(
-                        account, request, bulk_id, message, first + offset, now, start, rules, taken, batch
-                    )
+                    self._plan_one(context, message, destinations[offset - 1], first + offset, start, batch)
                 )
             batch.write(conn)
             if later is not None:  # some messages go out later: a bulk that can be paused, moved, canceled
@@ -166,6 +181,22 @@ class Messaging:
             taken.update(row[0] for row in rows)
         return taken
 
+    def _flooding_counter(
+        self,
+        conn: Connection,
+        account: Account,
+        request: SendRequest,
+        destinations: list[Destination],
+        starts: list[int],
+    ) -> Counter | None:
+        """The flooding mechanism's counts for this send's destinations (None: it does not apply,
+        to this account or to MMS)."""
+        on = self._settings.flooding_filter if account.flooding_filter is None else account.flooding_filter
+        if not on or request.channel == "mms" or not starts:
+            return None
+        usable = [d.to for d in destinations if d.rejection is None]
+        return Counter.read(conn, account.id, usable, min(starts) - HOUR_MS, max(starts))
+
     @staticmethod
     def _start_at(message: Outgoing, index: int, now: int, speed: tuple[int, int] | None) -> int:
         """When a message goes out: its sendAt, spread by the bulk's speed limit, inside its window."""
@@ -181,19 +212,16 @@ class Messaging:
 
     def _plan_one(
         self,
-        account: Account,
-        request: SendRequest,
-        bulk_id: str,
+        context: _Context,
         message: Outgoing,
+        destination: Destination,
         sequence: int,
-        now: int,
         sent_at: int,
-        rules: list[Rule],
-        taken: set[str],
         batch: _Batch,
     ) -> Sent:
         """Message number ``sequence`` of the request, its outcome decided, added to ``batch``."""
-        destination = read_destination(message.to)
+        account, request, bulk_id, now = context.account, context.request, context.bulk_id, context.now
+        taken, counter = context.taken, context.counter
         message_id = message.message_id or self._message_id(sequence)
         duplicate = message.message_id is not None and message_id in taken
         taken.add(message_id)
@@ -204,16 +232,16 @@ class Messaging:
             parts = binary_count(message.binary.size)
         else:
             parts = sms_count(message.text)
-        plan = self._plan(
-            destination,
-            message,
-            message_id,
-            sent_at,
-            no_reports,
-            rules,
-            DUPLICATE_ID if duplicate else destination.rejection,
-        )
+        refusal = (DUPLICATE_ID, NO_ERROR) if duplicate else None
+        if refusal is None and destination.rejection is not None:
+            refusal = (destination.rejection, NO_ERROR)
+        if refusal is None and counter is not None:
+            flooding = counter.refusal(destination.to, message.text, sent_at)
+            refusal = None if flooding is None else (FLOODING, flooding)
+        plan = self._plan(destination, message, message_id, sent_at, no_reports, context.rules, refusal)
         rejected = self._catalog.status_of(plan.status).group_id == REJECTED
+        if counter is not None and not rejected:
+            counter.accepted(destination.to, message.text, sent_at)
         row: dict[str, Any] = {
             "id": sequence,
             "account_id": account.id,
@@ -285,10 +313,10 @@ class Messaging:
         sent_at: int,
         no_reports: bool,
         rules: list[Rule],
-        rejection: str | None,
+        refusal: tuple[str, str] | None,
     ) -> _Plan:
-        if rejection is not None:
-            return _Plan(rejection, NO_ERROR, [])
+        if refusal is not None:  # the platform's own: invalid destination, duplicate id, flooding
+            return _Plan(*refusal, [])
         outcome = choose(rules, destination, self._settings, self._random.stream(f"outcome:{message_id}"))
         status = self._catalog.status_of(outcome.status)
         if status.group_id == REJECTED:

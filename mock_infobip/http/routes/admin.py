@@ -52,6 +52,18 @@ def create_account(call: Call) -> Reply:
     return json_response(created, 201)
 
 
+def update_account(call: Call) -> Reply:
+    """``{"floodingFilter": false}`` turns Infobip's flooding mechanism off for the account (true:
+    on again)."""
+    ident = call.path["accountId"]
+    if not ident.isdigit():
+        raise NotFound("account", ident)
+    account_id = int(ident)
+    if "floodingFilter" in call.body:
+        call.runtime.accounts.set_flooding(account_id, call.body["floodingFilter"])
+    return json_response(call.runtime.accounts.describe(account_id))
+
+
 def _set_key(call: Call, revoked: bool) -> Reply:
     key = call.path["apiKey"]
     call.runtime.accounts.set_revoked(key, revoked)
@@ -231,6 +243,7 @@ HANDLERS: dict[str, Handler] = {
     "admin.reset": reset,
     "admin.accounts.list": list_accounts,
     "admin.accounts.create": create_account,
+    "admin.accounts.update": update_account,
     "admin.keys.revoke": revoke_key,
     "admin.keys.restore": restore_key,
     "admin.clock.get": get_clock,
