@@ -130,6 +130,30 @@ def settings_command(config_file: str | None) -> None:
         click.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
 
 
+@cli.command("test-numbers")
+def test_numbers_command() -> None:
+    """The test numbers (+1 202 555 0100 to 0199): what sending to each does (docs/test-numbers.md).
+    On unless the setting test_numbers is off; an outcome rule for a number wins over it."""
+    from mock_infobip.channels.sms.testnumbers import describe
+
+    rows = [("number", "final status", "report after", "reply", "what it does")]
+    for entry in describe():
+        delay = entry["reportDelaySeconds"]
+        rows.append(
+            (
+                str(entry["number"]),
+                str(entry["status"] or "-"),
+                "-" if delay is None else f"{delay:g} s",
+                str(entry["reply"] or "-"),
+                str(entry["description"]),
+            )
+        )
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
+    for row in rows:
+        cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
+        click.echo("  ".join([*cells, row[-1]]))
+
+
 def with_scheme(base_url: str) -> str:
     """``--base-url`` as ``check`` needs it: http(s) and a host. One without a scheme is refused
     with the URL it probably means (guessing a scheme could probe the wrong service)."""

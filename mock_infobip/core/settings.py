@@ -115,6 +115,8 @@ class Settings:
     oauth_token_ttl: int = 7200
     # IBSSO sessions: seconds without a request that uses one before it expires
     ibsso_session_ttl: int = 3600
+    # Test numbers +1 202 555 0100..0199 choose their outcome (channels/sms/testnumbers.py)
+    test_numbers: bool = True
     # Infobip's flooding mechanism (DCL: channels/sms/flooding.py) for accounts that do not say
     flooding_filter: bool = True
     # Days of the fake's clock a long-running fake keeps messages, reports, callback attempts and the
@@ -409,6 +411,7 @@ PARSERS: dict[str, Callable[[Any], Any]] = {
     "dashboard_signin_hours": _at_least(_parse_float, 0, strict=True),
     "retention_days": _at_least(_parse_float, 0),
     "flooding_filter": _parse_bool,
+    "test_numbers": _parse_bool,
     "trusted_proxies": _address_list,
     "fault_max_latency_ms": _at_least(_parse_int, 0),
     "max_body_bytes": _at_least(_parse_int, 1),

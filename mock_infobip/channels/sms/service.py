@@ -7,6 +7,7 @@ gets status events in the ``status_events`` table, carried out by the scheduler 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,6 +17,7 @@ from mock_infobip.channels.messages.destinations import Destination, read_destin
 from mock_infobip.channels.messages.lifecycle import INSERT_DELIVERY, INSERT_HISTORY, PULL_NONE, status_change
 from mock_infobip.channels.messages.parts import binary_count, sms_count
 from mock_infobip.channels.messages.requests import Outgoing, SendRequest
+from mock_infobip.channels.sms import testnumbers
 from mock_infobip.channels.sms.bulks import record_bulk
 from mock_infobip.channels.sms.flooding import FLOODING, HOUR_MS, Counter
 from mock_infobip.channels.sms.outcomes import (
@@ -144,6 +146,8 @@ class Messaging:
         message's row id is its number) are reserved first, as a database sequence is: a send that
         fails leaves a gap, and sends of other accounts do not wait for this one."""
         rules = self._rules.all()
+        if self._settings.test_numbers:  # after the user's rules: theirs win
+            rules += testnumbers.RULES
         now = self._clock.now_ms() if now_ms is None else now_ms
         first = self._reserve(len(request.messages) + 1)
         bulk_id = request.bulk_id or self._bulk_id(first)
@@ -318,6 +322,11 @@ class Messaging:
         if refusal is not None:  # the platform's own: invalid destination, duplicate id, flooding
             return _Plan(*refusal, [])
         outcome = choose(rules, destination, self._settings, self._random.stream(f"outcome:{message_id}"))
+        if outcome.reply is not None and "{" in outcome.reply[0]:  # a score drawn, a code echoed
+            text = testnumbers.reply_text(
+                outcome.reply[0], message.text, self._random.stream(f"reply:{message_id}")
+            )
+            outcome = dataclasses.replace(outcome, reply=(text, outcome.reply[1]))
         status = self._catalog.status_of(outcome.status)
         if status.group_id == REJECTED:
             return _Plan(outcome.status, outcome.error, [])

@@ -9,6 +9,7 @@ import json
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from markupsafe import Markup
 
+from mock_infobip.channels.sms import testnumbers
 from mock_infobip.core.clock import wire_time
 from mock_infobip.core.errors import Conflict, InvalidRequest
 from mock_infobip.http.controls import ADMIN_COOKIE, admin_token_presented, over_https
@@ -191,6 +192,12 @@ def inbound() -> str:
 @blueprint.get(PREFIX + "/callbacks")
 def callbacks() -> str:
     return render_template("callbacks.html", page=queries().callbacks(page_number()))
+
+
+@blueprint.get(PREFIX + "/test-numbers")
+def test_numbers() -> str:
+    on = runtime().settings.test_numbers
+    return render_template("test_numbers.html", numbers=testnumbers.describe() if on else [])
 
 
 @blueprint.get(PREFIX + "/refusals")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from mock_infobip.channels.lists.service import parse_list_id
+from mock_infobip.channels.sms import testnumbers
 from mock_infobip.core.clock import wire_time
 from mock_infobip.core.errors import NotFound
 from mock_infobip.http.pipeline import Call, Handler
@@ -62,6 +63,11 @@ def update_account(call: Call) -> Reply:
     if "floodingFilter" in call.body:
         call.runtime.accounts.set_flooding(account_id, call.body["floodingFilter"])
     return json_response(call.runtime.accounts.describe(account_id))
+
+
+def list_test_numbers(call: Call) -> Reply:
+    """The test numbers' table (an empty list when the setting ``test_numbers`` is off)."""
+    return json_response(testnumbers.describe() if call.runtime.settings.test_numbers else [])
 
 
 def _set_key(call: Call, revoked: bool) -> Reply:
@@ -244,6 +250,7 @@ HANDLERS: dict[str, Handler] = {
     "admin.accounts.list": list_accounts,
     "admin.accounts.create": create_account,
     "admin.accounts.update": update_account,
+    "admin.testNumbers.list": list_test_numbers,
     "admin.keys.revoke": revoke_key,
     "admin.keys.restore": restore_key,
     "admin.clock.get": get_clock,
