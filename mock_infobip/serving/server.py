@@ -225,6 +225,8 @@ class Server:
 
     def opened(self, connection: Connection) -> None:
         self.connections[connection] = None
+        if self._starting:  # counted from now on as a connection, not as one starting
+            self._starting -= 1
         if self._listeners and len(self.connections) > self.capacity and not self._make_room(connection):
             self._full(f"{self.capacity} connections open")
             connection.close()  # where the loop accepts for us (Windows' proactor): closed once made
@@ -327,9 +329,10 @@ class Server:
         return True
 
     def _started(self, task: asyncio.Task[Any]) -> None:
-        self._starting -= 1
-        if not task.cancelled() and task.exception() is not None:
-            log.debug("a connection could not be set up", exc_info=task.exception())
+        if task.cancelled() or task.exception() is not None:  # never made: no longer starting
+            self._starting = max(0, self._starting - 1)
+            if not task.cancelled():
+                log.debug("a connection could not be set up", exc_info=task.exception())
 
     def _rest(self, sock: socket.socket) -> None:
         fd = sock.fileno()
