@@ -8,10 +8,10 @@ from mock_infobip.core.about import VERSION
 
 if TYPE_CHECKING:
     from mock_infobip.inprocess.router import RealInfobipBlocked
-    from mock_infobip.testing import Fake, Server
+    from mock_infobip.testing import Fake, FakeError, NoReportsWarning, Server
 
 __version__ = VERSION
-__all__ = ["RealInfobipBlocked", "__version__", "fake", "server"]
+__all__ = ["FakeError", "NoReportsWarning", "RealInfobipBlocked", "__version__", "fake", "server"]
 
 
 def fake(*base_urls: str, **settings: object) -> Fake:
@@ -29,10 +29,14 @@ def server(**settings: object) -> Server:
 
 
 def __getattr__(name: str) -> Any:
-    """``RealInfobipBlocked`` on first use: importing any module of the package (the clock, say)
-    does not import the in-process harness."""
+    """``RealInfobipBlocked``, ``FakeError`` and ``NoReportsWarning`` on first use: importing any
+    module of the package (the clock, say) does not import the in-process harness."""
     if name == "RealInfobipBlocked":
         from mock_infobip.inprocess.router import RealInfobipBlocked
 
         return RealInfobipBlocked
+    if name in ("FakeError", "NoReportsWarning"):  # what a test catches or filters, by name
+        from mock_infobip import testing
+
+        return getattr(testing, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -26,7 +26,8 @@ PROG = "mock-infobip"
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name=PROG)
 def cli() -> None:
-    """A local fake of Infobip's lists (Amplitude cohort sync) and SMS delivery-report APIs."""
+    """A local fake of Infobip's APIs: lists (Amplitude's cohort sync), SMS and MMS both ways
+    (statuses, delivery reports, inbound), 2FA PINs, OAuth and IBSSO."""
 
 
 # flag -> (setting, metavar, help): every flag of serve is a setting (see `mock-infobip settings`)

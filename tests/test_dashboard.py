@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -258,3 +259,25 @@ def test_a_browser_sees_full_width_charts_with_axes_links_and_local_times():
     assert all(
         (ARTIFACTS / f"{name}.png").stat().st_size > 5_000 for name in ("overview", "message", "inbound")
     )
+
+
+def test_a_scheduled_message_is_marked_scheduled_in_the_messages_list():
+    """Issue #37, 3: the list opened on messages "sent" in the future with nothing saying why."""
+    from mock_infobip import fake
+
+    with fake() as infobip:
+        later = (infobip.clock.now() + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%S.000+0000")
+        body = {
+            "messages": [
+                {
+                    "destinations": [{"to": "41793026727"}],
+                    "text": "later",
+                    "sendAt": later,
+                },
+                {"destinations": [{"to": "41793026728"}], "text": "now"},
+            ]
+        }
+        requests.post(infobip.base_url + "/sms/2/text/advanced", json=body, headers=infobip.headers)
+        page = requests.get(infobip.base_url + "/dashboard/messages").text
+        rows = [row for row in page.split("<tr>") if "4179302672" in row]
+        assert [("scheduled</b>" in row) for row in rows] == [True, False]  # newest first: the later one

@@ -199,6 +199,7 @@ def test_a_database_password_is_shown_nowhere_whatever_it_holds(password):
         assert fragment not in locator.shown(db)
         upgraded = run_cli("db", "upgrade", "--db", db)
         assert upgraded.returncode != 0
+        assert len((upgraded.stdout + upgraded.stderr).strip().splitlines()) == 1  # one line (#37)
         assert fragment not in upgraded.stdout + upgraded.stderr
         described = run_cli("settings", env={"MOCK_INFOBIP_DB": db})
         assert fragment not in described.stdout + described.stderr

@@ -311,6 +311,7 @@ def test_serve_waits_for_a_postgresql_server_that_is_not_up_yet(tmp_path: Path) 
             assert started, "serve did not come up once the server did"
             (host,) = started
             assert "database: postgresql://postgres@127.0.0.1" in "".join(host.lines)
+            assert "hosts: every host on this database serves one fake" in "".join(host.lines)  # #37
             assert host.post("/saas/amplitude/1/lists", {"name": "after the wait"}).status_code == 200
             host.stop()
     finally:

@@ -303,6 +303,8 @@ def test_importing_a_module_of_the_package_does_not_import_the_in_process_harnes
         "assert not [m for m in sys.modules if m.startswith('mock_infobip.inprocess')], 'imported'\n"
         "from mock_infobip import RealInfobipBlocked\n"
         "assert RealInfobipBlocked.__module__ == 'mock_infobip.inprocess.router'\n"
+        "from mock_infobip import FakeError, NoReportsWarning\n"  # named in the docs (issue #37)
+        "assert issubclass(NoReportsWarning, UserWarning) and issubclass(FakeError, Exception)\n"
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr

@@ -367,3 +367,26 @@ def test_the_handle_warns_about_a_rule_whose_reports_never_come():
         infobip.outcome("REJECTED_NOT_ENOUGH_CREDITS", country="GU")  # rejections are reported there
         infobip.outcome("DELIVERED_TO_HANDSET", country="CH")
     assert [type(w.message) for w in caught] == [NoReportsWarning]
+
+
+def test_a_scheduled_message_without_reports_changes_nothing_before_send_at(client, runtime):
+    """Issue #37, 3: it showed PENDING_WAITING_DELIVERY at once, with a history entry dated in the
+    future, and after a cancel read "12:00 ACCEPTED, 13:00 WAITING, 12:00 CANCELED"."""
+    rule(client, status="DELIVERED_TO_HANDSET", delaySeconds=10)
+    later = send_v2(client, GU, sendAt="2026-11-22T11:00:00.000+0000")
+    canceled = send_v2(client, GU, sendAt="2026-11-22T11:00:00.000+0000")
+
+    def history(message_id: str) -> list[tuple[str, str]]:
+        listed = {m["messageId"]: m for m in client.get("/__admin/messages").json["messages"]}
+        return [(h["at"][11:16], h["status"]) for h in listed[message_id]["history"]]
+
+    later_id, canceled_id = later["messages"][0]["messageId"], canceled["messages"][0]["messageId"]
+    (log,) = [r for r in client.get("/sms/1/logs", headers=KEY).json["results"] if r["messageId"] == later_id]
+    assert log["status"]["name"] == "PENDING_ACCEPTED"
+    assert history(later_id) == [("10:00", "PENDING_ACCEPTED")]
+    bulk = canceled["bulkId"]
+    answer = client.put(f"/sms/1/bulks/status?bulkId={bulk}", json={"status": "CANCELED"}, headers=KEY)
+    assert answer.status_code == 200, answer.json
+    runtime.advance(3600)
+    assert history(later_id) == [("10:00", "PENDING_ACCEPTED"), ("11:00", "PENDING_WAITING_DELIVERY")]
+    assert history(canceled_id) == [("10:00", "PENDING_ACCEPTED"), ("10:00", "CANCELLED")]

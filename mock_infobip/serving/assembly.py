@@ -85,13 +85,23 @@ def banner(runtime: Runtime, url: str, workers: int = 1) -> str:
         f"clock: {clock.mode}, {moving}, now {now}",
         f"database: {locator.shown(runtime.settings.db)}{upgraded(*runtime.store.upgraded)}",
         *([admin_token_line(runtime)] if runtime.settings.admin_token else []),
-        *([f"workers: {workers} processes on one port, one runs the scheduler"] if workers > 1 else []),
+        *workers_lines(runtime, workers),
         f"dashboard: {url}/   admin API: {url}/__admin   OpenAPI: {url}/openapi.json",
         "try:",
         f"  curl -s -X POST -H 'Authorization: App {runtime.api_key}' -H 'Content-Type: application/json' \\",
         f'       -d \'{{"name":"[Amplitude] Churn risk: 8812"}}\' {url}/saas/amplitude/1/lists',
     ]
     return "\n".join(lines)
+
+
+def workers_lines(runtime: Runtime, workers: int) -> list[str]:
+    """Who runs the scheduler: one worker of this host, or one process of all the hosts that
+    share the PostgreSQL database (each host's banner says the same)."""
+    if runtime.store.shared_by_hosts:
+        on_port = f"{workers} processes on one port; " if workers > 1 else ""
+        shared = "every host on this database serves one fake, the scheduler runs on one at a time"
+        return [f"hosts: {on_port}{shared}"]
+    return [f"workers: {workers} processes on one port, one runs the scheduler"] if workers > 1 else []
 
 
 def admin_token_line(runtime: Runtime) -> str:

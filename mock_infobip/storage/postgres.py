@@ -307,7 +307,7 @@ class PostgresStore(StoreOperations):
                         _watch(raw)
         except psycopg.Error as exc:
             raise UnusablePostgres(
-                f"database {shown(url)!r} cannot be used: {scrubbed(str(exc), url)}"
+                f"database {shown(url)!r} cannot be used: {' '.join(scrubbed(str(exc), url).split())}"
             ) from None
         except NewerDatabase as exc:
             raise UnusablePostgres(f"database {shown(url)!r} cannot be used: {exc}") from None

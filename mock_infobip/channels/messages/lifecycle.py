@@ -52,7 +52,8 @@ def status_change(
     status moment ``done_at`` (default: ``at``)."""
     done = at if done_at is None else done_at
     url = row["callback_url"]
-    push = url is not None and (final or bool(row["intermediate"]))
+    # intermediate reports come from the operator: none where it sends no reports at all
+    push = url is not None and (final or (bool(row["intermediate"]) and not row["no_reports"]))
     message = {
         "status": status,
         "error": error,

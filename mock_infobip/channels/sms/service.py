@@ -288,11 +288,12 @@ class Messaging:
             batch.history.append(change.history)
             if change.delivery is not None:
                 batch.deliveries.append(change.delivery)
+        elif plan.status != ACCEPTED and sent_at > now:  # scheduled: nothing changes before sendAt
+            waiting = {"status": plan.status, "error": NO_ERROR, "final": 0, "done_at": None}
+            batch.events.append({"due_at": sent_at, "message": sequence, **waiting})
         elif plan.status != ACCEPTED:  # waiting for a report that never comes: nothing is reported
             row["status"] = plan.status
-            batch.history.append(
-                {"message": sequence, "at": sent_at, "status": plan.status, "error": NO_ERROR}
-            )
+            batch.history.append({"message": sequence, "at": now, "status": plan.status, "error": NO_ERROR})
         batch.messages.append(row)
         batch.events += [
             {

@@ -82,6 +82,7 @@ def common() -> dict[str, object]:
         "groups": GROUPS,
         "refresh": request.args.get("refresh", "5"),
         "locked": not admin_token_presented(runtime()),
+        "now_ms": runtime().clock.now_ms(),
         "signed_in": bool(runtime().settings.admin_token and request.cookies.get(ADMIN_COOKIE)),
         "account_names": {a["id"]: a["name"] for a in runtime().accounts.describe_all()},
     }
