@@ -120,11 +120,20 @@ def settings_command(config_file: str | None) -> None:
     would use here (from the environment and the config file)."""
     current = load_settings({"config_file": config_file})
     flags = {name: flag for flag, name, _, _ in SERVE_FLAGS} | {"api_keys": "--api-key"}
-    rows: list[tuple[str, ...]] = [("setting (TOML)", "type", "default", "flag", "environment", "value")]
+    head = ("setting (TOML)", "type", "default", "flag", "environment", "value", "what it does")
+    rows: list[tuple[str, ...]] = [head]
     for found in describe_settings(current):
         name = found["name"]
         rows.append(
-            (name, found["type"], found["default"], flags.get(name, ""), found["env"], found["value"])
+            (
+                name,
+                found["type"],
+                found["default"],
+                flags.get(name, ""),
+                found["env"],
+                found["value"],
+                found["what"],
+            )
         )
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     for row in rows:

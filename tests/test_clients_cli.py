@@ -82,15 +82,18 @@ def test_receiver_command(tmp_path):
 
 def test_settings_lists_every_setting_with_its_names_and_value():
     from mock_infobip.core.settings import NAMES
+    from mock_infobip.core.settings_help import HELP
 
     result = run_cli("settings", env={"MOCK_INFOBIP_PORT": "9001"})
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert lines[0].split() == ["setting", "(TOML)", "type", "default", "flag", "environment", "value"]
-    rows = {line.split()[0]: line.split() for line in lines[1:]}
-    assert set(rows) == set(NAMES)
-    assert rows["port"] == ["port", "int", "8080", "--port", "MOCK_INFOBIP_PORT", "9001"]
-    assert rows["callback_timeout"][-2:] == ["MOCK_INFOBIP_CALLBACK_TIMEOUT", "10.0"]
+    head = ["setting", "(TOML)", "type", "default", "flag", "environment", "value", "what", "it", "does"]
+    assert lines[0].split() == head
+    rows = {line.split()[0]: line for line in lines[1:]}
+    assert set(rows) == set(NAMES) == set(HELP)  # every setting says what it does (#37)
+    assert rows["port"].split()[:6] == ["port", "int", "8080", "--port", "MOCK_INFOBIP_PORT", "9001"]
+    assert rows["port"].endswith(HELP["port"])
+    assert rows["callback_timeout"].split("MOCK_INFOBIP_CALLBACK_TIMEOUT")[1].split()[0] == "10.0"
 
 
 def test_serve_help_types_every_option_and_names_its_variable():

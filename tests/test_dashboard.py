@@ -281,3 +281,14 @@ def test_a_scheduled_message_is_marked_scheduled_in_the_messages_list():
         page = requests.get(infobip.base_url + "/dashboard/messages").text
         rows = [row for row in page.split("<tr>") if "4179302672" in row]
         assert [("scheduled</b>" in row) for row in rows] == [True, False]  # newest first: the later one
+
+
+def test_a_country_without_reports_is_charted_beyond_the_top(runtime, client):
+    """Issue #37, 3: its marker never showed when no such country was in the top 15."""
+    from mock_infobip.http.dashboard.queries import DashboardQueries
+    from tests.sms_helpers import send_v2
+
+    send_v2(client, "41793026727", "41793026728")  # Switzerland, with reports: the top
+    send_v2(client, "16715551234")  # Guam, without reports
+    charted = DashboardQueries(runtime).outcomes_by_country(top=1)
+    assert [(c["region"], c["noReports"]) for c in charted] == [("CH", False), ("GU", True)]

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from mock_infobip.core.settings_help import HELP
 from mock_infobip.storage import locator
 from mock_infobip.system.redact import redact
 
@@ -564,6 +565,7 @@ def describe_settings(current: Settings) -> list[dict[str, str]]:
             "default": _shown(getattr(defaults, name)),
             "env": ENV_PREFIX + name.upper(),
             "value": _masked(name, getattr(current, name)),
+            "what": HELP.get(name, ""),
         }
         for name in NAMES
     ]

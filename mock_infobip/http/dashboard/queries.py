@@ -33,6 +33,9 @@ BY_REGION = {
 }
 
 
+NO_REPORTS_BEYOND_TOP = 5
+
+
 @dataclass
 class Page:
     rows: list[dict[str, Any]]
@@ -100,6 +103,7 @@ class DashboardQueries:
         return bars
 
     def outcomes_by_country(self, top: int = 15) -> list[dict[str, Any]]:
+        """The ``top`` countries by messages, then up to 5 more without delivery reports."""
         with self.store.read() as conn:
             rows = conn.execute(BY_REGION[self.store.engine]).fetchall()
         countries: dict[str, dict[str, Any]] = {}
@@ -111,7 +115,10 @@ class DashboardQueries:
             entry["noReports"] = entry["noReports"] or bool(no_reports)
             if _group(status) in GROUPS:
                 entry[_group(status)] += count
-        return sorted(countries.values(), key=lambda c: -c["total"])[:top]
+        ranked = sorted(countries.values(), key=lambda c: -c["total"])
+        # countries without reports that had messages are shown beyond the top too: their marker is
+        # what the chart is for there (#37: it never showed when none was in the top 15)
+        return ranked[:top] + [c for c in ranked[top:] if c["noReports"]][:NO_REPORTS_BEYOND_TOP]
 
     def lists(self, page: int) -> Page:
         return self._page(
