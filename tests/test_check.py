@@ -9,7 +9,7 @@ from flask import Flask, jsonify, request
 
 from mock_infobip import server
 from mock_infobip.tools.check import Checker, junit
-from mock_infobip.tools.probes import LIST_NAME
+from mock_infobip.tools.probes import LIST_NAME, PROBES
 from tests.servers import run_cli, serve, wsgi_server
 
 
@@ -216,3 +216,22 @@ def test_a_base_url_without_scheme_is_refused_with_what_it_means():
     result = run_cli("check", "--base-url", "ftp://127.0.0.1", "--api-key", "k")
     assert result.returncode == 2
     assert "'ftp://127.0.0.1' is not an http:// or https:// URL with a host" in result.stderr
+
+
+def test_check_knows_the_flooding_mechanism():
+    """Issue #37, 2: repeated checks never send 7 identical texts to the test number (each run has
+    a text of its own); a send the mechanism refused is named as such."""
+    import requests
+
+    with server() as infobip:
+        infobip.outcome("DELIVERED_TO_HANDSET")  # no draw of the default profile's rejections
+        for _ in range(4):  # 8 sends to one number within the hour: none refused
+            again = Checker(infobip.base_url, infobip.api_key, sleep=infobip.clock.sleep, send_sms=True).run()
+            assert all(p.ok for p in again), [p.problems for p in again if not p.ok]
+        assert len({m["text"] for m in infobip.messages()}) == 4
+        body = {"messages": [{"destinations": [{"to": "41793026727"}], "text": f"n{n}"} for n in range(12)]}
+        requests.post(infobip.base_url + "/sms/2/text/advanced", headers=infobip.headers, json=body)
+        refused = Checker(infobip.base_url, infobip.api_key, sleep=infobip.clock.sleep, send_sms=True).run()
+        sending = {case.name for case in PROBES if case.sends}
+        sends = [p for p in refused if p.name in sending]
+        assert len(sends) == 2 and all("flooding mechanism" in " ".join(p.problems) for p in sends)

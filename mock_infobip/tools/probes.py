@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 LIST_NAME = "mock-infobip contract check"
+SENT_TEXT = "mock-infobip contract check"  # the text of the sends (a token of the run appended)
 TEST_NUMBER = "41793026727"  # the number Infobip's documentation sends to
 NO_SUCH_MESSAGE = "mock-infobip-check-no-such-message"
 WRONG_KEY = "mock-infobip-check-wrong-key"
@@ -52,6 +53,22 @@ def violations_name(path: str) -> Callable[[Any], str | None]:
         return None if path in named else f"the violation does not name {path}"
 
     return expect
+
+
+FLOODED = (
+    "rejected by Infobip's flooding mechanism (REJECTED_FLOODING_FILTER): more than 20 messages, or 6 "
+    "with the same text, to {to} in the last hour; wait an hour, or ask Infobip (or the fake's "
+    "PATCH /__admin/accounts/{{id}}) to turn it off for the account"
+)
+
+
+def not_flooded(answer: Any) -> str | None:
+    """An expectation of a send: its message was not refused by the flooding mechanism."""
+    try:
+        statuses = [m["status"]["name"] for m in answer["messages"]]
+    except (KeyError, TypeError):
+        return None  # the contract check names what is wrong with the body
+    return FLOODED.format(to=TEST_NUMBER) if "REJECTED_FLOODING_FILTER" in statuses else None
 
 
 def nothing_pulled(what: str) -> Callable[[Any], str | None]:
@@ -221,9 +238,8 @@ PROBES = (
         "sms.send.v2",
         200,
         {
-            "body": {
-                "messages": [{"destinations": [{"to": TEST_NUMBER}], "text": "mock-infobip contract check"}]
-            }
+            "body": {"messages": [{"destinations": [{"to": TEST_NUMBER}], "text": SENT_TEXT}]},
+            "expect": not_flooded,
         },
         sends=True,
     ),
@@ -236,10 +252,11 @@ PROBES = (
                 "messages": [
                     {
                         "destinations": [{"to": TEST_NUMBER}],
-                        "content": {"text": "mock-infobip contract check"},
+                        "content": {"text": SENT_TEXT},
                     }
                 ]
-            }
+            },
+            "expect": not_flooded,
         },
         sends=True,
     ),
