@@ -18,6 +18,7 @@ from collections.abc import Collection, Mapping
 from typing import Any
 
 from mock_infobip.channels.messages.destinations import read_destination
+from mock_infobip.channels.messages.extract import code_in, links_in
 from mock_infobip.channels.messages.lifecycle import PULL_DONE, PULL_NONE, PULL_READY
 from mock_infobip.channels.messages.parts import sms_count
 from mock_infobip.channels.messages.requests import check_callback_url, parse_time
@@ -283,4 +284,6 @@ class InboundService:
             "arrived": row["received_at"] <= now,
             "pulled": row["pull"] == PULL_DONE,
             **({"replyTo": row["reply_to"]} if row["reply_to"] else {}),
+            "otp": code_in(row["text"]),
+            "links": links_in(row["text"]),
         }

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from mock_infobip.channels.messages.catalog import Catalog
+from mock_infobip.channels.messages.extract import code_in, links_in
 from mock_infobip.channels.messages.lifecycle import PULL_DONE, PULL_READY
 from mock_infobip.channels.messages.media import Media
 from mock_infobip.channels.messages.requests import parse_time
@@ -194,9 +195,17 @@ class ReportsService:
                         "error": self._error_name(h["error"]),
                     }
                 )
-        return self._media.annotate([self._describe(r, history[r["id"]]) for r in rows])
+            # a 2FA message's PIN, as the PIN it carries (its text may hold other digits first)
+            sent, names = in_list("sent", [r["message_id"] for r in rows])
+            pins = {
+                p["sms_message_id"]: p["pin"]
+                for p in conn.execute(
+                    f"SELECT sms_message_id, pin FROM tfa_pins WHERE sms_message_id IN {sent}", names
+                )
+            }
+        return self._media.annotate([self._describe(r, history[r["id"]], pins) for r in rows])
 
-    def _describe(self, row: Any, history: list[dict[str, Any]]) -> dict[str, Any]:
+    def _describe(self, row: Any, history: list[dict[str, Any]], pins: Mapping[str, str]) -> dict[str, Any]:
         described = {
             "messageId": row["message_id"],
             "bulkId": row["bulk_id"],
@@ -214,6 +223,8 @@ class ReportsService:
             "noReports": bool(row["no_reports"]),
             "reportPulled": row["pull"] == PULL_DONE,
             "history": history,
+            "otp": pins.get(row["message_id"]) or code_in(row["text"]),
+            "links": links_in(row["text"]),
         }
         if row["done_at"] is not None:
             described["doneAt"] = wire_time(row["done_at"])

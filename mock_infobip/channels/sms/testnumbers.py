@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import dataclasses
 import random
-import re
 from dataclasses import dataclass
 
+from mock_infobip.channels.messages.extract import code_in
 from mock_infobip.channels.sms.outcomes import DEFAULT_INTERMEDIATE, NO_ERROR, Outcome, Rule
 
 PREFIX = "1202555"  # +1 202 555 01xx
@@ -29,7 +29,6 @@ FIRST, LAST = "12025550100", "12025550199"
 REPLY_AFTER_MS = 5_000
 DELIVERED = "DELIVERED/DELIVERED_TO_HANDSET"
 UNDELIVERABLE = "UNDELIVERABLE/UNDELIVERABLE_NOT_DELIVERED"
-CODE = re.compile(r"(?<!\d)\d{4,10}(?!\d)")
 
 
 @dataclass(frozen=True)
@@ -136,8 +135,7 @@ def reply_text(template: str, text: str | None, rng: random.Random) -> str:
     if "{score}" in template:
         template = template.replace("{score}", str(rng.randrange(11)))
     if "{code}" in template:
-        found = CODE.search(text or "")
-        template = template.replace("{code}", found.group(0) if found else "")
+        template = template.replace("{code}", code_in(text) or "")
     return template
 
 
