@@ -4,10 +4,13 @@ URLs in its text); inbound messages too."""
 
 from __future__ import annotations
 
+import threading
+import time
+
 import pytest
 import requests
 
-from mock_infobip import fake
+from mock_infobip import FakeError, fake
 from mock_infobip.channels.messages.extract import code_in, links_in
 
 SHOP = "447491163443"
@@ -68,3 +71,83 @@ def test_the_admin_listing_gives_each_message_its_otp_and_links():
         infobip.handset("41793026727", SHOP, "my code was 7731, see https://x.example")
         (inbound,) = requests.get(base + "/__admin/inbound").json()["messages"]
         assert (inbound["otp"], inbound["links"]) == ("7731", ["https://x.example"])
+
+
+# --- the wait API ---------------------------------------------------------------------------------
+
+
+def send(base: str, headers: dict[str, str], to: str, text: str = "Your code is 4821") -> str:
+    body = {"messages": [{"destinations": [{"to": to}], "text": text}]}
+    answer = requests.post(base + "/sms/2/text/advanced", json=body, headers=headers)
+    return str(answer.json()["messages"][0]["messageId"])
+
+
+def test_since_a_message_or_a_time_lists_only_what_was_sent_after_it():
+    with fake() as infobip:
+        base, headers = infobip.base_url, infobip.headers
+        first = send(base, headers, "41793026727")
+        infobip.clock.advance(60)
+        second = send(base, headers, "41793026727")
+
+        def listed(**query: str) -> list[str]:
+            found = requests.get(base + "/__admin/messages", params=query).json()["messages"]
+            return [m["messageId"] for m in found]
+
+        assert listed(since=first) == [second]
+        assert listed(since=second) == []
+        assert listed(since=infobip.clock.now().isoformat()) == []
+        assert listed(since="2000-01-01T00:00:00Z") == [second, first]
+        refused = requests.get(base + "/__admin/messages", params={"wait": "61"})
+        assert refused.status_code == 400 and "wait" in refused.json()["fields"]
+
+
+def test_a_waiting_request_is_answered_as_soon_as_a_matching_message_is_sent_holding_no_thread(tmp_path):
+    """Five waiting requests (more than the controls' 2 threads) hold no thread: the health check,
+    another listing and the send itself are answered while they wait; each gets the message."""
+    from mock_infobip.runtime import Runtime
+    from mock_infobip.serving.assembly import BackgroundServer, create_server
+    from tests.conftest import make_settings
+
+    runtime = Runtime(make_settings(db=str(tmp_path / "w.db"), api_keys=("k",), port=0, clock="real"))
+    background = BackgroundServer(create_server(runtime)).start()
+    base, headers = f"http://127.0.0.1:{background.port}", {"Authorization": "App k"}
+    answers: list[list[str]] = []
+    lock = threading.Lock()
+
+    def wait() -> None:
+        query = {"to": "41793026727", "wait": "30"}
+        got = requests.get(base + "/__admin/messages", params=query, timeout=60)
+        with lock:
+            answers.append([m["text"] for m in got.json()["messages"]])
+
+    waiting = [threading.Thread(target=wait) for _ in range(5)]
+    try:
+        for thread in waiting:
+            thread.start()
+        until = time.monotonic() + 30
+        while background.server.waiting() < 5:  # every one of them waiting on the loop
+            assert time.monotonic() < until, "never: 5 requests waiting"
+            time.sleep(0.01)
+        assert requests.get(base + "/__admin/health", timeout=10).status_code == 200
+        assert requests.get(base + "/__admin/messages", timeout=10).json()["messages"] == []
+        send(base, headers, "41793026728", "not for them")
+        send(base, headers, "41793026727", "for them")
+        for thread in waiting:
+            thread.join(timeout=60)
+        assert answers == [["for them"]] * 5
+    finally:
+        background.stop()
+        runtime.close()
+
+
+def test_handle_wait_for_message_returns_the_message_or_names_what_arrived():
+    with fake() as infobip:
+        base, headers = infobip.base_url, infobip.headers
+        send(base, headers, "41793026727", "before")  # already there: not waited for
+        later = threading.Timer(0.2, lambda: send(base, headers, "41793026727", "Your code is 9090"))
+        later.start()
+        message = infobip.wait_for_message("+41793026727", timeout=30)
+        later.join()
+        assert (message["text"], message["otp"]) == ("Your code is 9090", "9090")
+        with pytest.raises(FakeError, match=r"no message to 41793026728 .*arrived: none"):
+            infobip.wait_for_message("41793026728", timeout=0.2)

@@ -175,6 +175,8 @@ class ReportsService:
             if query.get(name):
                 clauses.append(f"{column} = :{column}")
                 params[column] = query[name]
+        if query.get("since"):  # sent after a time of the fake's clock, or after a message
+            clauses.append(self._since(query["since"], params))
         if query.get("status"):  # a group or a status name, in any case (docs/decisions.md)
             clauses.append(f"(status LIKE :group {LIKE_ESCAPE} OR status LIKE :name {LIKE_ESCAPE})")
             wanted = like_text(query["status"].upper())
@@ -204,6 +206,18 @@ class ReportsService:
                 )
             }
         return self._media.annotate([self._describe(r, history[r["id"]], pins) for r in rows])
+
+    def _since(self, since: str, params: dict[str, Any]) -> str:
+        """The clause of ``since``: a message id (the messages sent after it) or a time."""
+        with self._store.read() as conn:
+            found = conn.execute(
+                "SELECT id FROM messages WHERE message_id = :since", {"since": since}
+            ).fetchone()
+        if found is not None:
+            params["after_id"] = found[0]
+            return "id > :after_id"
+        params["after_time"] = parse_time(since, "since")
+        return "sent_at > :after_time"
 
     def _describe(self, row: Any, history: list[dict[str, Any]], pins: Mapping[str, str]) -> dict[str, Any]:
         described = {

@@ -40,5 +40,21 @@ class Hold(BaseException):
         self.wait_out = wait_out
 
 
+# environ: whoever serves this request can serve it again later holding no thread (the server): a
+# request that waits for something (``GET /__admin/messages?wait=``) raises :class:`Again`
+AGAIN = "mock_infobip.again"
+# environ: when (``system.wall.elapsed``) a request served again stops waiting
+WAIT_UNTIL = "mock_infobip.wait_until"
+
+
+class Again(BaseException):
+    """Serve this request again in ``seconds`` (with the same environ), holding nothing meanwhile:
+    the server waits on its event loop; a client gone meanwhile ends it."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(seconds)
+        self.seconds = seconds
+
+
 class DropConnection(BaseException):
     """A fault: close the connection without an answer."""

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote_to_bytes, urlsplit
 
-from mock_infobip.http.signals import DropConnection, Hold
+from mock_infobip.http.signals import Again, DropConnection, Hold
 
 # environ: the request came through the in-process wire, not a socket
 IN_PROCESS = "mock_infobip.in_process"
@@ -99,6 +99,7 @@ class Outcome:
     headers: list[tuple[str, str]] | None = None
     body: bytes = b""
     hold: Hold | None = None
+    again: float | None = None  # serve it again in this many seconds (signals.Again)
     drop: bool = False
 
 
@@ -120,6 +121,8 @@ def call_app(app: Callable[..., Any], environ: dict[str, Any]) -> Outcome:
                 close()
     except Hold as hold:
         outcome.hold = hold
+    except Again as again:
+        outcome.again = again.seconds
     except DropConnection:
         outcome.drop = True
     return outcome

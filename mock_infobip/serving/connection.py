@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 import httptools
 
 from mock_infobip.http.signals import (
+    AGAIN,
     CLIENT_GONE,
     JOURNAL_LATER,
     LATENCY_DONE,
@@ -263,6 +264,7 @@ class Connection(asyncio.Protocol):
         self._run(environ)
 
     def _run(self, environ: dict[str, Any]) -> None:
+        environ[AGAIN] = True  # a request that waits is served again later, holding no thread
         lane = self.server.lane(environ)
         if lane is None:  # on the loop: the app never waits there (NO_WAIT)
             environ[NO_WAIT] = True
@@ -301,6 +303,9 @@ class Connection(asyncio.Protocol):
             return
         if outcome.hold is not None:
             self._hold(environ, outcome.hold)
+            return
+        if outcome.again is not None:
+            self._again(environ, outcome.again)
             return
         if outcome.drop or outcome.headers is None:
             self.close()
@@ -365,6 +370,23 @@ class Connection(asyncio.Protocol):
 
         waiting.add_done_callback(resume)
 
+    def _again(self, environ: dict[str, Any], seconds: float) -> None:
+        """Serve the request again in ``seconds``, waiting on the loop (a client that hangs up
+        meanwhile ends it: nothing was changed)."""
+        waiting: asyncio.Future[None] = self.loop.create_future()
+        self.holding = waiting
+        timer = self.loop.call_later(seconds, _settle, waiting)
+        environ["wsgi.input"].seek(0)
+
+        def resume(done: asyncio.Future[None]) -> None:
+            self.holding = None
+            timer.cancel()
+            if done.cancelled() or self.closed:
+                return
+            self._run(environ)
+
+        waiting.add_done_callback(resume)
+
     # --- deadlines and closing -------------------------------------------------------------------
 
     def _deadline(self) -> float | None:
@@ -413,6 +435,11 @@ class Connection(asyncio.Protocol):
     def idle(self) -> bool:
         """Serving nothing (waiting for a request, or reading one): may be closed to make room."""
         return self.serving is None and not self.queue
+
+
+def _settle(waiting: asyncio.Future[None]) -> None:
+    if not waiting.done():
+        waiting.set_result(None)
 
 
 class _Refused(Exception):

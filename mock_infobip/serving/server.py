@@ -231,6 +231,11 @@ class Server:
             self._full(f"{self.capacity} connections open")
             connection.close()  # where the loop accepts for us (Windows' proactor): closed once made
 
+    def waiting(self) -> int:
+        """Requests held on the loop, holding no thread: by a fault's latency, or waiting to be
+        served again (``GET /__admin/messages?wait=``)."""
+        return sum(1 for connection in self.connections if connection.holding is not None)
+
     def closed(self, connection: Connection) -> None:
         self.connections.pop(connection, None)
         if self.stopping and not self.connections and self._all_closed is not None:

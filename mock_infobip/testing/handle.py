@@ -18,6 +18,7 @@ from mock_infobip.core.faults import path_pattern
 from mock_infobip.inprocess import ROUTER, RealInfobipBlocked
 from mock_infobip.inprocess.router import Route
 from mock_infobip.runtime import Runtime
+from mock_infobip.system import wall
 from mock_infobip.testing.clockhandle import ClockHandle
 from mock_infobip.testing.receivers import WsgiApp, function_app, is_wsgi
 
@@ -216,6 +217,27 @@ class Handle:
 
     def messages(self, **query: str) -> list[dict[str, Any]]:
         return self.runtime.reports.outbox({"limit": "100000", **query})
+
+    def wait_for_message(
+        self, to: str | None = None, *, timeout: float = 10, **filters: str
+    ) -> dict[str, Any]:
+        """The first message sent to ``to`` (and matching ``filters``: ``status``, ``messageId``,
+        ``since``) from now on (or after ``since``), waited for up to ``timeout`` seconds of the
+        wall clock while the code under test sends it (the fake's clock may stand still). Raises
+        :class:`FakeError` naming what did arrive meanwhile."""
+        query = {**filters, **({"to": to.removeprefix("+")} if to else {})}
+        if "since" not in query:  # only what is sent from now on
+            newest = self.runtime.reports.outbox({"limit": "1"})
+            query["since"] = newest[0]["messageId"] if newest else "1970-01-01T00:00:00Z"
+        until = wall.elapsed() + timeout
+        while not (found := self.runtime.reports.outbox(query)) and wall.elapsed() < until:
+            wall.pause(min(0.05, max(0.0, until - wall.elapsed())))
+        if found:
+            return found[-1]  # newest first: the last is the first sent
+        arrived = self.runtime.reports.outbox({"since": query["since"], "limit": "20"})
+        shown = ", ".join(f"{m['to']}: {m['text']!r} ({m['status']})" for m in arrived) or "none"
+        wanted = f"to {to or 'anyone'} matching {filters or 'anything'}"
+        raise FakeError(f"no message {wanted} within {timeout:g} s; arrived: {shown}")
 
     def pins(self, **query: str) -> list[dict[str, Any]]:
         """Every 2FA PIN, newest first, with its value (filters: ``to``, ``applicationId``, ``pinId``)."""

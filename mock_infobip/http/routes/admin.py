@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from mock_infobip.channels.lists.service import parse_list_id
 from mock_infobip.channels.sms import testnumbers
 from mock_infobip.core.clock import wire_time
 from mock_infobip.core.errors import NotFound
 from mock_infobip.http.pipeline import Call, Handler
 from mock_infobip.http.reply import Reply, json_response
+from mock_infobip.http.signals import AGAIN, WAIT_UNTIL, Again
+from mock_infobip.system.wall import elapsed, pause
 
 
 def health(call: Call) -> Reply:
@@ -152,8 +156,27 @@ def delete_outcome(call: Call) -> Reply:
     return json_response({"deleted": call.runtime.outcomes.delete(rule_id)})
 
 
+WAIT_POLL = 0.25  # seconds between two looks of a waiting request (any worker, any host)
+
+
 def messages(call: Call) -> Reply:
-    return json_response({"messages": call.runtime.reports.outbox(call.query)})
+    """The outbox; with ``wait`` (seconds, at most 60) a request that finds nothing waits until a
+    matching message is sent or ``wait`` ends: on the server holding no thread (served again every
+    :data:`WAIT_POLL` s on its event loop), in process in the caller's thread."""
+    found = call.runtime.reports.outbox(call.query)
+    wait = float(call.query.get("wait") or 0)
+    if found or wait <= 0:
+        return json_response({"messages": found})
+    environ = cast(dict[str, Any], call.environ)
+    until = environ.setdefault(WAIT_UNTIL, elapsed() + wait)
+    while (left := until - elapsed()) > 0:
+        if environ.get(AGAIN):
+            raise Again(min(WAIT_POLL, left))
+        pause(min(WAIT_POLL, left))  # in process: the caller waits anyway
+        found = call.runtime.reports.outbox(call.query)
+        if found:
+            break
+    return json_response({"messages": found})
 
 
 def pins(call: Call) -> Reply:
