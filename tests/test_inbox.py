@@ -151,3 +151,16 @@ def test_handle_wait_for_message_returns_the_message_or_names_what_arrived():
         assert (message["text"], message["otp"]) == ("Your code is 9090", "9090")
         with pytest.raises(FakeError, match=r"no message to 41793026728 .*arrived: none"):
             infobip.wait_for_message("41793026728", timeout=0.2)
+
+
+def test_inbound_messages_are_waited_for_too():
+    with fake() as infobip:
+        infobip.number(SHOP)
+        infobip.handset("41793026727", SHOP, "first")
+        (first,) = requests.get(infobip.base_url + "/__admin/inbound").json()["messages"]
+        later = threading.Timer(0.2, lambda: infobip.handset("41793026727", SHOP, "STOP"))
+        later.start()
+        query = {"since": first["messageId"], "wait": "30"}
+        got = requests.get(infobip.base_url + "/__admin/inbound", params=query).json()["messages"]
+        later.join()
+        assert [m["text"] for m in got] == ["STOP"]

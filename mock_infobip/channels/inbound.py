@@ -266,6 +266,16 @@ class InboundService:
                 clauses.append(f"{column} = :{column}")
                 params[column] = query[name].removeprefix("+")
         with self._store.read() as conn:
+            if query.get("since"):  # received after a time of the fake's clock, or after a message
+                after = conn.execute(
+                    "SELECT id FROM inbound WHERE message_id = :since", {"since": query["since"]}
+                ).fetchone()
+                if after is not None:
+                    clauses.append("id > :after_id")
+                    params["after_id"] = after[0]
+                else:
+                    clauses.append("received_at > :after_time")
+                    params["after_time"] = parse_time(query["since"], "since")
             rows = conn.execute(
                 f"SELECT * FROM inbound WHERE {' AND '.join(clauses)} "
                 "ORDER BY received_at DESC, id DESC LIMIT :limit",

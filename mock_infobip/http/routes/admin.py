@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import Any, cast
 
 from mock_infobip.channels.lists.service import parse_list_id
@@ -160,23 +161,28 @@ WAIT_POLL = 0.25  # seconds between two looks of a waiting request (any worker, 
 
 
 def messages(call: Call) -> Reply:
-    """The outbox; with ``wait`` (seconds, at most 60) a request that finds nothing waits until a
-    matching message is sent or ``wait`` ends: on the server holding no thread (served again every
-    :data:`WAIT_POLL` s on its event loop), in process in the caller's thread."""
-    found = call.runtime.reports.outbox(call.query)
+    """The outbox (``since``, ``wait``: :func:`waited`)."""
+    return json_response({"messages": waited(call, call.runtime.reports.outbox)})
+
+
+def waited(call: Call, listing: Callable[[Mapping[str, str]], list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """``listing(query)``; with ``wait`` (seconds, at most 60) a request that finds nothing waits
+    until a matching message comes or ``wait`` ends: on the server holding no thread (served again
+    every :data:`WAIT_POLL` s on its event loop), in process in the caller's thread."""
+    found = listing(call.query)
     wait = float(call.query.get("wait") or 0)
     if found or wait <= 0:
-        return json_response({"messages": found})
+        return found
     environ = cast(dict[str, Any], call.environ)
     until = environ.setdefault(WAIT_UNTIL, elapsed() + wait)
     while (left := until - elapsed()) > 0:
         if environ.get(AGAIN):
             raise Again(min(WAIT_POLL, left))
         pause(min(WAIT_POLL, left))  # in process: the caller waits anyway
-        found = call.runtime.reports.outbox(call.query)
+        found = listing(call.query)
         if found:
             break
-    return json_response({"messages": found})
+    return found
 
 
 def pins(call: Call) -> Reply:
@@ -244,7 +250,8 @@ def add_inbound(call: Call) -> Reply:
 
 
 def list_inbound(call: Call) -> Reply:
-    return json_response({"messages": call.runtime.inbound.listing(call.query)})
+    """Inbound messages (``since``, ``wait``: :func:`waited`)."""
+    return json_response({"messages": waited(call, call.runtime.inbound.listing)})
 
 
 HANDLERS: dict[str, Handler] = {
