@@ -164,3 +164,9 @@ def test_inbound_messages_are_waited_for_too():
         got = requests.get(infobip.base_url + "/__admin/inbound", params=query).json()["messages"]
         later.join()
         assert [m["text"] for m in got] == ["STOP"]
+
+
+def test_the_setting_max_wait_seconds_caps_a_wait():
+    with fake(max_wait_seconds=0.1) as infobip:
+        listed = requests.get(infobip.base_url + "/__admin/messages", params={"wait": "60"}, timeout=10)
+        assert listed.json()["messages"] == []  # answered after 0.1 s, not 60

@@ -128,6 +128,9 @@ class Settings:
     # Proxies whose X-Forwarded-Proto is believed (IP addresses): the sign-in cookie is Secure
     # when the request came over HTTPS, directly or through one of them
     trusted_proxies: tuple[str, ...] = ()
+    # The longest a GET /__admin/messages?wait= (or /__admin/inbound) request waits, in seconds
+    # (the API takes up to 60; a lower cap keeps a fuzzer's generated waits short)
+    max_wait_seconds: float = 60.0
     # Faults: the longest latency a rule may ask (milliseconds)
     fault_max_latency_ms: int = 60_000
     # Requests
@@ -411,6 +414,7 @@ PARSERS: dict[str, Callable[[Any], Any]] = {
     "ibsso_session_ttl": _at_least(_parse_int, 1),
     "dashboard_signin_hours": _at_least(_parse_float, 0, strict=True),
     "retention_days": _at_least(_parse_float, 0),
+    "max_wait_seconds": _at_least(_parse_float, 0),
     "flooding_filter": _parse_bool,
     "test_numbers": _parse_bool,
     "trusted_proxies": _address_list,

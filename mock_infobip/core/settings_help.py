@@ -57,6 +57,7 @@ HELP = {
     "dashboard_signin_hours": "hours a dashboard sign-in lasts",
     "trusted_proxies": "proxies whose X-Forwarded-Proto is believed",
     "fault_max_latency_ms": "the longest latency a fault rule may ask",
+    "max_wait_seconds": "the longest an admin listing's wait= waits",
     "max_body_bytes": "the largest request body read (beyond: 413)",
     "journal_size": "requests the journal keeps",
     "journal_body_chars": "characters of each body the journal keeps",

@@ -170,7 +170,7 @@ def waited(call: Call, listing: Callable[[Mapping[str, str]], list[dict[str, Any
     until a matching message comes or ``wait`` ends: on the server holding no thread (served again
     every :data:`WAIT_POLL` s on its event loop), in process in the caller's thread."""
     found = listing(call.query)
-    wait = float(call.query.get("wait") or 0)
+    wait = min(float(call.query.get("wait") or 0), call.runtime.settings.max_wait_seconds)
     if found or wait <= 0:
         return found
     environ = cast(dict[str, Any], call.environ)
