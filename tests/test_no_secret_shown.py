@@ -330,3 +330,25 @@ def test_a_sign_in_ends_after_its_hours_of_the_wall_clock(stores):
     with store.read() as conn:
         row = conn.execute("SELECT digest FROM dashboard_signins").fetchone()
     assert signin not in row["digest"] and TOKEN not in row["digest"]  # only a digest is kept
+
+
+def test_without_psycopg_a_url_is_shown_by_the_standard_url_parser(monkeypatch):
+    """The lowest-dependencies run has no [postgres] extra: a URL is still shown parsed, without its
+    password; a keyword string is shown as no more than what it is."""
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "psycopg" else real(name, *a)
+    )
+    assert (
+        locator.shown("postgresql://ops:s3cret@db.internal:5432/fake")
+        == "postgresql://ops:***@db.internal:5432/fake"
+    )
+    assert (
+        locator.shown("postgresql://ops@db/fake?sslmode=require&password=pw")
+        == "postgresql://ops@db/fake?sslmode=require"
+    )
+    for password in PASSWORDS:
+        assert "et-9c1" not in locator.shown(_forms(password)[0])
+    assert locator.shown("host=db password=pw dbname=fake") == locator.UNREADABLE

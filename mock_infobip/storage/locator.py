@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import importlib.util
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 # libpq's connection keywords (PostgreSQL 17's documentation, "Parameter Key Words")
@@ -137,8 +137,8 @@ def shown(db: str) -> str:
             return db
     except NotADatabase:
         return "a value that is not a database"
-    if importlib.util.find_spec("psycopg") is None:
-        return "a PostgreSQL database (psycopg is not installed to read it)"
+    if importlib.util.find_spec("psycopg") is None:  # without the [postgres] extra
+        return _shown_url(db) if db.strip().lower().startswith(POSTGRES_SCHEMES) else UNREADABLE
     found = parsed(db)
     if found is None:
         return UNREADABLE
@@ -155,6 +155,23 @@ def shown(db: str) -> str:
     dbname = quote(kept.pop("dbname", ""), safe="")
     query = f"?{urlencode(kept)}" if kept else ""
     return f"postgresql://{userinfo}{host}{':' + port if port else ''}/{dbname}{query}"
+
+
+def _shown_url(db: str) -> str:
+    """A PostgreSQL URL parsed by the standard library's URL parser (psycopg not installed),
+    rebuilt without its password, in the query too."""
+    try:
+        parts = urlsplit(db.strip())
+        port = parts.port
+    except ValueError:
+        return UNREADABLE
+    user = parts.username or ""
+    userinfo = f"{user}:{MASK}@" if parts.password is not None else (f"{user}@" if user else "")
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    query = [(key, value) for key, value in pairs if key not in SECRET_KEYWORDS]
+    rest = f"?{urlencode(query)}" if query else ""
+    host = parts.hostname or ""
+    return f"{parts.scheme}://{userinfo}{host}{f':{port}' if port else ''}{parts.path}{rest}"
 
 
 def scrubbed(text: str, db: str) -> str:
