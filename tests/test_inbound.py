@@ -32,6 +32,21 @@ def forwarded(receiver):
     return receiver.bodies
 
 
+def test_a_number_registered_twice_is_a_conflict_and_changes_nothing(client):
+    first = number(client)
+    again = client.post("/__admin/numbers", json={"number": SHOP, "keywords": ["OTHER"]})
+    assert again.status_code == 409, again.json
+    assert again.json == {"error": f"the number {SHOP} is registered already"}
+    assert client.get("/__admin/numbers").json["numbers"] == [first]
+
+
+def test_a_number_for_an_account_that_does_not_exist_is_a_404(client):
+    response = client.post("/__admin/numbers", json={"number": SHOP, "account": 99})
+    assert response.status_code == 404, response.json
+    assert response.json == {"error": "account 99 not found"}
+    assert client.get("/__admin/numbers").json["numbers"] == []
+
+
 def test_a_forwarded_message_comes_in_infobips_mo_format(client, receiver):
     number(client, forwardUrl=receiver.url, keywords=["yes", "STOP"])
     stored = handset(client, "yes please")
@@ -93,8 +108,6 @@ def test_bad_input_is_a_400_and_stores_nothing(client):
     bad = client.post("/__admin/inbound", json={"from": "abc", "to": SHOP, "text": "x"})
     assert bad.status_code == 400 and "from" in bad.json["fields"]
     assert client.get("/__admin/inbound").json["messages"] == []
-    number(client)
-    assert client.post("/__admin/numbers", json={"number": SHOP}).status_code == 400  # taken
 
 
 def test_an_unreachable_receiver_gets_the_retry_cycle_then_the_message_is_pullable(client, runtime, receiver):

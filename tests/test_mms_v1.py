@@ -213,3 +213,17 @@ def test_v1_logs_show_only_the_v1_fields_of_a_v2_message(client):
     assert client.post("/mms/2/messages", json=body, headers=KEY).status_code == 200
     (log,) = client.get("/mms/1/logs", headers=KEY).json["results"]
     assert log["messageSegments"] == [{"text": "Hi"}]
+
+
+def test_base64_or_smil_without_a_content_type_is_not_what_a_segment_is(client):
+    """contentBase64 and smil count with a contentType only (the contract's alternatives): a segment
+    that has one of them without it is what else it has (a 500 before: the content type missing)."""
+    uploaded = upload(client).json["uploadedContentId"]
+    segments = (
+        {"contentBase64": "ZA==", "uploadedContentId": uploaded},
+        {"smil": "<smil/>", "uploadedContentId": uploaded},
+    )
+    for segment in segments:
+        assert send(client, segment).status_code == 200
+    logs = client.get("/mms/1/logs", headers=KEY).json["results"]
+    assert [log["messageSegments"] for log in logs] == [[{"uploadedContentId": uploaded}]] * 2

@@ -24,7 +24,7 @@ from mock_infobip.channels.messages.parts import sms_count
 from mock_infobip.channels.messages.requests import check_callback_url, parse_time
 from mock_infobip.channels.messages.shapes import CURRENCY
 from mock_infobip.core.clock import Clock, wire_time
-from mock_infobip.core.errors import InvalidRequest, NotFound
+from mock_infobip.core.errors import Conflict, InvalidRequest, NotFound
 from mock_infobip.core.randomness import Randomness
 from mock_infobip.core.settings import Settings
 from mock_infobip.identity.accounts import Account
@@ -178,7 +178,7 @@ class InboundService:
         keywords = sorted({k.upper() for k in body.get("keywords", [])})
         with self._store.write() as conn:
             if conn.execute("SELECT 1 FROM accounts WHERE id = :id", {"id": account_id}).fetchone() is None:
-                raise InvalidRequest({"account": [f"no account has id {account_id}"]})
+                raise NotFound("account", account_id)
             row = conn.execute(
                 "INSERT INTO numbers (number, account_id, forward_url, keywords, content_type) "
                 "VALUES (:number, :account, :url, :keywords, :content_type) ON CONFLICT (number) DO NOTHING "
@@ -192,7 +192,7 @@ class InboundService:
                 },
             ).fetchone()
             if row is None:
-                raise InvalidRequest({"number": ["is registered already"]})
+                raise Conflict(f"the number {number} is registered already")
         return self._describe_number(row)
 
     def numbers(self) -> list[dict[str, Any]]:

@@ -286,21 +286,22 @@ class Inline:
 
 def _v1_segment(segment: Mapping[str, Any], field: str, inline: list[Inline]) -> dict[str, Any]:
     """A ``/mms/1/advanced`` segment in the form ``/mms/2/messages`` has (the form MMS are kept in):
-    what it is, by the first of text, contentUrl, contentBase64, smil, uploadedContentId it has."""
+    what it is, by the first of text, contentUrl, contentBase64 with contentType, smil with
+    contentType, uploadedContentId it has (the contract's alternatives, in that order)."""
     named = {"contentId": segment["contentId"]} if "contentId" in segment else {}
     typed = {"contentType": segment["contentType"]} if "contentType" in segment else {}
     if "text" in segment:
         return {"type": "TEXT", **named, "text": segment["text"]}
     if "contentUrl" in segment:
         return {"type": "LINK", **named, **typed, "contentUrl": segment["contentUrl"]}
-    if "contentBase64" in segment:
+    if "contentBase64" in segment and "contentType" in segment:
         try:
             data = base64.b64decode("".join(segment["contentBase64"].split()), validate=True)
         except (binascii.Error, ValueError):
             raise InvalidRequest({f"{field}.contentBase64": ["must be Base64"]}) from None
         inline.append(Inline(data, segment["contentType"], segment.get("contentId")))
         return {"type": "UPLOADED_REFERENCE", **named, **typed, "inline": len(inline) - 1}
-    if "smil" in segment:
+    if "smil" in segment and "contentType" in segment:
         return {"type": "SMIL", **named, **typed, "smil": segment["smil"]}
     return {"type": "UPLOADED_REFERENCE", **named, "uploadedContentId": segment["uploadedContentId"]}
 
