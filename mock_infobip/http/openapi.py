@@ -15,8 +15,10 @@ from typing import Any
 from urllib.parse import urljoin
 
 from mock_infobip.core.about import VERSION as __version__
-from mock_infobip.wire.envelopes import ADMIN
+from mock_infobip.http.reply import ERROR_ROOTS
+from mock_infobip.wire.envelopes import ADMIN, LEGACY, NEW
 from mock_infobip.wire.validation import BASE_URI, Contracts, Operation, default_contracts
+from mock_infobip.wire.xmlwire import ITEMS, XML_TYPE
 
 TAGS = [
     {"name": "lists", "description": "The Amplitude cohort lists API (Infobip People tags)"},
@@ -54,12 +56,17 @@ def pointer(ref: str, base: str = "") -> str:
     return f"#/components/schemas/{component_name(file)}{fragment}"
 
 
+# Dropped from the published schemas: a file's own identity, and the fake's error texts (x-messages:
+# keyed by keyword, "pattern" among them, which tools read as a regular expression)
+_PRIVATE = frozenset({"$id", "$schema", "x-messages"})
+
+
 def _rewrite(node: Any, base: str) -> Any:
     if isinstance(node, dict):
         return {
             k: (pointer(v, base) if k == "$ref" else _rewrite(v, base))
             for k, v in node.items()
-            if k not in ("$id", "$schema")
+            if k not in _PRIVATE
         }
     if isinstance(node, list):
         return [_rewrite(item, base) for item in node]
@@ -76,13 +83,51 @@ def _content(ref: str, media: str = "application/json") -> dict[str, Any]:
     return {media: {"schema": {"$ref": pointer(ref)}}}
 
 
+# The root element of an XML error answer (http/reply.py names it by the envelope's first member)
+_ERROR_ROOT = {LEGACY: ERROR_ROOTS["requestError"], NEW: ERROR_ROOTS["errorCode"]}
+
+
+def _answer(operation: Operation, status: int, ref: str) -> dict[str, Any]:
+    """A response's content: JSON, and for an operation that speaks XML (``Accept`` preferring
+    ``application/xml``) the same schema as XML with its root element's name."""
+    content = _content(ref)
+    root = operation.xml.get(status) or (_ERROR_ROOT.get(operation.envelope) if status >= 400 else None)
+    if operation.xml and root is not None:
+        content[XML_TYPE] = {"schema": {"$ref": pointer(ref), "xml": {"name": root}}}
+    return content
+
+
+def _xml_arrays(schema: Any, name: str = "") -> Any:
+    """``schema`` with every array as XML writes it (wire/xmlwire.py): wrapped in an element of its
+    member's name, one element an item, named as xmlwire's table names it or after the member."""
+    if not isinstance(schema, dict):
+        return schema
+    described: dict[str, Any] = {}
+    for key, value in schema.items():
+        if key in ("properties", "$defs") and isinstance(value, dict):
+            described[key] = {member: _xml_arrays(inner, member) for member, inner in value.items()}
+        elif key in ("allOf", "anyOf", "oneOf") and isinstance(value, list):
+            described[key] = [_xml_arrays(inner, name) for inner in value]
+        elif key in ("items", "additionalProperties", "not", "if", "then", "else"):
+            described[key] = _xml_arrays(value, name)
+        else:  # values, not schemas: examples, enums, defaults
+            described[key] = value
+    if schema.get("type") == "array" or isinstance(schema.get("items"), dict):
+        described["xml"] = {"wrapped": True}
+        if isinstance(described.get("items"), dict):
+            described["items"] = {**described["items"], "xml": {"name": ITEMS.get(name, name or "item")}}
+    return described
+
+
 def _parameters(contracts: Contracts, operation: Operation) -> list[dict[str, Any]]:
     parameters = [
         {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
         for name in re.findall(r"\{(\w+)\}", operation.path)
     ]
-    for header, needed in operation.headers.items():
-        parameters.append({"name": header, "in": "header", "required": needed, "schema": {"type": "string"}})
+    for header, spec in operation.headers.items():
+        parameters.append(
+            {"name": header, "in": "header", "required": spec["required"], "schema": spec["schema"]}
+        )
     if operation.query is not None:
         query = contracts.validator(operation.query).schema
         required = set(query.get("required", []))
@@ -109,7 +154,7 @@ def _operation(contracts: Contracts, operation: Operation) -> dict[str, Any]:
         "responses": {
             str(status): {
                 "description": STATUS_TEXT.get(status, str(status)),
-                **({"content": _content(ref)} if ref else {}),
+                **({"content": _answer(operation, status, ref)} if ref else {}),
             }
             for status, ref in sorted(statuses.items())
         },
@@ -123,8 +168,10 @@ def _operation(contracts: Contracts, operation: Operation) -> dict[str, Any]:
             "application/x-www-form-urlencoded" if operation.request_type == "form" else "application/json"
         )
         described["requestBody"] = {"required": True, "content": _content(operation.request, media)}
+        if operation.xml:
+            described["requestBody"]["content"][XML_TYPE] = _content(operation.request)["application/json"]
     if operation.request_type == "binary":
-        binary = {"schema": {"type": "string", "format": "binary"}}
+        binary = {"schema": {"type": "string", "format": "binary", "minLength": 1}}  # any bytes, not none
         described["requestBody"] = {"required": True, "content": {"application/octet-stream": binary}}
     if operation.rate_limit is not None:
         described["x-rate-limit"] = operation.rate_limit
@@ -138,8 +185,8 @@ def build(contracts: Contracts) -> dict[str, Any]:
     components = {}
     for file in sorted(contracts.directory.rglob("*.schema.json")):
         relative = file.relative_to(contracts.directory).as_posix()
-        components[component_name(relative)] = _rewrite(
-            json.loads(file.read_text(encoding="utf-8")), relative
+        components[component_name(relative)] = _xml_arrays(
+            _rewrite(json.loads(file.read_text(encoding="utf-8")), relative)
         )
     webhooks = {
         name: {

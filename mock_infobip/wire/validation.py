@@ -108,7 +108,8 @@ class Operation:
     request_type: str = "json"  # json | form (application/x-www-form-urlencoded) | binary (any bytes)
     trailing_slash: bool = False  # the path with a trailing slash is this operation too
     deprecated: bool = False  # a legacy endpoint Infobip no longer documents (still served)
-    headers: Mapping[str, bool] = default(default_factory=dict)  # request headers it reads: required?
+    # request headers it reads: {name: {"required": bool, "schema": the value's JSON Schema}}
+    headers: Mapping[str, Mapping[str, Any]] = default(default_factory=dict)
     xml: Mapping[int, str] = default(default_factory=dict)  # XML too: the answers' root element a status
     xml_items: Mapping[str, str] = default(default_factory=dict)  # array item names in its XML answers
 
