@@ -3,7 +3,8 @@ loads this module through ``SCHEMATHESIS_HOOKS``; only the public hook API is us
 
 - **The document's own string formats** (docs/contracts-and-check.md): a generator for each, so
   that a value of the format is one the server takes: ``infobip-time``, ``http-url``,
-  ``phone-number``, ``status-name``, ``error-name``, ``tfa-period``, ``tfa-limit``.
+  ``phone-number``, ``status-name``, ``error-name``, ``message-search``, ``tfa-period``,
+  ``tfa-limit``.
 - **Rules JSON Schema states but Schemathesis's generator does not keep**: ``dependentRequired``
   (a delivery time window's ``from`` and ``to``, both or neither) and the window's rule that ``to``
   is at least an hour after ``from``, which the document states in words.
@@ -71,6 +72,17 @@ schemathesis.openapi.format(
 schemathesis.openapi.format("status-name", st.sampled_from([status.name for status in catalog().statuses]))
 schemathesis.openapi.format("error-name", st.sampled_from([error.name for error in catalog().errors]))
 
+_TERMS = st.sampled_from(
+    ["code", '"on its way"', "to:+41793026727", "from:InfoSMS", "status:delivered", "country:ch", "account:1",
+     "after:2026-11-22", "before:2026-11-22T10:15:00Z", "is:pin", "is:mms", "is:scheduled", "is:inbound"]
+)  # fmt: skip
+schemathesis.openapi.format(
+    "message-search",
+    st.lists(st.builds(lambda negated, term: "-" * negated + term, st.booleans(), _TERMS), max_size=4).map(
+        " ".join
+    ),
+)
+
 # 2FA periods of at most a day (every setting allows that much), never of length 0
 _UNITS = {"ms": 86_400_000, "s": 86_400, "m": 1_440, "h": 24, "d": 1}
 
@@ -106,8 +118,8 @@ def _windows(node: Any) -> None:
         window.pop("to", None)
     if isinstance(window.get("from"), dict):
         start = window["from"]
-        if isinstance(start.get("hour"), int) and isinstance(start.get("minute"), int):
-            end = (start["hour"] * 60 + start["minute"] + 60) % (24 * 60)
+        if all(isinstance(start.get(part), (int, float)) for part in ("hour", "minute")):  # 5.0 is 5
+            end = (int(start["hour"]) * 60 + int(start["minute"]) + 60) % (24 * 60)
             window["to"] = {"hour": end // 60, "minute": end % 60}
     for value in node.values():
         _windows(value)

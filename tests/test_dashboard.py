@@ -66,6 +66,9 @@ PAGES = [  # every page, with filters and paging (tests/test_postgres_dashboard.
     "/dashboard/inbound",
     "/dashboard/inbound?number=447491163443&page=1",
     "/dashboard/messages?page=x",
+    "/dashboard/messages?q=code%20-is:scheduled",
+    "/dashboard/inbound?q=is:pin",
+    "/dashboard/handsets/41793026727",
 ]
 
 
@@ -74,7 +77,9 @@ def test_every_page_renders(seeded, path):
     response = requests.get(seeded.base_url + path)
     assert response.status_code == 200
     assert response.headers["Content-Type"].startswith("text/html")
-    assert 'http-equiv="refresh"' in response.text and "<script src" not in response.text
+    # every page refreshes itself but a handset's (a reply being typed would be lost)
+    assert ('http-equiv="refresh"' in response.text) == ("/handsets/" not in path)
+    assert "<script src" not in response.text
 
 
 def test_overview_shows_the_clock_counts_and_charts(seeded):
@@ -292,3 +297,63 @@ def test_a_country_without_reports_is_charted_beyond_the_top(runtime, client):
     send_v2(client, "16715551234")  # Guam, without reports
     charted = DashboardQueries(runtime).outcomes_by_country(top=1)
     assert [(c["region"], c["noReports"]) for c in charted] == [("CH", False), ("GU", True)]
+
+
+def test_the_search_box_narrows_the_messages_and_the_inbound_messages():
+    """#38, item 2: the dashboard's search is the admin listing's syntax (tests/test_search.py)."""
+    with fake() as infobip:
+        body = {
+            "messages": [
+                {"destinations": [{"to": "41793026727"}], "text": "Your code is 4821"},
+                {"destinations": [{"to": "41793026728"}], "text": "Spring sale"},
+            ]
+        }
+        requests.post(infobip.base_url + "/sms/2/text/advanced", json=body, headers=infobip.headers)
+        infobip.handset("41793026727", "447491163443", "YES 7733")
+        infobip.handset("41793026728", "447491163443", "stop")
+
+        def rows(path: str, q: str) -> list[str]:
+            page = requests.get(infobip.base_url + path, params={"q": q})
+            assert page.status_code == 200
+            return re.findall(r">(4179302672[78])<", page.text.split("<table>")[-1])
+
+        assert sorted(rows("/dashboard/messages", "")) == ["41793026727", "41793026728"]
+        assert rows("/dashboard/messages", "is:pin") == ["41793026727"]
+        assert rows("/dashboard/messages", '-"code is"') == ["41793026728"]
+        assert set(rows("/dashboard/inbound", "from:+41793026728")) == {"41793026728"}
+        assert 'value="is:pin"' in requests.get(infobip.base_url + "/dashboard/messages?q=is:pin").text
+        assert requests.get(infobip.base_url + "/dashboard/messages?q=is:nothing").status_code == 400
+
+
+def test_a_handsets_page_is_its_conversation_and_its_reply_box_answers():
+    """#38, item 4: a page per handset, its messages both ways in time order, and a reply box that
+    sends an inbound SMS to the number the last message came from (or its account's first number)."""
+    shop, handset = "447491163443", "41793026727"
+    with fake() as infobip:
+        base, headers = infobip.base_url, infobip.headers
+        assert requests.post(base + "/__admin/numbers", json={"number": shop}).status_code == 201
+        for sender, text in ((shop, "Your code is 4821"), ("InfoSMS", "Reply YES to confirm")):
+            message = {"from": sender, "destinations": [{"to": handset}], "text": text}
+            requests.post(base + "/sms/2/text/advanced", json={"messages": [message]}, headers=headers)
+            infobip.clock.advance(1)
+        page = requests.get(f"{base}/dashboard/handsets/+{handset}").text
+        conversation = page.split('id="conversation"')[1]
+        assert conversation.index("Your code is 4821") < conversation.index("Reply YES to confirm")
+        assert 'class="pin"' in conversation and ">4821<" in conversation and 'name="text"' in page
+
+        answered = requests.post(f"{base}/dashboard/handsets/{handset}/reply", data={"text": "YES"})
+        assert answered.status_code == 200 and answered.url.endswith(f"/dashboard/handsets/{handset}")
+        bubbles = answered.text.split('id="conversation"')[1]
+        assert bubbles.index("Reply YES to confirm") < bubbles.index(">YES<") and 'class="in"' in bubbles
+        # from "InfoSMS", no number of the fake's: to the account's first number, pulled as any
+        (pulled,) = requests.get(base + "/sms/1/inbox/reports", headers=headers).json()["results"]
+        assert (pulled["from"], pulled["to"], pulled["text"]) == (handset, shop, "YES")
+        (listed,) = requests.get(base + "/__admin/inbound").json()["messages"]
+        last = requests.get(base + "/__admin/messages", params={"limit": "1"}).json()["messages"][0]
+        assert listed["replyTo"] == last["messageId"]
+
+        nobody = "41793026700"
+        assert "nothing to answer" in requests.get(f"{base}/dashboard/handsets/{nobody}").text
+        refused = requests.post(f"{base}/dashboard/handsets/{nobody}/reply", data={"text": "hi"})
+        assert refused.status_code == 400
+        assert requests.get(base + "/__admin/inbound").json()["messages"] == [listed]

@@ -41,7 +41,7 @@ CHECKS = ",".join(
 )
 # a fixed seed, a bounded number of cases; the "data too large" health check is about generating
 # big bodies (MMS segments), not about the API
-OPTIONS = ["--max-examples", "50", "--seed", "1", "--no-color", "--suppress-health-check", "data_too_large"]
+OPTIONS = ["--max-examples", "30", "--seed", "1", "--no-color", "--suppress-health-check", "data_too_large"]
 APART = ["admin.faults.create", "admin.keys.revoke"]
 RUNS = {
     "every-operation": [

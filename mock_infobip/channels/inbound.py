@@ -17,6 +17,7 @@ import json
 from collections.abc import Collection, Mapping
 from typing import Any
 
+from mock_infobip.channels import search
 from mock_infobip.channels.messages.destinations import read_destination
 from mock_infobip.channels.messages.extract import code_in, links_in
 from mock_infobip.channels.messages.lifecycle import PULL_DONE, PULL_NONE, PULL_READY
@@ -234,6 +235,40 @@ class InboundService:
             row = conn.execute("SELECT * FROM inbound WHERE id = :id", {"id": row_id}).fetchone()
         return self._describe(row)
 
+    def answer(self, handset: str, text: str) -> dict[str, Any]:
+        """``handset`` answers the last message it got with an SMS (the dashboard's reply box): to
+        the number that message came from when that is one of the fake's numbers, else to the first
+        number of that message's account, else to its sender as written (no one's number: kept,
+        never forwarded). The stored message, a reply to that one; a handset that got nothing
+        has nothing to answer (an InvalidRequest naming ``to``)."""
+        sender = _digits(handset, "to")
+        with self._store.write() as conn:
+            last = conn.execute(
+                "SELECT message_id, account_id, sender FROM messages WHERE destination = :handset "
+                "ORDER BY sent_at DESC, id DESC LIMIT 1",
+                {"handset": sender},
+            ).fetchone()
+            if last is None:
+                raise InvalidRequest({"to": [f"{sender} has had no message to answer"]})
+            own = conn.execute(
+                "SELECT number FROM numbers WHERE number = :sent_from OR account_id = :account "
+                "ORDER BY CASE WHEN number = :sent_from THEN 0 ELSE 1 END, id LIMIT 1",
+                {"sent_from": (last["sender"] or "").removeprefix("+"), "account": last["account_id"]},
+            ).fetchone()
+            receiver = own["number"] if own is not None else (last["sender"] or "")
+            row_id = store_inbound(
+                conn,
+                self._random,
+                self._settings,
+                sender,
+                receiver,
+                text,
+                self._clock.now_ms(),
+                last["message_id"],
+            )
+            row = conn.execute("SELECT * FROM inbound WHERE id = :id", {"id": row_id}).fetchone()
+        return self._describe(row)
+
     def pull(self, account: Account, query: Mapping[str, str], channel: str = "sms") -> dict[str, Any]:
         """Inbound messages of ``channel`` not forwarded, oldest first, each once. The fake's numbers
         belong to no application, entity or campaign: a filter by one of them matches nothing."""
@@ -265,6 +300,11 @@ class InboundService:
             if query.get(name):
                 clauses.append(f"{column} = :{column}")
                 params[column] = query[name].removeprefix("+")
+        if query.get("q"):  # the search syntax (channels/search.py)
+            terms = search.parse(query["q"])
+            clauses.append(
+                search.where(terms, search.INBOUND, self._store.engine, self._clock.now_ms(), params)
+            )
         with self._store.read() as conn:
             if query.get("since"):  # received after a time of the fake's clock, or after a message
                 after = conn.execute(

@@ -7,6 +7,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from mock_infobip.channels import search
 from mock_infobip.channels.messages.catalog import Catalog
 from mock_infobip.channels.messages.extract import code_in, links_in
 from mock_infobip.channels.messages.lifecycle import PULL_DONE, PULL_READY
@@ -181,6 +182,11 @@ class ReportsService:
             clauses.append(f"(status LIKE :group {LIKE_ESCAPE} OR status LIKE :name {LIKE_ESCAPE})")
             wanted = like_text(query["status"].upper())
             params.update(group=wanted + "/%", name="%/" + wanted)
+        if query.get("q"):  # the search syntax (channels/search.py)
+            terms = search.parse(query["q"])
+            clauses.append(
+                search.where(terms, search.OUTBOX, self._store.engine, self._clock.now_ms(), params)
+            )
         with self._store.read() as conn:
             rows = conn.execute(
                 f"SELECT * FROM messages WHERE {' AND '.join(clauses)} ORDER BY sent_at DESC, id DESC "

@@ -23,6 +23,7 @@ from mock_infobip.storage.schema import (
     ORDERED_IDS,
     RETENTION_INDEXES,
     SCHEMA,
+    SEARCH_INDEXES,
     TFA,
     UPLOADS,
 )
@@ -51,6 +52,7 @@ MIGRATIONS = (
     Migration(
         8, "the flooding mechanism: an index, and a switch an account", FLOODING_INDEX, add_columns=True
     ),
+    Migration(9, "indexes the search finds messages by (to, from, MMS)", SEARCH_INDEXES),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 

@@ -352,6 +352,15 @@ FLOODING_INDEX = """
 CREATE INDEX IF NOT EXISTS messages_by_destination ON messages(account_id, destination, sent_at);
 """
 
+# Version 9: what the search syntax (channels/search.py) looks up without a scan: the messages to
+# a number (messages_by_destination starts with the account, which a search need not name), from a
+# sender (in any case), and the MMS (few among many SMS)
+SEARCH_INDEXES = """
+CREATE INDEX IF NOT EXISTS messages_by_to ON messages(destination, sent_at);
+CREATE INDEX IF NOT EXISTS messages_by_sender ON messages(lower(sender), sent_at);
+CREATE INDEX IF NOT EXISTS messages_mms ON messages(sent_at) WHERE channel = 'mms';
+"""
+
 # The rows' insertion order, copied once: SQLite's rowid is it; PostgreSQL's ctid is where a row
 # lies (a slot freed by a delete is reused), so history goes by message and time first
 COPY_IN_ORDER = {

@@ -12,6 +12,8 @@ The tables are in ``schema``.
 from __future__ import annotations
 
 import contextlib
+import functools
+import re
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
@@ -112,6 +114,8 @@ class SqliteStore(StoreOperations):
             path, isolation_level=None, check_same_thread=False, timeout=30.0, uri=path.startswith("file:")
         )
         self._conn.row_factory = sqlite3.Row
+        # "x REGEXP pattern" (SQLite has the operator, not the function): PostgreSQL's ~ here
+        self._conn.create_function("regexp", 2, _regexp, deterministic=True)
         with self._lock:
             self._conn.execute("PRAGMA busy_timeout = 30000")
             if not self.in_memory:
@@ -235,3 +239,13 @@ class SqliteStore(StoreOperations):
                     self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             self._conn.close()
             self.version.close()
+
+
+@functools.lru_cache(maxsize=64)
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
+
+
+def _regexp(pattern: str, value: str | None) -> bool:
+    """SQLite's ``value REGEXP pattern``: a POSIX-style pattern both engines read alike."""
+    return value is not None and _compiled(pattern).search(value) is not None

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from mock_infobip.channels import search
 from mock_infobip.core.clock import wire_time
 from mock_infobip.runtime import Runtime
 from mock_infobip.storage.sql import LIKE_ESCAPE, in_list, like_text
@@ -34,6 +35,7 @@ BY_REGION = {
 
 
 NO_REPORTS_BEYOND_TOP = 5
+CONVERSATION = 200  # messages each way a handset's page shows
 
 
 @dataclass
@@ -151,9 +153,12 @@ class DashboardQueries:
             page,
         )
 
-    def messages(self, status: str, country: str, no_reports: bool, page: int) -> Page:
+    def messages(self, status: str, country: str, no_reports: bool, page: int, q: str = "") -> Page:
         clauses = ["1 = 1"]
         params: dict[str, Any] = {}
+        if q:  # the search syntax (channels/search.py), as the admin listing's q=
+            now = self.runtime.clock.now_ms()
+            clauses.append(search.where(search.parse(q), search.OUTBOX, self.store.engine, now, params))
         if status:
             clauses.append(f"status LIKE :group {LIKE_ESCAPE}")
             params["group"] = like_text(status.upper()) + "/%"
@@ -223,14 +228,28 @@ class DashboardQueries:
             else []
         )
 
-    def inbound(self, number: str, page: int) -> Page:
+    def inbound(self, number: str, page: int, q: str = "") -> Page:
+        params: dict[str, Any] = {"number": number} if number else {}
         where = "receiver = :number" if number else "1 = 1"
+        if q:
+            now = self.runtime.clock.now_ms()
+            where += " AND " + search.where(search.parse(q), search.INBOUND, self.store.engine, now, params)
         return self._page(
             f"SELECT * FROM inbound WHERE {where} ORDER BY received_at DESC, id DESC",
             f"SELECT count(*) FROM inbound WHERE {where}",
-            {"number": number} if number else {},
+            params,
             page,
         )
+
+    def conversation(self, handset: str) -> list[dict[str, Any]]:
+        """Every message to and from ``handset`` (the last 200 of each), oldest first: sent ones
+        as the admin listing has them (``"out"``), received ones (``"in"``)."""
+        number = handset.removeprefix("+")
+        sent = self.runtime.reports.outbox({"to": number, "limit": str(CONVERSATION)})
+        received = self.runtime.inbound.listing({"from": number, "limit": str(CONVERSATION)})
+        messages = [{**m, "direction": "out", "at": m["sentAt"]} for m in sent]
+        messages += [{**m, "direction": "in", "at": m["receivedAt"]} for m in received]
+        return sorted(messages, key=lambda m: (m["at"], m["direction"] == "in"))  # same-width UTC times
 
     def callbacks(self, page: int) -> Page:
         return self._page(

@@ -163,13 +163,14 @@ def members(list_id: int) -> str:
 @blueprint.get(PREFIX + "/messages")
 def messages() -> str:
     status, country = request.args.get("status", ""), request.args.get("country", "")
-    no_reports = request.args.get("noreports") == "1"
+    no_reports, q = request.args.get("noreports") == "1", request.args.get("q", "")
     return render_template(
         "messages.html",
         status=status,
         country=country,
         no_reports=no_reports,
-        page=queries().messages(status, country, no_reports, page_number()),
+        q=q,
+        page=queries().messages(status, country, no_reports, page_number(), q),
     )
 
 
@@ -183,11 +184,34 @@ def message(message_id: str) -> str:
 
 @blueprint.get(PREFIX + "/inbound")
 def inbound() -> str:
-    number = request.args.get("number", "")
+    number, search = request.args.get("number", ""), request.args.get("q", "")
     q = queries()
     return render_template(
-        "inbound.html", number=number, numbers=q.numbers(), page=q.inbound(number, page_number())
+        "inbound.html",
+        number=number,
+        q=search,
+        numbers=q.numbers(),
+        page=q.inbound(number, page_number(), search),
     )
+
+
+@blueprint.get(PREFIX + "/handsets/<number>")
+def handset(number: str) -> str:
+    """A handset's conversation, oldest first, and a reply box (not refreshed: a reply being typed
+    stays)."""
+    return render_template(
+        "handset.html", number=number.removeprefix("+"), messages=queries().conversation(number), refresh=0
+    )
+
+
+@blueprint.post(PREFIX + "/handsets/<number>/reply")
+def reply(number: str) -> Response:
+    """The handset answers the last message it got (channels/inbound.py ``answer``: whom to)."""
+    text = request.form.get("text", "")
+    if not text.strip():
+        abort(400)
+    runtime().inbound.answer(number, text)
+    return redirect(url_for("dashboard.handset", number=number.removeprefix("+")), 303)  # type: ignore[return-value]
 
 
 @blueprint.get(PREFIX + "/callbacks")
