@@ -357,3 +357,45 @@ def test_a_handsets_page_is_its_conversation_and_its_reply_box_answers():
         refused = requests.post(f"{base}/dashboard/handsets/{nobody}/reply", data={"text": "hi"})
         assert refused.status_code == 400
         assert requests.get(base + "/__admin/inbound").json()["messages"] == [listed]
+
+
+@pytest.mark.browser
+def test_a_browser_searches_messages_and_answers_as_a_handset(receiver):
+    """#38, items 2 and 4 in a real browser: a search narrows the list; a reply typed on a handset's
+    page reaches the app's receiver."""
+    from playwright.sync_api import sync_playwright
+
+    shop, handset = "447491163443", "41793026727"
+    with server() as infobip:
+        infobip.number(shop, forward_url=receiver.url)
+        for to, text in ((handset, "Your code is 4821, reply YES"), ("41793026728", "Spring sale")):
+            message = {"from": shop, "text": text, "destinations": [{"to": to}]}
+            requests.post(
+                infobip.base_url + "/sms/2/text/advanced",
+                json={"messages": [message]},
+                headers=infobip.headers,
+            )
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+            try:
+                page = browser.new_page(viewport={"width": 1100, "height": 900})
+                page.goto(infobip.base_url + "/dashboard/messages?refresh=600")
+                assert page.locator("table tr").count() == 3  # the heading and two messages
+                page.fill("input[name=q]", "is:pin")
+                page.press("input[name=q]", "Enter")
+                page.wait_for_url("**q=is%3Apin**")
+                assert page.locator("table tr").count() == 2 and handset in page.inner_text("table")
+                page.click(f"a[href='/dashboard/handsets/{handset}']")
+                page.wait_for_selector("#reply")
+                assert page.inner_text(".pin") == "4821"
+                page.fill("#reply input[name=text]", "YES")
+                page.click("#reply button")
+                page.wait_for_selector("#conversation li.in")
+                ARTIFACTS.mkdir(parents=True, exist_ok=True)
+                page.screenshot(path=str(ARTIFACTS / "handset.png"), full_page=True)
+            finally:
+                browser.close()
+        with receiver.arrived:
+            assert receiver.arrived.wait_for(lambda: receiver.bodies, timeout=30)
+        (result,) = receiver.bodies[0]["results"]
+        assert (result["from"], result["to"], result["text"]) == (handset, shop, "YES")

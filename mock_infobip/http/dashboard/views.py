@@ -210,7 +210,9 @@ def reply(number: str) -> Response:
     text = request.form.get("text", "")
     if not text.strip():
         abort(400)
-    runtime().inbound.answer(number, text)
+    rt = runtime()
+    rt.inbound.answer(number, text)
+    rt.kick()  # its forward goes now, as any inbound message's
     return redirect(url_for("dashboard.handset", number=number.removeprefix("+")), 303)  # type: ignore[return-value]
 
 
