@@ -14,7 +14,7 @@ import itertools
 import json
 import logging
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
@@ -117,6 +117,21 @@ class Scheduler:
                     self._step(push_at, step_clock)
                     self._push(push_at, wait)
             self._step(target, step_clock)
+
+    def redeliver(self, message_ids: Sequence[str]) -> int:
+        """Push the reports of these messages again at once, through the same machinery: each one's
+        delivery pending and due at the clock's now (delivered or exhausted before; its retry count
+        as it was, so a failure goes on with the cycle), claimed by the next pass as any due push,
+        its attempt recorded. A push in flight is left to finish. How many were made due."""
+        marks, ids = in_list("mid", list(message_ids))
+        with self._store.write(SCHEDULER) as conn:
+            cursor = conn.execute(
+                "UPDATE deliveries SET state = 'pending', due_at = :now, claimed_until = 0, claim = NULL "
+                f"WHERE kind = 'report' AND message IN (SELECT id FROM messages WHERE message_id IN {marks}) "
+                "AND (state <> 'pending' OR claimed_until <= :wall)",
+                {"now": self._clock.now_ms(), "wall": self._clock.wall_ms(), **ids},
+            )
+            return int(cursor.rowcount)
 
     def take_over(self) -> None:
         """This scheduler now leads (hosts on PostgreSQL): it is recorded as the leader, and the

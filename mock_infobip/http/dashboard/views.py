@@ -221,6 +221,17 @@ def callbacks() -> str:
     return render_template("callbacks.html", page=queries().callbacks(page_number()))
 
 
+@blueprint.post(PREFIX + "/callbacks/redeliver")
+def redeliver() -> Response:
+    """An attempt's reports pushed again now (delivery/scheduler.py ``redeliver``): the page
+    shows the new attempt. Nothing to push (an inbound forward, a report in flight) is a 404."""
+    rt = runtime()
+    if rt.scheduler.redeliver(request.form.getlist("message")) == 0:
+        abort(404)
+    rt.kick()
+    return redirect(url_for("dashboard.callbacks"), 303)  # type: ignore[return-value]
+
+
 @blueprint.get(PREFIX + "/test-numbers")
 def test_numbers() -> str:
     on = runtime().settings.test_numbers

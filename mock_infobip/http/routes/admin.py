@@ -185,6 +185,17 @@ def waited(call: Call, listing: Callable[[Mapping[str, str]], list[dict[str, Any
     return found
 
 
+def redeliver(call: Call) -> Reply:
+    """A message's delivery report pushed again at once (delivery/scheduler.py ``redeliver``); a
+    message with no report to push (unknown, or its reports are pulled) is a 404."""
+    message_id = call.path["messageId"]
+    count = call.runtime.scheduler.redeliver([message_id])
+    if count == 0:
+        raise NotFound("delivery report of message", message_id)
+    call.runtime.kick()
+    return json_response({"redelivered": count})
+
+
 def pins(call: Call) -> Reply:
     return json_response({"pins": call.runtime.pins.listing(call.query)})
 
@@ -269,6 +280,7 @@ HANDLERS: dict[str, Handler] = {
     "admin.outcomes.list": list_outcomes,
     "admin.outcomes.clear": clear_outcomes,
     "admin.outcomes.delete": delete_outcome,
+    "admin.messages.redeliver": redeliver,
     "admin.messages": messages,
     "admin.uploads": uploads,
     "admin.tfa.pins": pins,
