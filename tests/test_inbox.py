@@ -153,6 +153,31 @@ def test_handle_wait_for_message_returns_the_message_or_names_what_arrived():
             infobip.wait_for_message("41793026728", timeout=0.2)
 
 
+def test_a_wait_takes_a_search_and_skips_what_does_not_match_it():
+    """#38: one HTTP call waits for the SMS a test means (a search: docs/search.md) and reads its
+    code; the handle's wait_for_message takes the same q."""
+    with fake() as infobip:
+        base, headers = infobip.base_url, infobip.headers
+        newest = requests.get(base + "/__admin/messages", params={"limit": "1"}).json()["messages"]
+        assert newest == []
+
+        def sends() -> None:
+            send(base, headers, "41793026727", "Welcome!")  # to the number, but no code
+            send(base, headers, "41793026727", "Your code is 5150")
+
+        later = threading.Timer(0.2, sends)
+        later.start()
+        query = {"q": "to:+41793026727 is:pin", "since": "1970-01-01T00:00:00Z", "wait": "30"}
+        got = requests.get(base + "/__admin/messages", params=query, timeout=60).json()["messages"]
+        later.join()
+        assert [(m["text"], m["otp"]) for m in got] == [("Your code is 5150", "5150")]
+        again = threading.Timer(0.2, lambda: send(base, headers, "41793026728", "Code 7777 for you"))
+        again.start()
+        message = infobip.wait_for_message(q="is:pin", timeout=30)
+        again.join()
+        assert message["otp"] == "7777"
+
+
 def test_inbound_messages_are_waited_for_too():
     with fake() as infobip:
         infobip.number(SHOP)

@@ -221,10 +221,11 @@ class Handle:
     def wait_for_message(
         self, to: str | None = None, *, timeout: float = 10, **filters: str
     ) -> dict[str, Any]:
-        """The first message sent to ``to`` (and matching ``filters``: ``status``, ``messageId``,
-        ``since``) from now on (or after ``since``), waited for up to ``timeout`` seconds of the
-        wall clock while the code under test sends it (the fake's clock may stand still). Raises
-        :class:`FakeError` naming what did arrive meanwhile."""
+        """The first message sent to ``to`` (and matching ``filters``: ``q``, a search as
+        docs/search.md has it, ``status``, ``messageId``, ``since``) from now on (or after
+        ``since``), waited for up to ``timeout`` seconds of the wall clock while the code under test
+        sends it (the fake's clock may stand still). Raises :class:`FakeError` naming what did
+        arrive meanwhile."""
         query = {**filters, **({"to": to.removeprefix("+")} if to else {})}
         if "since" not in query:  # only what is sent from now on
             newest = self.runtime.reports.outbox({"limit": "1"})
