@@ -178,12 +178,10 @@ class ReportsService:
                 params[column] = query[name]
         if query.get("since"):  # sent after a time of the fake's clock, or after a message
             clauses.append(self._since(query["since"], params))
-        if query.get("status"):  # a group or a status name, in any case (docs/decisions.md)
-            clauses.append(f"(status LIKE :group {LIKE_ESCAPE} OR status LIKE :name {LIKE_ESCAPE})")
-            wanted = like_text(query["status"].upper())
-            params.update(group=wanted + "/%", name="%/" + wanted)
-        if query.get("q"):  # the search syntax (channels/search.py)
-            terms = search.parse(query["q"])
+        # status: a group or a status name, in any case (docs/decisions.md), as the search's status:
+        terms = [search.Term("status", query["status"])] if query.get("status") else []
+        terms += search.parse(query.get("q") or "")  # the search syntax (channels/search.py)
+        if terms:
             clauses.append(
                 search.where(terms, search.OUTBOX, self._store.engine, self._clock.now_ms(), params)
             )
