@@ -77,8 +77,9 @@ def test_every_page_renders(seeded, path):
     response = requests.get(seeded.base_url + path)
     assert response.status_code == 200
     assert response.headers["Content-Type"].startswith("text/html")
-    # every page refreshes itself but a handset's (a reply being typed would be lost)
-    assert ('http-equiv="refresh"' in response.text) == ("/handsets/" not in path)
+    # no page reloads itself: the live ones listen to the fake's events (a reply being typed stays)
+    assert 'http-equiv="refresh"' not in response.text
+    assert ("data-live-kinds=" in response.text) == ("/test-numbers" not in path)
     assert "<script src" not in response.text
 
 
@@ -399,3 +400,47 @@ def test_a_browser_searches_messages_and_answers_as_a_handset(receiver):
             assert receiver.arrived.wait_for(lambda: receiver.bodies, timeout=30)
         (result,) = receiver.bodies[0]["results"]
         assert (result["from"], result["to"], result["text"]) == (handset, shop, "YES")
+
+
+@pytest.mark.browser
+def test_a_browser_sees_messages_statuses_and_replies_arrive_without_a_reload():
+    """#38, item 3 in a real browser: a message sent through the API appears on the open messages
+    page, and its status moves, with no reload; on a handset's page a new message appears while a
+    reply being typed stays as it is."""
+    from playwright.sync_api import sync_playwright
+
+    handset = "41793026727"
+
+    def send(infobip: object, text: str) -> None:
+        message = {"from": "Shop", "text": text, "destinations": [{"to": handset}]}
+        answer = requests.post(
+            infobip.base_url + "/sms/2/text/advanced",  # type: ignore[attr-defined]
+            json={"messages": [message]},
+            headers=infobip.headers,  # type: ignore[attr-defined]
+        )
+        assert answer.status_code == 200
+
+    with server() as infobip:
+        infobip.outcome("DELIVERED_TO_HANDSET", delay_seconds=60)
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+            try:
+                page = browser.new_page(viewport={"width": 1100, "height": 900})
+                page.goto(infobip.base_url + "/dashboard/messages")
+                page.evaluate("window.stayed = true")  # gone if the page were loaded again
+                assert page.locator("#rows table tr").count() == 1  # the heading only
+                send(infobip, "Your code is 4821")
+                page.wait_for_selector("#rows td:has-text('Your code is 4821')")
+                assert page.inner_text("#rows .pill") == "PENDING_ACCEPTED"
+                infobip.clock.advance(60)
+                page.wait_for_selector("#rows .pill:has-text('DELIVERED_TO_HANDSET')")
+                assert page.evaluate("window.stayed") is True
+                page.goto(infobip.base_url + f"/dashboard/handsets/{handset}")
+                page.fill("#reply input[name=text]", "half a rep")
+                page.evaluate("window.stayed = true")
+                send(infobip, "Did you get it?")
+                page.wait_for_selector("#conversation li.out:has-text('Did you get it?')")
+                assert page.input_value("#reply input[name=text]") == "half a rep"
+                assert page.evaluate("window.stayed") is True
+            finally:
+                browser.close()

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
-from mock_infobip.http.signals import Hold
+from mock_infobip.http.signals import Again, Hold, Stream
 from mock_infobip.system.redact import redact
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
@@ -40,8 +40,11 @@ class AccessLog:
             for chunk in self._app(environ, recording):
                 size += len(chunk)
                 yield chunk
-        except Hold:
-            moved = True  # served again once its latency is waited out: logged then
+        except (Hold, Again):
+            moved = True  # served again once its latency is waited out (or to look again): logged then
+            raise
+        except Stream:
+            seen["status"] = 200  # logged as it begins: it may go on for hours
             raise
         finally:
             if not moved:

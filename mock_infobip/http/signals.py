@@ -56,5 +56,30 @@ class Again(BaseException):
         self.seconds = seconds
 
 
+# environ: whoever serves this request can stream its answer holding no thread (the server): a
+# stream of events (``GET /dashboard/events``) raises :class:`Stream`
+STREAM = "mock_infobip.stream"
+
+
+class Stream(BaseException):
+    """Answer 200 with ``headers`` and ``first`` now, and keep answering: every ``every`` seconds
+    ``more()`` is called (on the request's lane) and the bytes it gives are sent (none: nothing is
+    sent), until it gives None, the client hangs up or the server stops. Nothing is held between
+    two calls; the answer's body goes in chunks (``Transfer-Encoding: chunked``)."""
+
+    def __init__(
+        self,
+        headers: list[tuple[str, str]],
+        first: bytes,
+        more: Callable[[], bytes | None],
+        every: float,
+    ) -> None:
+        super().__init__(every)
+        self.headers = headers
+        self.first = first
+        self.more = more
+        self.every = every
+
+
 class DropConnection(BaseException):
     """A fault: close the connection without an answer."""

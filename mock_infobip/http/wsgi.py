@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote_to_bytes, urlsplit
 
-from mock_infobip.http.signals import Again, DropConnection, Hold
+from mock_infobip.http.signals import Again, DropConnection, Hold, Stream
 
 # environ: the request came through the in-process wire, not a socket
 IN_PROCESS = "mock_infobip.in_process"
@@ -100,6 +100,7 @@ class Outcome:
     body: bytes = b""
     hold: Hold | None = None
     again: float | None = None  # serve it again in this many seconds (signals.Again)
+    stream: Stream | None = None  # an answer that goes on (signals.Stream)
     drop: bool = False
 
 
@@ -123,6 +124,8 @@ def call_app(app: Callable[..., Any], environ: dict[str, Any]) -> Outcome:
         outcome.hold = hold
     except Again as again:
         outcome.again = again.seconds
+    except Stream as stream:
+        outcome.stream = stream
     except DropConnection:
         outcome.drop = True
     return outcome

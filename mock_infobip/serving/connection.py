@@ -10,7 +10,11 @@ What the app raises instead of answering is carried out here:
   up meanwhile is dropped at once (the app journals it, ``CLIENT_GONE``); deleting faults ends the
   wait (:class:`mock_infobip.serving.server.Holds`);
 - ``DropConnection``: the connection is closed without a byte;
-- an answer shorter than its Content-Length (the ``truncate`` fault): written, then closed.
+- an answer shorter than its Content-Length (the ``truncate`` fault): written, then closed;
+- ``Again``: the request is served again later, waiting on the loop meanwhile;
+- ``Stream``: an answer that goes on (the dashboard's events), its head and first chunk written at
+  once, then what the app gives every few seconds, waiting on the loop between two; it ends (and
+  the connection closes) when the app says so, the client hangs up or the server stops.
 
 A body declared larger than the app takes is not read: the app answers (413) from the declared
 length, and the connection is closed after the answer. ``Expect: 100-continue`` is answered with
@@ -33,7 +37,9 @@ from mock_infobip.http.signals import (
     LATENCY_DONE,
     NO_WAIT,
     PRESET_FAULT,
+    STREAM,
     Hold,
+    Stream,
 )
 from mock_infobip.http.wsgi import Outcome, build_environ, call_app
 
@@ -78,6 +84,7 @@ class Connection(asyncio.Protocol):
         self.queue: deque[Arriving] = deque()  # whole requests waiting their turn
         self.serving: Arriving | None = None  # the request being served (app, hold or answer)
         self.holding: asyncio.Future[None] | None = None
+        self.streaming = False  # an answer that goes on (signals.Stream) is being sent
         self.idle_since = server.loop.time()
         self.timer: asyncio.TimerHandle | None = None
         self.paused = False
@@ -112,7 +119,7 @@ class Connection(asyncio.Protocol):
         self._next()
 
     def eof_received(self) -> bool:
-        if self.holding is not None:  # the client hung up on a held request: dropped at once
+        if self.holding is not None or self.streaming:  # the client hung up: dropped at once
             self.close()
             return False
         if self.serving is not None or self.queue:
@@ -265,6 +272,7 @@ class Connection(asyncio.Protocol):
 
     def _run(self, environ: dict[str, Any]) -> None:
         environ[AGAIN] = True  # a request that waits is served again later, holding no thread
+        environ[STREAM] = True  # and an answer that goes on is sent as it comes
         lane = self.server.lane(environ)
         if lane is None:  # on the loop: the app never waits there (NO_WAIT)
             environ[NO_WAIT] = True
@@ -306,6 +314,9 @@ class Connection(asyncio.Protocol):
             return
         if outcome.again is not None:
             self._again(environ, outcome.again)
+            return
+        if outcome.stream is not None:
+            self._stream(environ, outcome.stream)
             return
         if outcome.drop or outcome.headers is None:
             self.close()
@@ -387,6 +398,59 @@ class Connection(asyncio.Protocol):
 
         waiting.add_done_callback(resume)
 
+    def _stream(self, environ: dict[str, Any], stream: Stream) -> None:
+        """Write the head and the first chunk, then a chunk every ``stream.every`` seconds."""
+        assert self.transport is not None
+        lines = ["HTTP/1.1 200 OK", *(f"{name}: {value}" for name, value in stream.headers)]
+        lines += [f"{name}: {value}" for name, value in self.server.extra_headers(stream.headers)]
+        lines += ["Transfer-Encoding: chunked", "", ""]
+        self.streaming = True
+        self.transport.write("\r\n".join(lines).encode("latin-1") + _chunk(stream.first))
+        self._stream_later(environ, stream)
+
+    def _stream_later(self, environ: dict[str, Any], stream: Stream) -> None:
+        waiting: asyncio.Future[None] = self.loop.create_future()
+        self.holding = waiting  # a stop closes it at once, as a held request
+        timer = self.loop.call_later(stream.every, _settle, waiting)
+
+        def resume(done: asyncio.Future[None]) -> None:
+            self.holding = None
+            timer.cancel()
+            if done.cancelled() or self.closed:
+                return
+            if self.server.stopping:
+                self.end_stream()
+                return
+            lane = self.server.lane(environ)
+            if lane is None:
+                self._streamed(environ, stream, _more(stream))
+                return
+            future = self.loop.run_in_executor(lane, _more, stream)
+            future.add_done_callback(
+                lambda given: self._streamed(environ, stream, None if given.cancelled() else given.result())
+            )
+
+        waiting.add_done_callback(resume)
+
+    def _streamed(self, environ: dict[str, Any], stream: Stream, given: bytes | BaseException | None) -> None:
+        if self.closed or self.transport is None:
+            return
+        if isinstance(given, BaseException):  # the app failed: the stream ends, the error is logged
+            self.server.log_error(given)
+            given = None
+        if given is None:
+            self.end_stream()
+            return
+        if given:
+            self.transport.write(_chunk(given))
+        self._stream_later(environ, stream)
+
+    def end_stream(self) -> None:
+        """The stream's last chunk, then the connection closed (its browser comes back later)."""
+        if self.transport is not None and not self.closed:
+            self.transport.write(b"0\r\n\r\n")
+        self.close()
+
     # --- deadlines and closing -------------------------------------------------------------------
 
     def _deadline(self) -> float | None:
@@ -435,6 +499,18 @@ class Connection(asyncio.Protocol):
     def idle(self) -> bool:
         """Serving nothing (waiting for a request, or reading one): may be closed to make room."""
         return self.serving is None and not self.queue
+
+
+def _chunk(data: bytes) -> bytes:
+    return b"%x\r\n%s\r\n" % (len(data), data) if data else b""
+
+
+def _more(stream: Stream) -> bytes | BaseException | None:
+    """What a stream gives next, or the exception it raised (logged by the loop)."""
+    try:
+        return stream.more()
+    except Exception as exc:
+        return exc
 
 
 def _settle(waiting: asyncio.Future[None]) -> None:

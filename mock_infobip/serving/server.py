@@ -368,7 +368,9 @@ class Server:
             for sock in self.sockets:
                 sock.close()
         for connection in list(self.connections):
-            if connection.idle() or connection.holding is not None:
+            if connection.streaming:
+                connection.end_stream()
+            elif connection.idle() or connection.holding is not None:
                 connection.close()
         if self.connections:
             try:

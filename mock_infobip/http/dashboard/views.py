@@ -1,22 +1,25 @@
 """The demo dashboard, served by the fake at ``/``: server-rendered, no assets from the internet,
-refreshing itself. Thin routes over :class:`DashboardQueries`."""
+live (:mod:`.live`: a page is updated in place when what it shows changes). Thin routes over
+:class:`DashboardQueries`."""
 
 from __future__ import annotations
 
 import hmac
 import json
 
-from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, g, redirect, render_template, request, url_for
 from markupsafe import Markup
 
 from mock_infobip.channels.sms import testnumbers
 from mock_infobip.core.clock import wire_time
 from mock_infobip.core.errors import Conflict, InvalidRequest
 from mock_infobip.http.controls import ADMIN_COOKIE, admin_token_presented, over_https
+from mock_infobip.http.dashboard import live
 from mock_infobip.http.dashboard.charts import COLOURS, country_bars, stacked_bars
 from mock_infobip.http.dashboard.queries import GROUPS, DashboardQueries
 from mock_infobip.http.paths import LOGIN_PATH, LOGOUT_PATH
 from mock_infobip.http.pipeline import runtime
+from mock_infobip.http.signals import STREAM, Stream
 from mock_infobip.storage.sqlite import MAX_ID
 from mock_infobip.system.redact import mask_key, redact
 
@@ -26,6 +29,36 @@ PREFIX = "/dashboard"
 
 def queries() -> DashboardQueries:
     return DashboardQueries(runtime())
+
+
+# What each page shows, of live.KINDS: it is updated when one of them changes
+LIVE = {
+    "dashboard.overview": live.KINDS,
+    "dashboard.lists": ("requests",),
+    "dashboard.members": ("requests",),
+    "dashboard.messages": ("messages", "statuses", "clock"),
+    "dashboard.message": ("statuses", "callbacks", "inbound"),
+    "dashboard.inbound": ("inbound", "requests"),
+    "dashboard.handset": ("messages", "statuses", "inbound"),
+    "dashboard.callbacks": ("callbacks",),
+    "dashboard.refusals": ("requests",),
+}
+
+
+def live_marks() -> live.LiveMarks:
+    """This process's marks (one reader for all its pages and streams)."""
+    found = current_app.extensions.get("mock_infobip.live")
+    if found is None:
+        found = current_app.extensions["mock_infobip.live"] = live.LiveMarks(runtime().store)
+    assert isinstance(found, live.LiveMarks)
+    return found
+
+
+@blueprint.before_request
+def mark() -> None:
+    """A live page's marks, read before what it shows: a change made meanwhile is never missed."""
+    if request.method == "GET" and request.endpoint in LIVE:
+        g.marks = live_marks().now()
 
 
 MAX_PAGE = 10**9  # pages are 50 rows: an offset past any table, and well inside SQLite's integers
@@ -80,7 +113,8 @@ def common() -> dict[str, object]:
     return {
         "colours": COLOURS,
         "groups": GROUPS,
-        "refresh": request.args.get("refresh", "5"),
+        "live_kinds": " ".join(LIVE.get(request.endpoint or "", ())),
+        "live_marks": live.text(g.marks) if "marks" in g else "",
         "locked": not admin_token_presented(runtime()),
         "now_ms": runtime().clock.now_ms(),
         "signed_in": bool(runtime().settings.admin_token and request.cookies.get(ADMIN_COOKIE)),
@@ -197,10 +231,9 @@ def inbound() -> str:
 
 @blueprint.get(PREFIX + "/handsets/<number>")
 def handset(number: str) -> str:
-    """A handset's conversation, oldest first, and a reply box (not refreshed: a reply being typed
-    stays)."""
+    """A handset's conversation, oldest first, and a reply box (live: a reply being typed stays)."""
     return render_template(
-        "handset.html", number=number.removeprefix("+"), messages=queries().conversation(number), refresh=0
+        "handset.html", number=number.removeprefix("+"), messages=queries().conversation(number)
     )
 
 
@@ -230,6 +263,22 @@ def redeliver() -> Response:
         abort(404)
     rt.kick()
     return redirect(url_for("dashboard.callbacks"), 303)  # type: ignore[return-value]
+
+
+@blueprint.get(PREFIX + "/events")
+def events() -> Response:
+    """Server-Sent Events: ``change`` when what a page shows (``since``: the marks it was drawn
+    at, or the ``Last-Event-ID`` of a browser that reconnects) has changed; :mod:`.live`."""
+    since = request.headers.get("Last-Event-ID") or request.args.get("since", "")
+    listener = live.Listener(live_marks(), live.parse(since))
+    headers = [
+        ("Content-Type", "text/event-stream; charset=utf-8"),
+        ("Cache-Control", "no-store"),
+        ("X-Accel-Buffering", "no"),  # a proxy that buffers answers (nginx) passes these on at once
+    ]
+    if request.environ.get(STREAM) and request.method == "GET":
+        raise Stream(headers, listener.first(), listener.look, live.EVERY)
+    return Response(listener.first(), headers=headers)  # once: the browser comes back (retry)
 
 
 @blueprint.get(PREFIX + "/test-numbers")
