@@ -444,3 +444,45 @@ def test_a_browser_sees_messages_statuses_and_replies_arrive_without_a_reload():
                 assert page.evaluate("window.stayed") is True
             finally:
                 browser.close()
+
+
+@pytest.mark.browser
+def test_a_tenant_signs_in_with_its_api_key_and_sees_only_its_own():
+    """#38, item 6 in a real browser: the sign-in form takes an account's API key; the pages then
+    show that account's messages only, live as ever, and no action but the replies."""
+    from playwright.sync_api import sync_playwright
+
+    with server(admin_token="the-admin-token-of-this-test-0123456789") as infobip:
+        infobip.add_account("beta", ["key-of-beta"])
+        for key, text in ((infobip.api_key, "alpha says hi"), ("key-of-beta", "beta says hi")):
+            message = {"text": text, "destinations": [{"to": "41793026727"}]}
+            requests.post(
+                infobip.base_url + "/sms/2/text/advanced",
+                json={"messages": [message]},
+                headers={"Authorization": f"App {key}"},
+            )
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+            try:
+                page = browser.new_page(viewport={"width": 1100, "height": 900})
+                page.goto(infobip.base_url + "/dashboard/login")
+                page.fill("input[name=token]", "key-of-beta")
+                page.press("input[name=token]", "Enter")
+                page.wait_for_selector("#viewer b")
+                assert page.inner_text("#viewer b") == "beta"
+                page.goto(infobip.base_url + "/dashboard/messages")
+                rows = page.inner_text("#rows")
+                assert "beta says hi" in rows and "alpha says hi" not in rows
+                requests.post(
+                    infobip.base_url + "/sms/2/text/advanced",
+                    json={"messages": [{"text": "beta again", "destinations": [{"to": "41793026728"}]}]},
+                    headers={"Authorization": "App key-of-beta"},
+                )
+                page.wait_for_selector("#rows td:has-text('beta again')")
+                page.goto(infobip.base_url + "/dashboard/handsets/41793026727")
+                assert "alpha says hi" not in page.inner_text("#conversation")
+                ARTIFACTS.mkdir(parents=True, exist_ok=True)
+                page.goto(infobip.base_url + "/dashboard/messages")
+                page.screenshot(path=str(ARTIFACTS / "tenant.png"), full_page=True)
+            finally:
+                browser.close()

@@ -235,18 +235,22 @@ class InboundService:
             row = conn.execute("SELECT * FROM inbound WHERE id = :id", {"id": row_id}).fetchone()
         return self._describe(row)
 
-    def answer(self, handset: str, text: str) -> dict[str, Any]:
-        """``handset`` answers the last message it got with an SMS (the dashboard's reply box): to
-        the number that message came from when that is one of the fake's numbers, else to the first
-        number of that message's account, else to its sender as written (no one's number: kept,
-        never forwarded). The stored message, a reply to that one; a handset that got nothing
-        has nothing to answer (an InvalidRequest naming ``to``)."""
+    def answer(self, handset: str, text: str, account: int | None = None) -> dict[str, Any]:
+        """``handset`` answers the last message it got (from ``account``, when given) with an SMS
+        (the dashboard's reply box): to the number that message came from when that is one of the
+        fake's numbers, else to the first number of that message's account, else to its sender as
+        written (no one's number: kept, never forwarded). The stored message, a reply to that one;
+        a handset that got nothing has nothing to answer (an InvalidRequest naming ``to``)."""
         sender = _digits(handset, "to")
+        params: dict[str, Any] = {"handset": sender}
+        if account is not None:
+            params["account"] = account
         with self._store.write() as conn:
             last = conn.execute(
                 "SELECT message_id, account_id, sender FROM messages WHERE destination = :handset "
-                "ORDER BY sent_at DESC, id DESC LIMIT 1",
-                {"handset": sender},
+                + ("AND account_id = :account " if account is not None else "")
+                + "ORDER BY sent_at DESC, id DESC LIMIT 1",
+                params,
             ).fetchone()
             if last is None:
                 raise InvalidRequest({"to": [f"{sender} has had no message to answer"]})
@@ -292,10 +296,14 @@ class InboundService:
             return {"results": results}
         return {"results": results, "messageCount": len(rows), "pendingMessageCount": left if limit else 0}
 
-    def listing(self, query: Mapping[str, str]) -> list[dict[str, Any]]:
-        """Every inbound message, newest first (admin API, dashboard)."""
+    def listing(self, query: Mapping[str, str], account: int | None = None) -> list[dict[str, Any]]:
+        """Every inbound message (``account``'s only, when given), newest first (admin API,
+        dashboard)."""
         clauses = ["1 = 1"]
         params: dict[str, Any] = {"limit": int(query.get("limit") or 100)}
+        if account is not None:
+            clauses.append("account_id = :account_scope")
+            params["account_scope"] = account
         for name, column in (("to", "receiver"), ("from", "sender")):
             if query.get(name):
                 clauses.append(f"{column} = :{column}")

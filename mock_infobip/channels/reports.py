@@ -164,14 +164,17 @@ class ReportsService:
 
     # --- inspection (admin API) -----------------------------------------------------------------
 
-    def outbox(self, query: Mapping[str, str]) -> list[dict[str, Any]]:
-        """Every message, newest first, with its status history (and an MMS's content, its uploaded
-        references resolved)."""
+    def outbox(self, query: Mapping[str, str], account: int | None = None) -> list[dict[str, Any]]:
+        """Every message (``account``'s only, when given), newest first, with its status history
+        (and an MMS's content, its uploaded references resolved)."""
         clauses = ["1 = 1"]
         params: dict[str, Any] = {
             "limit": int(query.get("limit") or 100),
             "offset": int(query.get("offset") or 0),
         }
+        if account is not None:
+            clauses.append("account_id = :account_scope")
+            params["account_scope"] = account
         for name, column in (("messageId", "message_id"), ("to", "destination")):
             if query.get(name):
                 clauses.append(f"{column} = :{column}")

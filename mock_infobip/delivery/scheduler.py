@@ -68,6 +68,7 @@ class _Batch:
     body: bytes
     content_type: str
     claim: str  # the claim its rows carry while this push owns them
+    account: int | None  # whose reports (or inbound messages) it carries
 
 
 class Scheduler:
@@ -281,8 +282,10 @@ class Scheduler:
         claim = f"{self.instance}:{next(self._claims)}"
         with self._store.write(SCHEDULER) as conn:
             rows = conn.execute(
-                "SELECT d.id, d.message, d.url, d.body, d.retry, d.final, d.xml, d.kind, m.version "
+                "SELECT d.id, d.message, d.url, d.body, d.retry, d.final, d.xml, d.kind, m.version, "
+                "coalesce(m.account_id, i.account_id) AS account_id "
                 "FROM deliveries d LEFT JOIN messages m ON m.id = d.message AND d.kind = 'report' "
+                "LEFT JOIN inbound i ON i.id = d.message AND d.kind = 'inbound' "
                 "WHERE d.state = 'pending' AND d.due_at = :at AND d.claimed_until <= :wall "
                 "ORDER BY d.id LIMIT :limit",
                 {"at": at, "wall": self._clock.wall_ms(), "limit": limit},
@@ -291,19 +294,26 @@ class Scheduler:
                 "UPDATE deliveries SET claimed_until = :lease, claim = :claim WHERE id = :id",
                 [{"lease": lease, "claim": claim, "id": r["id"]} for r in rows],
             )
-        groups: dict[tuple[str, int, str, int, int | None], list[Row]] = {}
+        # one push carries one account's reports (as Infobip's: an account's own callbacks)
+        groups: dict[tuple[str, int, str, int, int | None, int | None], list[Row]] = {}
         for row in rows:
-            key = (row["url"], row["retry"], row["kind"], row["xml"], row["version"])
+            key = (row["url"], row["retry"], row["kind"], row["xml"], row["version"], row["account_id"])
             groups.setdefault(key, []).append(row)
         return [
-            self._batch(url, retry, kind, chunk, version if xml else None, claim)
-            for (url, retry, kind, xml, version), members in groups.items()
+            self._batch(url, retry, kind, chunk, version if xml else None, claim, account)
+            for (url, retry, kind, xml, version, account), members in groups.items()
             for chunk in _chunks(members, size)
         ]
 
     @staticmethod
     def _batch(
-        url: str, retry: int, kind: str, rows: list[Row], xml_version: int | None, claim: str
+        url: str,
+        retry: int,
+        kind: str,
+        rows: list[Row],
+        xml_version: int | None,
+        claim: str,
+        account: int | None,
     ) -> _Batch:
         """One callback: JSON, or XML in the shape of ``xml_version`` when the messages asked."""
         results = [json.loads(r["body"]) for r in rows]
@@ -327,6 +337,7 @@ class Scheduler:
             body,
             content_type,
             claim,
+            account,
         )
 
     def _push(self, at: int, wait: bool) -> None:
@@ -415,8 +426,9 @@ class Scheduler:
                 [{"ready": PULL_READY, "id": m, "none": PULL_NONE} for m in batch.finals],
             )
         conn.execute(
-            "INSERT INTO callback_attempts (at, url, retry, status, error, message_ids, body, next_retry_at) "
-            "VALUES (:at, :url, :retry, :status, :error, :message_ids, :body, :next_retry_at)",
+            "INSERT INTO callback_attempts "
+            "(at, url, retry, status, error, message_ids, body, next_retry_at, account_id) "
+            "VALUES (:at, :url, :retry, :status, :error, :message_ids, :body, :next_retry_at, :account)",
             {
                 "at": at,
                 "url": batch.url,
@@ -426,6 +438,7 @@ class Scheduler:
                 "message_ids": json.dumps(batch.message_ids),
                 "body": batch.body.decode(),
                 "next_retry_at": next_at,
+                "account": batch.account,
             },
         )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import re
 from urllib.parse import urlsplit
 
 from flask import Flask, request
@@ -19,6 +20,9 @@ from mock_infobip.system.net import is_loopback
 
 STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 ADMIN_COOKIE = "mock_infobip_admin"
+TENANT_COOKIE = "mock_infobip_tenant"  # a sign-in made with an account's API key (identity/signins.py)
+# What a tenant may change: its handsets' replies (and signing in and out)
+TENANT_ACTION = re.compile(r"/dashboard/handsets/[^/]+/reply")
 
 
 def _host_allowed(rt: Runtime) -> bool:
@@ -53,6 +57,17 @@ def admin_token_presented(rt: Runtime) -> bool:
     return bool(signin) and rt.signins.valid(token, signin)
 
 
+def admin_token_given(rt: Runtime) -> bool:
+    """The admin token, when one is set, was presented (header or sign-in): not merely unset."""
+    return bool(rt.settings.admin_token) and admin_token_presented(rt)
+
+
+def tenant_account(rt: Runtime) -> int | None:
+    """The account of a tenant's live sign-in in the cookie, if any."""
+    signin = request.cookies.get(TENANT_COOKIE, "")
+    return rt.signins.tenant(signin) if signin else None
+
+
 def over_https(rt: Runtime) -> bool:
     """The request came over HTTPS: to this server directly, or through a proxy in
     ``trusted_proxies`` that says so (its last ``X-Forwarded-Proto``)."""
@@ -67,7 +82,9 @@ def over_https(rt: Runtime) -> bool:
 def _guard_controls() -> Reply | None:
     """The admin API and the dashboard: known Host names only (DNS rebinding); state changes
     never from another site, the admin API's in JSON; with ``--admin-token``, the admin API and
-    every dashboard action need the token (header, or the cookie the dashboard's sign-in sets).
+    every dashboard action need the token (header, or the cookie the dashboard's sign-in sets),
+    but a tenant's reply from its handset's page (``TENANT_ACTION``; the dashboard says which
+    pages a tenant sees: http/dashboard/viewer.py).
     The health check is open to every Host, with no token (``paths.HEALTH_PATH``)."""
     rt = runtime()
     if request.path == HEALTH_PATH and request.method in ("GET", "HEAD"):
@@ -83,7 +100,11 @@ def _guard_controls() -> Reply | None:
         return error_response(415)
     signing = request.path in (LOGIN_PATH, LOGOUT_PATH)
     if (admin or changing) and not signing and not admin_token_presented(rt):
-        return error_response(401)
+        tenant = not admin and tenant_account(rt) is not None
+        if not tenant:
+            return error_response(401)
+        if TENANT_ACTION.fullmatch(request.path) is None:  # a tenant's pages are read-only
+            return error_response(403)
     return None
 
 

@@ -24,6 +24,7 @@ from mock_infobip.storage.schema import (
     RETENTION_INDEXES,
     SCHEMA,
     SEARCH_INDEXES,
+    TENANTS,
     TFA,
     UPLOADS,
 )
@@ -53,6 +54,7 @@ MIGRATIONS = (
         8, "the flooding mechanism: an index, and a switch an account", FLOODING_INDEX, add_columns=True
     ),
     Migration(9, "indexes the search finds messages by (to, from, MMS)", SEARCH_INDEXES),
+    Migration(10, "tenants: a callback attempt's account, sign-ins with an API key", TENANTS),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 

@@ -1,5 +1,6 @@
 """What the dashboard shows, read from the store: every query paginated or aggregated in SQL, so a
-page stays fast with 100,000 messages stored."""
+page stays fast with 100,000 messages stored. Scoped to one account (``account``: a tenant's, or
+the one an admin switched to), every query reads that account's rows only."""
 
 from __future__ import annotations
 
@@ -32,6 +33,21 @@ BY_REGION = {
     "GROUP BY region, status"
     for engine, hint in (("sqlite", " INDEXED BY messages_by_region"), ("postgresql", ""))
 }
+# One account's: the same on both engines (its messages found by messages_by_account)
+OF_ACCOUNT = {
+    "by_status": "SELECT status, count(*) FROM messages WHERE account_id = :account GROUP BY status",
+    "by_time": "SELECT (sent_at - :start) / :bucket AS bar, status, count(*) FROM messages "
+    "WHERE account_id = :account AND sent_at >= :start GROUP BY bar, status",
+    "by_region": "SELECT coalesce(region, '??'), status, count(*), max(no_reports) FROM messages "
+    "WHERE account_id = :account GROUP BY region, status",
+}
+# The deliveries waiting, of one account's messages and inbound messages
+PENDING_OF_ACCOUNT = (
+    "SELECT count(*) FROM deliveries d "
+    "LEFT JOIN messages m ON m.id = d.message AND d.kind = 'report' "
+    "LEFT JOIN inbound i ON i.id = d.message AND d.kind = 'inbound' "
+    "WHERE d.state = 'pending' AND coalesce(m.account_id, i.account_id) = :account"
+)
 
 
 NO_REPORTS_BEYOND_TOP = 5
@@ -50,9 +66,24 @@ class Page:
 
 
 class DashboardQueries:
-    def __init__(self, runtime: Runtime) -> None:
+    def __init__(self, runtime: Runtime, account: int | None = None) -> None:
         self.runtime = runtime
         self.store = runtime.store
+        self.account = account  # None: every account's
+
+    def _of(self, column: str, params: dict[str, Any]) -> str:
+        """`` AND column = :account`` when scoped to an account (and its parameter set)."""
+        if self.account is None:
+            return ""
+        params["account"] = self.account
+        return f" AND {column} = :account"
+
+    def _by(self, aggregate: str, params: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        if self.account is None:
+            return {"by_status": BY_STATUS, "by_time": BY_TIME, "by_region": BY_REGION}[aggregate][
+                self.store.engine
+            ], params
+        return OF_ACCOUNT[aggregate], {**params, "account": self.account}
 
     def _page(self, sql: str, count_sql: str, params: dict[str, Any], page: int) -> Page:
         with self.store.read() as conn:
@@ -64,19 +95,24 @@ class DashboardQueries:
         return Page([dict(r) for r in rows], page, total)
 
     def overview(self) -> dict[str, Any]:
+        p: dict[str, Any] = {}
+        of = self._of("account_id", p)
+        pending = "SELECT count(*) FROM deliveries WHERE state = 'pending'" if not of else PENDING_OF_ACCOUNT
         with self.store.read() as conn:
             counts = {
-                "lists": conn.execute("SELECT count(*) FROM lists").fetchone()[0],
-                "people": conn.execute("SELECT count(*) FROM people").fetchone()[0],
-                "messages": conn.execute("SELECT count(*) FROM messages").fetchone()[0],
-                "mms": conn.execute("SELECT count(*) FROM messages WHERE channel = 'mms'").fetchone()[0],
-                "inbound": conn.execute("SELECT count(*) FROM inbound").fetchone()[0],
-                "refusals": conn.execute("SELECT count(*) FROM journal WHERE status = 429").fetchone()[0],
-                "pending_callbacks": conn.execute(
-                    "SELECT count(*) FROM deliveries WHERE state = 'pending'"
+                "lists": conn.execute(f"SELECT count(*) FROM lists WHERE true{of}", p).fetchone()[0],
+                "people": conn.execute(f"SELECT count(*) FROM people WHERE true{of}", p).fetchone()[0],
+                "messages": conn.execute(f"SELECT count(*) FROM messages WHERE true{of}", p).fetchone()[0],
+                "mms": conn.execute(f"SELECT count(*) FROM messages WHERE channel = 'mms'{of}", p).fetchone()[
+                    0
+                ],
+                "inbound": conn.execute(f"SELECT count(*) FROM inbound WHERE true{of}", p).fetchone()[0],
+                "refusals": conn.execute(
+                    f"SELECT count(*) FROM journal WHERE status = 429{of}", p
                 ).fetchone()[0],
+                "pending_callbacks": conn.execute(pending, p).fetchone()[0],
             }
-            by_status = conn.execute(BY_STATUS[self.store.engine]).fetchall()
+            by_status = conn.execute(*self._by("by_status", {})).fetchall()
         by_group = dict.fromkeys(GROUPS, 0)
         for status, count in by_status:
             if _group(status) in by_group:
@@ -85,7 +121,7 @@ class DashboardQueries:
         return {
             "counts": counts,
             "by_group": by_group,
-            "accounts": self.runtime.accounts.describe_all(),
+            "accounts": [a for a in self.runtime.accounts.describe_all() if self.account in (None, a["id"])],
             "clock": {"mode": clock.mode, "speed": clock.speed, "now": wire_time(clock.now_ms())},
         }
 
@@ -94,7 +130,7 @@ class DashboardQueries:
         now = self.runtime.clock.now_ms()
         start = now - WINDOW_MS
         with self.store.read() as conn:
-            rows = conn.execute(BY_TIME[self.store.engine], {"start": start, "bucket": BUCKET_MS}).fetchall()
+            rows = conn.execute(*self._by("by_time", {"start": start, "bucket": BUCKET_MS})).fetchall()
         bars = [
             {"start": wire_time(start + i * BUCKET_MS), **dict.fromkeys(GROUPS, 0)}
             for i in range(WINDOW_MS // BUCKET_MS + 1)
@@ -107,7 +143,7 @@ class DashboardQueries:
     def outcomes_by_country(self, top: int = 15) -> list[dict[str, Any]]:
         """The ``top`` countries by messages, then up to 5 more without delivery reports."""
         with self.store.read() as conn:
-            rows = conn.execute(BY_REGION[self.store.engine]).fetchall()
+            rows = conn.execute(*self._by("by_region", {})).fetchall()
         countries: dict[str, dict[str, Any]] = {}
         for region, status, count, no_reports in rows:
             entry = countries.setdefault(
@@ -123,22 +159,26 @@ class DashboardQueries:
         return ranked[:top] + [c for c in ranked[top:] if c["noReports"]][:NO_REPORTS_BEYOND_TOP]
 
     def lists(self, page: int) -> Page:
+        params: dict[str, Any] = {}
+        of = self._of("l.account_id", params)
         return self._page(
             "SELECT l.id, l.name, l.account_id, a.name AS account, l.created_at, "
             "(SELECT count(*) FROM memberships m WHERE m.list_id = l.id) AS members "
-            "FROM lists l JOIN accounts a ON a.id = l.account_id ORDER BY l.id DESC",
-            "SELECT count(*) FROM lists",
-            {},
+            f"FROM lists l JOIN accounts a ON a.id = l.account_id WHERE true{of} ORDER BY l.id DESC",
+            f"SELECT count(*) FROM lists l WHERE true{of}",
+            params,
             page,
         )
 
     def list_heading(self, list_id: int) -> dict[str, Any] | None:
         """A list's name and its account's name."""
+        params: dict[str, Any] = {"id": list_id}
+        of = self._of("l.account_id", params)
         with self.store.read() as conn:
             row = conn.execute(
                 "SELECT l.name, a.name AS account FROM lists l JOIN accounts a ON a.id = l.account_id "
-                "WHERE l.id = :id",
-                {"id": list_id},
+                f"WHERE l.id = :id{of}",
+                params,
             ).fetchone()
         return None if row is None else dict(row)
 
@@ -154,8 +194,8 @@ class DashboardQueries:
         )
 
     def messages(self, status: str, country: str, no_reports: bool, page: int, q: str = "") -> Page:
-        clauses = ["1 = 1"]
         params: dict[str, Any] = {}
+        clauses = ["1 = 1" + self._of("account_id", params)]
         if q:  # the search syntax (channels/search.py), as the admin listing's q=
             now = self.runtime.clock.now_ms()
             clauses.append(search.where(search.parse(q), search.OUTBOX, self.store.engine, now, params))
@@ -184,7 +224,7 @@ class DashboardQueries:
 
     def message(self, message_id: str) -> dict[str, Any] | None:
         """A message with its history, its callback attempts and the handset's replies."""
-        found = self.runtime.reports.outbox({"messageId": message_id, "limit": "1"})
+        found = self.runtime.reports.outbox({"messageId": message_id, "limit": "1"}, account=self.account)
         if not found:
             return None
         with self.store.read() as conn:
@@ -204,15 +244,21 @@ class DashboardQueries:
         }
 
     def numbers(self) -> list[dict[str, Any]]:
-        """Every number with its account and inbound counts, and the messages to nobody's number."""
+        """Every number with its account and inbound counts, and the messages to nobody's number
+        (an account's view: its numbers only)."""
+        params: dict[str, Any] = {}
+        of = self._of("n.account_id", params)
         with self.store.read() as conn:
             rows = conn.execute(
                 "SELECT n.number, n.forward_url, n.keywords, a.name AS account, "
                 "(SELECT count(*) FROM inbound i WHERE i.receiver = n.number AND i.channel = 'sms') AS sms, "
                 "(SELECT count(*) FROM inbound i WHERE i.receiver = n.number AND i.channel = 'mms') AS mms "
-                "FROM numbers n JOIN accounts a ON a.id = n.account_id ORDER BY n.number"
+                f"FROM numbers n JOIN accounts a ON a.id = n.account_id WHERE true{of} ORDER BY n.number",
+                params,
             ).fetchall()
-            unowned = conn.execute("SELECT count(*) FROM inbound WHERE account_id IS NULL").fetchone()[0]
+            unowned = 0
+            if self.account is None:
+                unowned = conn.execute("SELECT count(*) FROM inbound WHERE account_id IS NULL").fetchone()[0]
         return [dict(r) for r in rows] + (
             [
                 {
@@ -230,7 +276,7 @@ class DashboardQueries:
 
     def inbound(self, number: str, page: int, q: str = "") -> Page:
         params: dict[str, Any] = {"number": number} if number else {}
-        where = "receiver = :number" if number else "1 = 1"
+        where = ("receiver = :number" if number else "1 = 1") + self._of("account_id", params)
         if q:
             now = self.runtime.clock.now_ms()
             where += " AND " + search.where(search.parse(q), search.INBOUND, self.store.engine, now, params)
@@ -245,25 +291,30 @@ class DashboardQueries:
         """Every message to and from ``handset`` (the last 200 of each), oldest first: sent ones
         as the admin listing has them (``"out"``), received ones (``"in"``)."""
         number = handset.removeprefix("+")
-        sent = self.runtime.reports.outbox({"to": number, "limit": str(CONVERSATION)})
-        received = self.runtime.inbound.listing({"from": number, "limit": str(CONVERSATION)})
+        query = {"limit": str(CONVERSATION)}
+        sent = self.runtime.reports.outbox({**query, "to": number}, account=self.account)
+        received = self.runtime.inbound.listing({**query, "from": number}, account=self.account)
         messages = [{**m, "direction": "out", "at": m["sentAt"]} for m in sent]
         messages += [{**m, "direction": "in", "at": m["receivedAt"]} for m in received]
         return sorted(messages, key=lambda m: (m["at"], m["direction"] == "in"))  # same-width UTC times
 
     def callbacks(self, page: int) -> Page:
+        params: dict[str, Any] = {}
+        of = self._of("account_id", params)
         return self._page(
-            "SELECT * FROM callback_attempts ORDER BY id DESC",
-            "SELECT count(*) FROM callback_attempts",
-            {},
+            f"SELECT * FROM callback_attempts WHERE true{of} ORDER BY id DESC",
+            f"SELECT count(*) FROM callback_attempts WHERE true{of}",
+            params,
             page,
         )
 
     def refusals(self, page: int) -> Page:
+        params: dict[str, Any] = {}
+        of = self._of("account_id", params)
         return self._page(
-            "SELECT * FROM journal WHERE status = 429 ORDER BY id DESC",
-            "SELECT count(*) FROM journal WHERE status = 429",
-            {},
+            f"SELECT * FROM journal WHERE status = 429{of} ORDER BY id DESC",
+            f"SELECT count(*) FROM journal WHERE status = 429{of}",
+            params,
             page,
         )
 

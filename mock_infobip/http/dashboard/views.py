@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hmac
 import json
+from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, abort, current_app, g, redirect, render_template, request, url_for
 from markupsafe import Markup
@@ -13,13 +14,17 @@ from markupsafe import Markup
 from mock_infobip.channels.sms import testnumbers
 from mock_infobip.core.clock import wire_time
 from mock_infobip.core.errors import Conflict, InvalidRequest
-from mock_infobip.http.controls import ADMIN_COOKIE, admin_token_presented, over_https
+from mock_infobip.http.controls import ADMIN_COOKIE, STATE_CHANGING, TENANT_COOKIE, over_https
 from mock_infobip.http.dashboard import live
 from mock_infobip.http.dashboard.charts import COLOURS, country_bars, stacked_bars
 from mock_infobip.http.dashboard.queries import GROUPS, DashboardQueries
+from mock_infobip.http.dashboard.viewer import VIEW_COOKIE, Viewer, viewer
+from mock_infobip.http.errors import error_response
 from mock_infobip.http.paths import LOGIN_PATH, LOGOUT_PATH
 from mock_infobip.http.pipeline import runtime
+from mock_infobip.http.reply import Reply
 from mock_infobip.http.signals import STREAM, Stream
+from mock_infobip.runtime import Runtime
 from mock_infobip.storage.sqlite import MAX_ID
 from mock_infobip.system.redact import mask_key, redact
 
@@ -28,7 +33,18 @@ PREFIX = "/dashboard"
 
 
 def queries() -> DashboardQueries:
-    return DashboardQueries(runtime())
+    """What this request's viewer sees (one account's rows, or every account's)."""
+    return DashboardQueries(runtime(), who().account)
+
+
+def who() -> Viewer:
+    found = g.viewer
+    assert isinstance(found, Viewer)
+    return found
+
+
+OPEN = frozenset({"dashboard.login_form", "dashboard.login", "dashboard.logout"})
+TENANT_MAY = frozenset({"dashboard.reply"})  # what a tenant may change
 
 
 # What each page shows, of live.KINDS: it is updated when one of them changes
@@ -55,10 +71,23 @@ def live_marks() -> live.LiveMarks:
 
 
 @blueprint.before_request
-def mark() -> None:
-    """A live page's marks, read before what it shows: a change made meanwhile is never missed."""
+def gate() -> Response | Reply | None:
+    """Who is looking (http/dashboard/viewer.py): off loopback a page needs a sign-in first (its
+    events a 401), and a tenant changes nothing but its replies (403). Then a live page's marks,
+    read before what it shows: a change made meanwhile is never missed."""
+    if request.endpoint in OPEN:
+        return None
+    found = viewer(runtime())
+    if found is None:
+        if request.endpoint == "dashboard.events" or request.method in STATE_CHANGING:
+            return error_response(401)
+        return redirect(url_for("dashboard.login_form"))  # type: ignore[return-value]
+    if found.tenant and request.method in STATE_CHANGING and request.endpoint not in TENANT_MAY:
+        return error_response(403)
+    g.viewer = found
     if request.method == "GET" and request.endpoint in LIVE:
         g.marks = live_marks().now()
+    return None
 
 
 MAX_PAGE = 10**9  # pages are 50 rows: an offset past any table, and well inside SQLite's integers
@@ -115,9 +144,8 @@ def common() -> dict[str, object]:
         "groups": GROUPS,
         "live_kinds": " ".join(LIVE.get(request.endpoint or "", ())),
         "live_marks": live.text(g.marks) if "marks" in g else "",
-        "locked": not admin_token_presented(runtime()),
+        "viewer": g.get("viewer"),
         "now_ms": runtime().clock.now_ms(),
-        "signed_in": bool(runtime().settings.admin_token and request.cookies.get(ADMIN_COOKIE)),
         "account_names": {a["id"]: a["name"] for a in runtime().accounts.describe_all()},
     }
 
@@ -129,17 +157,24 @@ def login_form() -> str:
 
 @blueprint.post(LOGIN_PATH)
 def login() -> Response | tuple[str, int]:
-    """The admin token once; the browser keeps a random sign-in id (never the token) in a
-    same-site, HTTP-only cookie, ``Secure`` over HTTPS (identity/signins.py)."""
+    """The admin token, or an account's API key (a tenant: that account's pages only), once; the
+    browser keeps a random sign-in id (never the token or the key) in a same-site, HTTP-only
+    cookie, ``Secure`` over HTTPS (identity/signins.py). Signing in as one ends the other."""
     rt = runtime()
     token = rt.settings.admin_token
     given = request.form.get("token", "")
-    if not token or not hmac.compare_digest(given.encode(), token.encode()):
-        return render_template("login.html", failed=True), 401
+    if token and hmac.compare_digest(given.encode(), token.encode()):
+        cookie, signin, other = ADMIN_COOKIE, rt.signins.create(token), TENANT_COOKIE
+    else:
+        tenant = rt.signins.create_tenant(given) if given and len(given) <= 512 else None
+        if tenant is None:
+            return render_template("login.html", failed=True), 401
+        cookie, signin, other = TENANT_COOKIE, tenant, ADMIN_COOKIE
     response: Response = redirect(url_for("dashboard.overview"))  # type: ignore[assignment]
+    _forget(response, rt, other)
     response.set_cookie(
-        ADMIN_COOKIE,
-        rt.signins.create(token),
+        cookie,
+        signin,
         max_age=rt.signins.seconds,
         httponly=True,
         samesite="Strict",
@@ -151,14 +186,39 @@ def login() -> Response | tuple[str, int]:
 
 @blueprint.post(LOGOUT_PATH)
 def logout() -> Response:
-    """Ends this browser's sign-in at once (every host), and forgets the cookie."""
+    """Ends this browser's sign-ins at once (every host), and forgets the cookies."""
     rt = runtime()
     token = rt.settings.admin_token
     signin = request.cookies.get(ADMIN_COOKIE, "")
     if token and signin:
         rt.signins.end(token, signin)
+    tenant = request.cookies.get(TENANT_COOKIE, "")
+    if tenant:
+        rt.signins.end_tenant(tenant)
     response: Response = redirect(url_for("dashboard.login_form"))  # type: ignore[assignment]
-    response.delete_cookie(ADMIN_COOKIE, path="/", httponly=True, samesite="Strict", secure=over_https(rt))
+    for cookie in (ADMIN_COOKIE, TENANT_COOKIE, VIEW_COOKIE):
+        _forget(response, rt, cookie)
+    return response
+
+
+def _forget(response: Response, rt: Runtime, cookie: str) -> None:
+    if cookie in request.cookies:
+        response.delete_cookie(cookie, path="/", httponly=True, samesite="Strict", secure=over_https(rt))
+
+
+@blueprint.post(PREFIX + "/view")
+def switch() -> Response:
+    """The admin switches to one account's view (``account``: its id) or back to all (empty)."""
+    chosen = request.form.get("account", "")
+    back = urlsplit(request.referrer or "")  # the page it came from, on this host only
+    target = back.path + (f"?{back.query}" if back.query else "") if back.path.startswith("/") else "/"
+    response: Response = redirect(target if not target.startswith("//") else "/", 303)  # type: ignore[assignment]
+    if chosen.isascii() and chosen.isdigit() and len(chosen) < 12:
+        response.set_cookie(
+            VIEW_COOKIE, chosen, httponly=True, samesite="Strict", secure=over_https(runtime()), path="/"
+        )
+    else:
+        _forget(response, runtime(), VIEW_COOKIE)
     return response
 
 
@@ -244,7 +304,7 @@ def reply(number: str) -> Response:
     if not text.strip():
         abort(400)
     rt = runtime()
-    rt.inbound.answer(number, text)
+    rt.inbound.answer(number, text, who().account)  # a tenant answers its own messages only
     rt.kick()  # its forward goes now, as any inbound message's
     return redirect(url_for("dashboard.handset", number=number.removeprefix("+")), 303)  # type: ignore[return-value]
 
@@ -259,7 +319,10 @@ def redeliver() -> Response:
     """An attempt's reports pushed again now (delivery/scheduler.py ``redeliver``): the page
     shows the new attempt. Nothing to push (an inbound forward, a report in flight) is a 404."""
     rt = runtime()
-    if rt.scheduler.redeliver(request.form.getlist("message")) == 0:
+    wanted = request.form.getlist("message")
+    if who().account is not None:  # the admin in one account's view: that account's messages
+        wanted = [m for m in wanted if queries().message(m) is not None]
+    if rt.scheduler.redeliver(wanted) == 0:
         abort(404)
     rt.kick()
     return redirect(url_for("dashboard.callbacks"), 303)  # type: ignore[return-value]
