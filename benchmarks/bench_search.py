@@ -1,19 +1,22 @@
 """The search syntax (#38, item 2) over many messages: ``GET /__admin/messages?q=…`` (its first page
 of 100, newest first) against a store seeded with demo data, in process.
 
-    .venv/bin/python benchmarks/bench_search.py [--messages 1000000] [--db FILE]
+    .venv/bin/python benchmarks/bench_search.py [--messages 1000000] [--db FILE | --postgres]
 
 ``--db`` keeps the seeded file (seeding a million messages takes minutes) and reuses it when it is
-there. Each query runs 9 times; the table gives each one's median and the median over them all
-(target ≤ 100 ms).
+there; ``--postgres`` seeds a throw-away PostgreSQL server instead (the tests' own:
+``tests/postgres.py``; ``bash .ci/install-postgres``). Each query runs 9 times; the table gives
+each one's median and the median over them all (target ≤ 100 ms).
 """
 
 from __future__ import annotations
 
 import argparse
 import statistics
+import sys
 import tempfile
 import time
+from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -48,11 +51,19 @@ def main() -> None:
     )
     parser.add_argument("--messages", type=int, default=1_000_000)
     parser.add_argument("--db", help="a file to keep the seeded store in (reused when there)")
+    parser.add_argument("--postgres", action="store_true", help="on a throw-away PostgreSQL server")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        db = Path(args.db or Path(tmp) / "search.db")
-        seeded = db.exists()
-        runtime = Runtime(Settings(db=str(db), seed=1, clock="manual"))
+    with ExitStack() as stack, tempfile.TemporaryDirectory() as tmp:
+        if args.postgres:
+            sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests/postgres.py
+            from tests.postgres import postgres_server
+
+            db: str = stack.enter_context(postgres_server())
+            seeded = False
+        else:
+            db = str(Path(args.db or Path(tmp) / "search.db"))
+            seeded = Path(db).exists()
+        runtime = Runtime(Settings(db=db, seed=1, clock="manual"))
         started = time.perf_counter()
         if not seeded:
             seed(runtime, accounts=3, lists=1, members=10, messages=args.messages, seed=1)
