@@ -99,13 +99,24 @@ class Scheduler:
 
     def run_due(self, until: int | None = None, *, step_clock: bool = False, wait: bool = True) -> None:
         """Carry out everything due up to ``until`` (default now), in time order. With
-        ``step_clock`` a manual clock is moved to each moment before its work, and to ``until``.
-        Without ``wait`` (the background worker) pushes run on the pool and settle when they end,
-        so a slow receiver delays nobody else."""
+        ``step_clock`` (an advance of the manual clock) the clock is moved to each moment before its
+        work, and to ``until``: each moment's events, then its pushes. Without it everything due is
+        late already (a running clock the scheduler caught up with, a kick): the events due are
+        applied in time order, then the reports due pushed together, each receiver's in batches
+        of ``callback_batch_size`` in time order (a catching-up scheduler makes few passes, not
+        one for each moment). Without ``wait`` (the background worker) pushes run on the pool and
+        settle when they end, so a slow receiver delays nobody else."""
         with self._lock:
             if wait:
                 self._settle_inflight()
             target = self._clock.now_ms() if until is None else until
+            while not step_clock:
+                event_at, push_at = self._next_work(target)
+                if event_at is None and push_at is None:
+                    return
+                if event_at is not None:
+                    self._process_events(target, whole=True)
+                self._push(target, wait, through=True)
             while True:
                 event_at, push_at = self._next_work(target)
                 if event_at is None and push_at is None:
@@ -198,16 +209,17 @@ class Scheduler:
                 return
             after, page = (rows[-1]["due_at"], rows[-1]["id"]), page * 2
 
-    def _process_events(self, bound: int) -> None:
-        """Apply events due up to ``bound``; stop after the moment whose events queued a push."""
+    def _process_events(self, bound: int, whole: bool = False) -> None:
+        """Apply events due up to ``bound`` (``EVENT_BATCH`` at most); stop after the moment whose
+        events queued a push, unless ``whole``."""
         with self._store.write(SCHEDULER) as conn:
             cut: int | None = None
             done: list[dict[str, int]] = []
             changes: list[Change] = []
             messages: dict[int, dict[str, Any]] = {}  # as the events of this pass leave them
             for page in self._due_events(conn, bound):
-                cut = self._apply(conn, page, messages, cut, done, changes)
-                if cut is not None and page and page[-1]["due_at"] > cut:
+                cut = self._apply(conn, page, messages, None if whole else cut, done, changes, whole)
+                if not whole and cut is not None and page and page[-1]["due_at"] > cut:
                     break  # the moment that queued a push is done: the rest is the next pass's
             apply_changes(conn, changes)
             conn.executemany("DELETE FROM status_events WHERE id = :id", done)
@@ -229,15 +241,17 @@ class Scheduler:
         cut: int | None,
         done: list[dict[str, int]],
         changes: list[Change],
+        whole: bool = False,
     ) -> int | None:
         """Apply ``events`` in order, up to the moment whose events queued a push (``cut``, which
-        is returned); their changes are written together after."""
+        is returned; every one of them when ``whole``); their changes are written together after."""
         for event in events:
-            if cut is not None and event["due_at"] > cut:
+            if not whole and cut is not None and event["due_at"] > cut:
                 break
             done.append({"id": event["id"]})
             if int(event["message"]) not in messages:  # read with the others due at the same moment
-                self._read_messages(conn, [e for e in events if e["due_at"] == event["due_at"]], messages)
+                same = [e for e in events if whole or e["due_at"] == event["due_at"]]
+                self._read_messages(conn, same, messages)
             message = messages.get(int(event["message"]))
             if message is None:
                 continue
@@ -275,7 +289,9 @@ class Scheduler:
     def _lease(self) -> int:
         return self._clock.wall_ms() + round(self._settings.callback_timeout * 1000) + LEASE_MARGIN_MS
 
-    def _claim(self, at: int) -> list[_Batch]:
+    def _claim(self, at: int, through: bool = False) -> list[_Batch]:
+        """The pushes due at ``at`` (due by ``at`` when ``through``), claimed for this process, in
+        batches of one receiver and one account."""
         size = self._settings.callback_batch_size
         limit = size * self._settings.callback_concurrency * 4
         lease = self._lease()
@@ -286,8 +302,8 @@ class Scheduler:
                 "coalesce(m.account_id, i.account_id) AS account_id "
                 "FROM deliveries d LEFT JOIN messages m ON m.id = d.message AND d.kind = 'report' "
                 "LEFT JOIN inbound i ON i.id = d.message AND d.kind = 'inbound' "
-                "WHERE d.state = 'pending' AND d.due_at = :at AND d.claimed_until <= :wall "
-                "ORDER BY d.id LIMIT :limit",
+                f"WHERE d.state = 'pending' AND d.due_at {'<=' if through else '='} :at "
+                "AND d.claimed_until <= :wall ORDER BY d.due_at, d.id LIMIT :limit",
                 {"at": at, "wall": self._clock.wall_ms(), "limit": limit},
             ).fetchall()
             conn.executemany(
@@ -340,10 +356,10 @@ class Scheduler:
             account,
         )
 
-    def _push(self, at: int, wait: bool) -> None:
+    def _push(self, at: int, wait: bool, through: bool = False) -> None:
         futures = [
             self._lanes.submit(batch.url, functools.partial(self._deliver, batch, at))
-            for batch in self._claim(at)
+            for batch in self._claim(at, through)
         ]
         with self._inflight_lock:
             self._inflight.update(futures)
