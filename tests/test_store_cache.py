@@ -166,3 +166,40 @@ def test_deleting_faults_in_another_worker_releases_a_held_request(stores, which
     there.delete(fault.id if which == "one" else None)
     held.join(10)  # not the fault's 60 s
     assert not held.is_alive()
+
+
+@pytest.mark.postgres
+def test_requests_of_one_turn_of_the_loop_share_the_version_one_of_them_read(postgres_url):
+    """The server's loop serves the requests it read in one turn with the configuration version
+    the first of them read (all of them arrived before it was read); the next turn reads again,
+    and a write of the turn's own makes the next request read again."""
+    from mock_infobip.storage.engines import open_store
+    from tests.postgres import empty_database
+
+    url = empty_database(postgres_url)
+    here, there = open_store(url), open_store(url)
+    try:
+        _, accounts, _, _ = _services(here)  # type: ignore[arg-type]
+        _, elsewhere, _, _ = _services(there)  # type: ignore[arg-type]
+        elsewhere.create("acme", ["k1"])
+        with here.request(turn=True):
+            assert accounts.by_key("k1") is not None
+        elsewhere.set_revoked("k1", True)  # after the turn's first request read the version
+        with here.request(turn=True):
+            assert accounts.by_key("k1") is not None  # the same turn: as the first one saw it
+        here.end_turn()
+        with here.request(turn=True):
+            assert accounts.by_key("k1") is None  # a new turn reads the version again
+        elsewhere.set_revoked("k1", False)
+        with here.request(turn=True):
+            here.execute("INSERT INTO meta (key, value) VALUES ('x', 'y')")  # a write of its own
+        with here.request(turn=True):
+            assert accounts.by_key("k1") is not None  # read again after it
+        with here.request():
+            assert accounts.by_key("k1") is not None
+        elsewhere.set_revoked("k1", True)
+        with here.request():  # a request off the loop reads it every time
+            assert accounts.by_key("k1") is None
+    finally:
+        here.close()
+        there.close()

@@ -17,6 +17,7 @@ from mock_infobip.http.routes.lists import HANDLERS as LISTS_HANDLERS
 from mock_infobip.http.routes.mms import HANDLERS as MMS_HANDLERS
 from mock_infobip.http.routes.sms import HANDLERS as SMS_HANDLERS
 from mock_infobip.http.routes.tfa import HANDLERS as TFA_HANDLERS
+from mock_infobip.http.signals import JOURNAL_LATER
 from mock_infobip.runtime import Runtime
 
 if TYPE_CHECKING:
@@ -30,7 +31,8 @@ class FakeApp(Flask):
     runtime: Runtime
 
     def wsgi_app(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        with self.runtime.store.request():  # one request (PostgreSQL: the version read once)
+        # one request (PostgreSQL: the version read once; once a turn of the server's loop)
+        with self.runtime.store.request(turn=bool(environ.get(JOURNAL_LATER))):
             if self.api is not None:
                 req = self.api.request(environ)
                 if paths.infobip_path(req.path):

@@ -53,8 +53,9 @@ def create_server(runtime: Runtime, sock: socket.socket | None = None, shared: b
 
 
 def _flush_journal(runtime: Runtime) -> None:
-    """The journal's entries of a turn of the loop; a failure is the fake's own error (the
-    answers leave all the same, and the pytest plugin fails the test that caused it)."""
+    """The end of a turn of the loop: its journal's entries written (a failure is the fake's own
+    error: the answers leave all the same, and the pytest plugin fails the test that caused it)."""
+    runtime.store.end_turn()  # the turn's requests shared the configuration version they read
     try:
         runtime.journal.flush()
     except Exception as exc:

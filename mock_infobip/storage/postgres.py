@@ -348,15 +348,26 @@ class PostgresStore(StoreOperations):
         return found
 
     @contextmanager
-    def request(self) -> Iterator[None]:
-        """The handling of one request on this thread: the configuration version is read once."""
+    def request(self, turn: bool = False) -> Iterator[None]:
+        """The handling of one request on this thread: the configuration version is read once.
+        ``turn``: the request is served on the server's event loop, whose requests of one turn
+        share the version one of them read (:meth:`end_turn` forgets it when the turn ends). That
+        is no older than any of them: the loop read their bytes before the turn began."""
         local = self._local
         local.requests = getattr(local, "requests", 0) + 1
+        if turn:
+            local.version = getattr(local, "turn_version", None)
         try:
             yield
         finally:
             local.requests -= 1
+            if turn:  # what it read last (None after a write of its own: read again)
+                local.turn_version = getattr(local, "version", None)
             local.version = None
+
+    def end_turn(self) -> None:
+        """The server's loop turn is over (on its thread): the next request reads the version."""
+        self._local.turn_version = None
 
     def cached(self, name: str, load: Callable[[], T]) -> T:
         version = self.version()  # read before loading: a value is never older than it

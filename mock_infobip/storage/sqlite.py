@@ -227,10 +227,13 @@ class SqliteStore(StoreOperations):
         """Whether this process runs the scheduler: on SQLite the process ``serve`` started to."""
         return True
 
-    def request(self) -> AbstractContextManager[None]:
+    def request(self, turn: bool = False) -> AbstractContextManager[None]:
         """The handling of one request (nothing to do here: the version counter is a file's bytes,
         cheap to read every time)."""
         return contextlib.nullcontext()
+
+    def end_turn(self) -> None:
+        """Nothing kept for a turn of the server's loop (see :meth:`request`)."""
 
     def close(self) -> None:
         with self._lock:
