@@ -96,7 +96,10 @@ def throughput(args: argparse.Namespace, url: str, workdir: Path) -> None:
         one = serve(empty(url), 2)
         stack.callback(one.stop)
         targets["PostgreSQL, 1 host × 2 workers"] = [one]
-        two = [serve(url, 1), serve(url, 1)]  # the same database as the one above: one fake
+        single = serve(url, 1)  # the same database as the one above: one fake
+        stack.callback(single.stop)
+        targets["PostgreSQL, 1 host × 1 worker"] = [single]
+        two = [serve(url, 1), serve(url, 1)]
         for host in two:
             stack.callback(host.stop)
         targets["PostgreSQL, 2 hosts × 1 worker"] = two

@@ -11,10 +11,11 @@ sign-in is kept with the key's row, never the key, and ends when the key is revo
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 
 from mock_infobip.core.clock import Clock
 from mock_infobip.core.randomness import Randomness
-from mock_infobip.storage.interface import Store
+from mock_infobip.storage.interface import Row, Store
 
 SIGNINS_LOCK = "dashboard-signins"
 ID_LENGTH = 43  # about 256 bits of the token alphabet
@@ -70,36 +71,42 @@ class SignIns:
 
     def tenant(self, signin: str) -> int | None:
         """The account of a live tenant's sign-in (its key not revoked since); None otherwise."""
-        if not signin or len(signin) > 2 * ID_LENGTH:
-            return None
-        with self._store.read() as conn:
-            row = conn.execute(
-                "SELECT k.account_id FROM dashboard_signins s JOIN api_keys k ON k.id = s.key_id "
-                "WHERE s.digest = :digest AND s.expires_at > :now AND k.revoked = 0",
-                {"digest": _tenant_digest(signin), "now": self._clock.wall_ms()},
-            ).fetchone()
+        row = self._live(
+            _tenant_digest,
+            signin,
+            "SELECT k.account_id FROM dashboard_signins s JOIN api_keys k ON k.id = s.key_id "
+            "WHERE s.digest = :digest AND s.expires_at > :now AND k.revoked = 0",
+        )
         return None if row is None else int(row["account_id"])
 
     def end_tenant(self, signin: str) -> None:
-        with self._store.write(SIGNINS_LOCK) as conn:
-            conn.execute(
-                "DELETE FROM dashboard_signins WHERE digest = :digest", {"digest": _tenant_digest(signin)}
-            )
+        self._end(_tenant_digest(signin))
 
     def valid(self, token: str, signin: str) -> bool:
         """Whether ``signin`` is a live sign-in made with ``token``."""
-        if not signin or len(signin) > 2 * ID_LENGTH:
-            return False
-        with self._store.read() as conn:
-            row = conn.execute(
+        return (
+            self._live(
+                lambda given: _digest(token, given),
+                signin,
                 "SELECT 1 FROM dashboard_signins WHERE digest = :digest AND expires_at > :now "
                 "AND key_id IS NULL",
-                {"digest": _digest(token, signin), "now": self._clock.wall_ms()},
-            ).fetchone()
-        return row is not None
+            )
+            is not None
+        )
 
     def end(self, token: str, signin: str) -> None:
+        self._end(_digest(token, signin))
+
+    def _live(self, digest: Callable[[str], str], signin: str, sql: str) -> Row | None:
+        """The row ``sql`` finds for a live sign-in (by its digest; ``:now`` the wall clock)."""
+        if not signin or len(signin) > 2 * ID_LENGTH:
+            return None
+        with self._store.read() as conn:
+            found: Row | None = conn.execute(
+                sql, {"digest": digest(signin), "now": self._clock.wall_ms()}
+            ).fetchone()
+        return found
+
+    def _end(self, digest: str) -> None:
         with self._store.write(SIGNINS_LOCK) as conn:
-            conn.execute(
-                "DELETE FROM dashboard_signins WHERE digest = :digest", {"digest": _digest(token, signin)}
-            )
+            conn.execute("DELETE FROM dashboard_signins WHERE digest = :digest", {"digest": digest})
