@@ -25,7 +25,8 @@ from mock_infobip.core.settings import Settings
 from mock_infobip.delivery.callbacks import HttpTransport, Transport
 from mock_infobip.delivery.retention import Retention
 from mock_infobip.delivery.routing import CallbackRouting, RoutingTransport
-from mock_infobip.delivery.scheduler import Scheduler, Worker
+from mock_infobip.delivery.scheduler import Scheduler
+from mock_infobip.delivery.worker import Worker
 from mock_infobip.identity.accounts import Account, AccountsService
 from mock_infobip.identity.oauth import TokensService
 from mock_infobip.identity.ratelimit import RateLimiter

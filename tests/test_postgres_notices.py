@@ -59,11 +59,11 @@ def test_work_added_by_another_host_wakes_the_leading_scheduler(postgres_url, mo
     by the leading one, whose worker would otherwise sleep until its next look (made a minute here,
     so only the notice can wake it)."""
     from mock_infobip.core.settings import Settings
-    from mock_infobip.delivery import scheduler
+    from mock_infobip.delivery import worker
     from mock_infobip.runtime import Runtime
     from tests.receivers import Receiver
 
-    monkeypatch.setattr(scheduler, "QUIET_POLL", 60.0)
+    monkeypatch.setattr(worker, "QUIET_POLL", 60.0)
     url = empty_database(postgres_url)
     leader = Runtime(Settings(db=url, clock="manual", dispatch="background"))
     other = Runtime(Settings(db=url, clock="manual", dispatch="inline"))

@@ -42,6 +42,7 @@ from mock_infobip.http.signals import (
     Stream,
 )
 from mock_infobip.http.wsgi import Outcome, build_environ, call_app
+from mock_infobip.serving.streaming import StreamedAnswer
 
 if TYPE_CHECKING:
     from mock_infobip.serving.server import Server
@@ -84,7 +85,7 @@ class Connection(asyncio.Protocol):
         self.queue: deque[Arriving] = deque()  # whole requests waiting their turn
         self.serving: Arriving | None = None  # the request being served (app, hold or answer)
         self.holding: asyncio.Future[None] | None = None
-        self.streaming = False  # an answer that goes on (signals.Stream) is being sent
+        self.streaming: StreamedAnswer | None = None  # an answer that goes on (signals.Stream)
         self.idle_since = server.loop.time()
         self.timer: asyncio.TimerHandle | None = None
         self.paused = False
@@ -119,7 +120,7 @@ class Connection(asyncio.Protocol):
         self._next()
 
     def eof_received(self) -> bool:
-        if self.holding is not None or self.streaming:  # the client hung up: dropped at once
+        if self.holding is not None or self.streaming is not None:  # the client hung up: dropped now
             self.close()
             return False
         if self.serving is not None or self.queue:
@@ -399,57 +400,14 @@ class Connection(asyncio.Protocol):
         waiting.add_done_callback(resume)
 
     def _stream(self, environ: dict[str, Any], stream: Stream) -> None:
-        """Write the head and the first chunk, then a chunk every ``stream.every`` seconds."""
         assert self.transport is not None
-        lines = ["HTTP/1.1 200 OK", *(f"{name}: {value}" for name, value in stream.headers)]
-        lines += [f"{name}: {value}" for name, value in self.server.extra_headers(stream.headers)]
-        lines += ["Transfer-Encoding: chunked", "", ""]
-        self.streaming = True
-        self.transport.write("\r\n".join(lines).encode("latin-1") + _chunk(stream.first))
-        self._stream_later(environ, stream)
-
-    def _stream_later(self, environ: dict[str, Any], stream: Stream) -> None:
-        waiting: asyncio.Future[None] = self.loop.create_future()
-        self.holding = waiting  # a stop closes it at once, as a held request
-        timer = self.loop.call_later(stream.every, _settle, waiting)
-
-        def resume(done: asyncio.Future[None]) -> None:
-            self.holding = None
-            timer.cancel()
-            if done.cancelled() or self.closed:
-                return
-            if self.server.stopping:
-                self.end_stream()
-                return
-            lane = self.server.lane(environ)
-            if lane is None:
-                self._streamed(environ, stream, _more(stream))
-                return
-            future = self.loop.run_in_executor(lane, _more, stream)
-            future.add_done_callback(
-                lambda given: self._streamed(environ, stream, None if given.cancelled() else given.result())
-            )
-
-        waiting.add_done_callback(resume)
-
-    def _streamed(self, environ: dict[str, Any], stream: Stream, given: bytes | BaseException | None) -> None:
-        if self.closed or self.transport is None:
-            return
-        if isinstance(given, BaseException):  # the app failed: the stream ends, the error is logged
-            self.server.log_error(given)
-            given = None
-        if given is None:
-            self.end_stream()
-            return
-        if given:
-            self.transport.write(_chunk(given))
-        self._stream_later(environ, stream)
+        self.streaming = StreamedAnswer(self, self.transport, environ, stream)
+        self.streaming.begin()
 
     def end_stream(self) -> None:
         """The stream's last chunk, then the connection closed (its browser comes back later)."""
-        if self.transport is not None and not self.closed:
-            self.transport.write(b"0\r\n\r\n")
-        self.close()
+        if self.streaming is not None:
+            self.streaming.end()
 
     # --- deadlines and closing -------------------------------------------------------------------
 
@@ -499,18 +457,6 @@ class Connection(asyncio.Protocol):
     def idle(self) -> bool:
         """Serving nothing (waiting for a request, or reading one): may be closed to make room."""
         return self.serving is None and not self.queue
-
-
-def _chunk(data: bytes) -> bytes:
-    return b"%x\r\n%s\r\n" % (len(data), data) if data else b""
-
-
-def _more(stream: Stream) -> bytes | BaseException | None:
-    """What a stream gives next, or the exception it raised (logged by the loop)."""
-    try:
-        return stream.more()
-    except Exception as exc:
-        return exc
 
 
 def _settle(waiting: asyncio.Future[None]) -> None:

@@ -368,7 +368,7 @@ class Server:
             for sock in self.sockets:
                 sock.close()
         for connection in list(self.connections):
-            if connection.streaming:
+            if connection.streaming is not None:
                 connection.end_stream()
             elif connection.idle() or connection.holding is not None:
                 connection.close()
