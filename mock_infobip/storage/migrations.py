@@ -24,6 +24,7 @@ from mock_infobip.storage.schema import (
     RETENTION_INDEXES,
     SCHEMA,
     SEARCH_INDEXES,
+    TENANT_COLUMNS,
     TENANTS,
     TFA,
     UPLOADS,
@@ -37,13 +38,14 @@ class Migration:
     version: int
     what: str
     sql: str
-    add_columns: bool = False  # also add the columns of ADDED_COLUMNS a table lacks
+    # also add these columns ({table: {column: declaration}}) where a table lacks them
+    add_columns: dict[str, dict[str, str]] | None = None
     # words an engine says its own way: {copy} in ``sql`` is this mapping's text for the engine
     by_engine: dict[str, str] | None = None
 
 
 MIGRATIONS = (
-    Migration(1, "the schema of 0.1.0", SCHEMA, add_columns=True),
+    Migration(1, "the schema of 0.1.0", SCHEMA, add_columns=ADDED_COLUMNS),
     Migration(2, "MMS content uploads (POST /mms/1/content)", UPLOADS),
     Migration(3, "2FA: applications, templates, PINs, limits, forced PINs", TFA),
     Migration(4, "ids to order message history and API keys by", ORDERED_IDS, by_engine=COPY_IN_ORDER),
@@ -51,10 +53,18 @@ MIGRATIONS = (
     Migration(6, "the dashboard's sign-ins, kept on the server", DASHBOARD_SIGNINS),
     Migration(7, "indexes retention prunes by", RETENTION_INDEXES),
     Migration(
-        8, "the flooding mechanism: an index, and a switch an account", FLOODING_INDEX, add_columns=True
+        8,
+        "the flooding mechanism: an index, and a switch an account",
+        FLOODING_INDEX,
+        add_columns=ADDED_COLUMNS,
     ),
     Migration(9, "indexes the search finds messages by (to, from, MMS)", SEARCH_INDEXES),
-    Migration(10, "tenants: a callback attempt's account, sign-ins with an API key", TENANTS),
+    Migration(
+        10,
+        "tenants: a callback attempt's account, sign-ins with an API key",
+        TENANTS,
+        add_columns=TENANT_COLUMNS,
+    ),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 
@@ -96,13 +106,22 @@ def upgrade(conn: Any, dialect: Dialect = SQLITE) -> tuple[int | None, int]:
 
 
 def _apply(conn: Any, migration: Migration, dialect: Dialect) -> None:
+    """The migration's statements, and its columns where a table lacks them: before the statements
+    on the tables there already (an index may name a new column), after them on the tables they
+    made."""
+    _add_missing_columns(conn, migration, dialect)
     copy = {} if migration.by_engine is None else {"copy": migration.by_engine[dialect.name]}
     for statement in dialect.ddl(migration.sql, copy).split(";"):
         if statement.strip():
             conn.execute(statement)
-    if migration.add_columns:
-        for table, columns in ADDED_COLUMNS.items():
-            present = dialect.columns(conn, table)
-            for column, declaration in columns.items():
-                if column not in present:
-                    conn.execute(dialect.add_column(table, column, declaration))
+    _add_missing_columns(conn, migration, dialect)
+
+
+def _add_missing_columns(conn: Any, migration: Migration, dialect: Dialect) -> None:
+    for table, columns in (migration.add_columns or {}).items():
+        if not dialect.table_exists(conn, table):
+            continue
+        present = dialect.columns(conn, table)
+        for column, declaration in columns.items():
+            if column not in present:
+                conn.execute(dialect.add_column(table, column, declaration))

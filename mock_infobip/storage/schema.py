@@ -364,10 +364,9 @@ CREATE INDEX IF NOT EXISTS messages_mms ON messages(sent_at) WHERE channel = 'mm
 # Version 10: tenants (the dashboard per account, identity/signins.py): whose messages a callback
 # attempt carried (pushes are made per account, delivery/scheduler.py), and sign-ins made with an
 # account's API key (the key's row: revoking the key ends them)
+TENANT_COLUMNS = {"callback_attempts": {"account_id": "{int}"}, "dashboard_signins": {"key_id": "{int}"}}
 TENANTS = """
-ALTER TABLE callback_attempts ADD COLUMN account_id {int};
 CREATE INDEX IF NOT EXISTS callback_attempts_by_account ON callback_attempts(account_id, id);
-ALTER TABLE dashboard_signins ADD COLUMN key_id {int};
 """
 
 # The rows' insertion order, copied once: SQLite's rowid is it; PostgreSQL's ctid is where a row
