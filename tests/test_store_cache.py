@@ -168,6 +168,34 @@ def test_deleting_faults_in_another_worker_releases_a_held_request(stores, which
     assert not held.is_alive()
 
 
+def test_a_list_id_is_kept_until_a_list_is_deleted_in_any_process(stores):
+    """A create that names an existing list is answered from this process's memory, until any
+    process deletes a list: then the name is looked up again (a deleted list is never answered)."""
+    from mock_infobip.channels.lists.service import ListsService
+
+    here_store, here_accounts, _, here_clock = _services(stores())
+    there_store, _, _, there_clock = _services(stores())
+    account = here_accounts.create("acme", ["k1"])
+    here, there = ListsService(here_store, here_clock), ListsService(there_store, there_clock)
+    first = here.create_list(account, "Churn")  # made: nothing kept yet
+    assert here.create_list(account, "Churn") == first  # looked up, and kept
+    lookups: list[str] = []
+    look_up = here._list_id
+
+    def counting(account, name):  # type: ignore[no-untyped-def]
+        lookups.append(name)
+        return look_up(account, name)
+
+    here._list_id = counting  # type: ignore[method-assign]
+    assert here.create_list(account, "Churn") == first
+    assert lookups == []  # from memory
+    there.delete(first)
+    again = here.create_list(account, "Churn")
+    assert again != first and lookups  # looked up again, and made anew
+    with there_store.read() as conn:
+        assert conn.execute("SELECT count(*) FROM lists WHERE name = 'Churn'").fetchone()[0] == 1
+
+
 @pytest.mark.postgres
 def test_requests_of_one_turn_of_the_loop_share_the_version_one_of_them_read(postgres_url):
     """The server's loop serves the requests it read in one turn with the configuration version

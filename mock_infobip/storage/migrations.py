@@ -19,6 +19,7 @@ from mock_infobip.storage.schema import (
     COPY_IN_ORDER,
     DASHBOARD_SIGNINS,
     FLOODING_INDEX,
+    LIST_DELETIONS,
     MESSAGE_NUMBERS,
     ORDERED_IDS,
     RETENTION_INDEXES,
@@ -65,6 +66,7 @@ MIGRATIONS = (
         TENANTS,
         add_columns=TENANT_COLUMNS,
     ),
+    Migration(11, "a list's deletion moves the configuration version", LIST_DELETIONS),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 

@@ -369,12 +369,14 @@ class PostgresStore(StoreOperations):
         """The server's loop turn is over (on its thread): the next request reads the version."""
         self._local.turn_version = None
 
-    def cached(self, name: str, load: Callable[[], T]) -> T:
+    def cached(self, name: str, load: Callable[[], T], *, keep_none: bool = True) -> T:
         version = self.version()  # read before loading: a value is never older than it
         found = self._cache.get(name)
         if found is not None and found[0] == version:
             return found[1]  # type: ignore[return-value]
         value = load()
+        if value is None and not keep_none:
+            return value
         if len(self._cache) >= CACHE_ENTRIES:
             self._cache.clear()
         self._cache[name] = (version, value)

@@ -369,6 +369,11 @@ TENANTS = """
 CREATE INDEX IF NOT EXISTS callback_attempts_by_account ON callback_attempts(account_id, id);
 """
 
+# Version 11: a list's deletion moves the configuration version (WATCHED): nothing but the
+# triggers, which every upgrade of a PostgreSQL database makes again (SQLite's are each
+# connection's own)
+LIST_DELETIONS = ""
+
 # The rows' insertion order, copied once: SQLite's rowid is it; PostgreSQL's ctid is where a row
 # lies (a slot freed by a delete is reused), so history goes by message and time first
 COPY_IN_ORDER = {
@@ -433,12 +438,14 @@ RESET_TABLES = (
 
 # What :meth:`Store.cached` values are read from: a change to one of these tables (through the
 # store's connection, in any process) moves the configuration version. Faults: only whether there
-# are any is cached, so the counters a fault keeps as it fires do not count as changes.
+# are any is cached, so the counters a fault keeps as it fires do not count as changes. Lists: a
+# list's id by its name (channels/lists/service.py), which only its deletion changes.
 WATCHED = {
     "accounts": ("INSERT", "UPDATE", "DELETE"),
     "api_keys": ("INSERT", "UPDATE", "DELETE"),
     "clock": ("INSERT", "UPDATE", "DELETE"),
     "faults": ("INSERT", "DELETE"),
+    "lists": ("DELETE",),
 }
 
 # What gives the scheduler new work (PostgreSQL notifies every process of it: storage/postgres.py)

@@ -152,15 +152,16 @@ class SqliteStore(StoreOperations):
             self._changed = False
             self.version.bump()
 
-    def cached(self, name: str, load: Callable[[], T]) -> T:
+    def cached(self, name: str, load: Callable[[], T], *, keep_none: bool = True) -> T:
         """``load()``'s value, kept in this process until a watched table changes (in any process
-        on the file). Only for values read from the ``WATCHED`` tables."""
+        on the file). Only for values read from the ``WATCHED`` tables (or whose rows' deletions
+        are watched: then ``keep_none=False``, a row not there yet is looked for again)."""
         version = self.version.current()  # read before loading: a value is never older than it
         found = self._cache.get(name)
         if found is not None and found[0] == version:
             return found[1]  # type: ignore[return-value]
         value = load()
-        if version != UNKNOWN:
+        if version != UNKNOWN and (keep_none or value is not None):
             if len(self._cache) >= CACHE_ENTRIES:
                 self._cache.clear()
             self._cache[name] = (version, value)

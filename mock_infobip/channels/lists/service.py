@@ -51,14 +51,14 @@ class ListsService:
     # --- the three Infobip operations -------------------------------------------------------
 
     def create_list(self, account: Account, name: str) -> int:
-        """A new list, or the existing list of that name in the account (tags are unique by name)."""
-        with self._store.read() as conn:  # most creates name a list that exists: no write then
-            row = conn.execute(
-                "SELECT id FROM lists WHERE account_id = :account AND name = :name",
-                {"account": account.id, "name": name},
-            ).fetchone()
-        if row is not None:
-            return int(row[0])
+        """A new list, or the existing list of that name in the account (tags are unique by name).
+        Most creates name a list that exists: its id is kept by the process until a list is
+        deleted (which moves the configuration version: storage/schema.py ``WATCHED``)."""
+        found = self._store.cached(
+            f"list:{account.id}:{name}", lambda: self._list_id(account, name), keep_none=False
+        )
+        if found is not None:
+            return found
         made = self._store.execute(  # one statement, no transaction to open and close
             "INSERT INTO lists (account_id, name, created_at) VALUES (:account, :name, :now) "
             "ON CONFLICT (account_id, name) DO NOTHING RETURNING id",
@@ -67,6 +67,14 @@ class ListsService:
         if made is not None:
             return int(made[0])
         return self.create_list(account, name)  # created meanwhile by another request: that one
+
+    def _list_id(self, account: Account, name: str) -> int | None:
+        with self._store.read() as conn:
+            row = conn.execute(
+                "SELECT id FROM lists WHERE account_id = :account AND name = :name",
+                {"account": account.id, "name": name},
+            ).fetchone()
+        return None if row is None else int(row[0])
 
     def add_people(self, account: Account, list_ref: str, identifiers: Sequence[str]) -> AddResult:
         parsed = self._parse(account, identifiers)
