@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mock_infobip.storage.sql import StatementError, in_list, pyformat
+from mock_infobip.core.journal import COLUMNS
+from mock_infobip.storage.sql import StatementError, in_list, insert_statement, numbered, pyformat
 
 
 def test_named_parameters_become_pyformat_and_percent_is_doubled():
@@ -76,3 +77,31 @@ def test_in_list_matches_its_values_and_an_empty_one_nothing():
     assert conn.execute(f"SELECT count(*) FROM t WHERE a IN {marks}", keys).fetchone()[0] == 2
     none, _ = in_list("a", [])
     assert conn.execute(f"SELECT count(*) FROM t WHERE a IN {none}").fetchone()[0] == 0
+
+
+BOTH_BACKENDS = True  # the tests of a ``database`` below run on SQLite and on PostgreSQL
+
+
+@pytest.mark.parametrize("count", [0, 1, 450])  # 450 rows of 10 columns: 3 statements on PostgreSQL
+def test_rows_inserted_at_once_are_all_there_in_order_or_none_in_a_write_undone(stores, count):
+    store = stores()
+    rows = [
+        {column: f"{column} {i}" for column in COLUMNS} | {"at": i, "status": 200, "account_id": None}
+        for i in range(count)
+    ]
+    store.insert_rows("journal", COLUMNS, rows)
+    with store.read() as conn:
+        found = conn.execute(f"SELECT {', '.join(COLUMNS)} FROM journal ORDER BY id").fetchall()
+    assert [dict(zip(COLUMNS, row, strict=True)) for row in found] == rows
+    with pytest.raises(RuntimeError), store.write() as conn:
+        store.insert_rows("journal", COLUMNS, rows + rows)
+        raise RuntimeError("undone")
+    with store.read() as conn:
+        assert conn.execute("SELECT count(*) FROM journal").fetchone()[0] == count
+
+
+def test_a_statement_of_many_rows_names_each_rows_parameters():
+    assert insert_statement("t", ("a", "b")) == "INSERT INTO t (a, b) VALUES (:a, :b)"
+    assert insert_statement("t", ("a", "b"), 2) == "INSERT INTO t (a, b) VALUES (:a_0, :b_0), (:a_1, :b_1)"
+    rows = [{"a": 1, "b": 2}, {"a": 3, "b": 4}]
+    assert numbered(("a", "b"), rows) == {"a_0": 1, "b_0": 2, "a_1": 3, "b_1": 4}

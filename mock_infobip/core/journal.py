@@ -6,11 +6,10 @@ import threading
 from dataclasses import dataclass
 
 from mock_infobip.core.clock import Clock, wire_time
-from mock_infobip.storage.interface import Store, inserted_id
+from mock_infobip.storage.interface import Store
 from mock_infobip.system.redact import mask_key, redact
 
 PRUNE_EVERY = 64
-JOURNAL_LOCK = "journal"  # what the journal's flushes share (the store's lock of them)
 # Only the ``journal_body_chars`` kept are redacted, and this many more, so that a secret straddling
 # the cut is still recognised (redacting a whole 16 MiB body cost tens of ms a request)
 REDACT_MARGIN = 512
@@ -18,8 +17,6 @@ COLUMNS = (
     "at", "method", "path", "query", "status", "api_key", "account_id", "operation", "request_body",
     "response_body",
 )  # fmt: skip
-INSERT_MANY = f"INSERT INTO journal ({', '.join(COLUMNS)}) VALUES ({', '.join(':' + c for c in COLUMNS)})"
-INSERT = INSERT_MANY + " RETURNING id"
 
 
 @dataclass(frozen=True)
@@ -43,6 +40,7 @@ class Journal:
         self._body_chars = body_chars
         self._pending: list[dict[str, object]] = []
         self._pending_lock = threading.Lock()
+        self._unpruned = 0  # entries this process wrote since it last pruned
 
     def record(self, entry: Entry, *, later: bool = False) -> None:
         """Write ``entry`` now, or with ``later`` keep it for :meth:`flush` (the server writes the
@@ -55,20 +53,17 @@ class Journal:
             with self._pending_lock:
                 self._pending.append(row)
             return
-        newest = inserted_id(self._store.execute(INSERT, row))
-        self._prune(newest, 1)
+        self._store.insert_rows("journal", COLUMNS, [row])
+        self._prune(1)
 
     def flush(self) -> None:
-        """Write the entries kept by ``record(..., later=True)``, in one transaction."""
+        """Write the entries kept by ``record(..., later=True)``, nothing read back (the store's
+        cheapest insert of many rows: on PostgreSQL one statement, one round trip)."""
         with self._pending_lock:
             rows, self._pending = self._pending, []
-        if not rows:
-            return
-        # one prepared statement on SQLite, pipelined on PostgreSQL
-        with self._store.write(JOURNAL_LOCK) as conn:
-            conn.executemany(INSERT_MANY, rows)
-            newest = conn.execute("SELECT coalesce(max(id), 0) FROM journal").fetchone()[0]
-        self._prune(newest, len(rows))
+        if rows:
+            self._store.insert_rows("journal", COLUMNS, rows)
+            self._prune(len(rows))
 
     def _row(self, entry: Entry) -> dict[str, object]:
         cut = self._body_chars
@@ -85,10 +80,17 @@ class Journal:
             "response_body": _shown(redact(entry.response_body[: cut + REDACT_MARGIN])[:cut]),  # tokens too
         }
 
-    def _prune(self, newest: int, written: int) -> None:
-        """Every ``PRUNE_EVERY`` ids, the entries beyond ``capacity`` go."""
-        if newest // PRUNE_EVERY != (newest - written) // PRUNE_EVERY:
-            self._store.execute("DELETE FROM journal WHERE id <= :oldest", {"oldest": newest - self.capacity})
+    def _prune(self, written: int) -> None:
+        """Every ``PRUNE_EVERY`` entries this process wrote, the entries beyond ``capacity`` go."""
+        with self._pending_lock:
+            self._unpruned += written
+            if self._unpruned < PRUNE_EVERY:
+                return
+            self._unpruned = 0
+        self._store.execute(
+            "DELETE FROM journal WHERE id <= (SELECT max(id) FROM journal) - :capacity",
+            {"capacity": self.capacity},
+        )
 
     def entries(
         self, *, path: str | None = None, api_key: str | None = None, limit: int | None = None

@@ -35,7 +35,7 @@ from mock_infobip.storage.interface import CONFIGURATION, Params, Unstorable
 from mock_infobip.storage.locator import scrubbed, shown
 from mock_infobip.storage.migrations import NewerDatabase, upgrade
 from mock_infobip.storage.schema import WATCHED, WORK
-from mock_infobip.storage.sql import check_params, pyformat
+from mock_infobip.storage.sql import check_params, insert_statement, numbered, pyformat
 from mock_infobip.storage.sqlite import StoreOperations, UnusableDatabase
 from mock_infobip.system.wall import elapsed, offset_ms, pause
 
@@ -51,6 +51,7 @@ POOL_TIMEOUT = 60.0  # seconds a statement waits for a free connection (writes t
 KEEPALIVES = {"keepalives": 1, "keepalives_idle": 5, "keepalives_interval": 2, "keepalives_count": 3}
 LEADER_SESSION = {"tcp_keepalives_idle": 5, "tcp_keepalives_interval": 2, "tcp_keepalives_count": 3}
 CACHE_ENTRIES = 4096
+INSERT_PARAMETERS = 2_000  # parameters a multi-row insert binds (PostgreSQL takes up to 65,535)
 VERSION_KEY = "config_version"
 CHANNEL = "mock_infobip"  # the notices of changes (LISTEN/NOTIFY): config:<version>, work
 LISTEN_TIMEOUT = 1.0  # seconds the ear waits for a notice before it checks whether to stop
@@ -442,6 +443,17 @@ class PostgresStore(StoreOperations):
             return
         with self._connection() as raw:
             yield Connection(raw)
+
+    def insert_rows(self, table: str, columns: tuple[str, ...], rows: Sequence[Params]) -> None:
+        """``rows`` inserted into ``table``, nothing read back: multi-row statements of up to
+        :data:`INSERT_ROWS` rows, each one execution on the server (an ``executemany`` is one a
+        row, and psycopg's work for each), and outside a write no transaction to open and close:
+        a loop turn's journal is one round trip. Outside a write each statement is atomic on its
+        own; inside one, all are the write's."""
+        step = max(1, INSERT_PARAMETERS // len(columns))
+        for start in range(0, len(rows), step):
+            chunk = rows[start : start + step]
+            self.execute(insert_statement(table, columns, len(chunk)), numbered(columns, chunk))
 
     def execute(self, sql: str, params: Params | None = None) -> Cursor:
         """One statement, atomic on its own."""

@@ -6,6 +6,7 @@ text. Nothing else about a statement is changed, on either engine."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -119,3 +120,18 @@ def in_list(name: str, values: Sequence[Any]) -> tuple[str, dict[str, Any]]:
         return "(NULL)", {}
     marks = {f"{name}_{i}": value for i, value in enumerate(values)}
     return "(" + ", ".join(f":{key}" for key in marks) + ")", marks
+
+
+@functools.lru_cache(maxsize=256)
+def insert_statement(table: str, columns: tuple[str, ...], count: int | None = None) -> str:
+    """``INSERT INTO table (columns) VALUES`` a row of named parameters (the column names:
+    ``:at``), or with ``count`` that many rows, row i's parameters ``:at_i`` (:func:`numbered`)."""
+    if count is None:
+        return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(':' + c for c in columns)})"
+    groups = ("(" + ", ".join(f":{c}_{i}" for c in columns) + ")" for i in range(count))
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES {', '.join(groups)}"
+
+
+def numbered(columns: Sequence[str], rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """The parameters of :func:`insert_statement`'s ``count`` rows: row i's ``column`` as ``column_i``."""
+    return {f"{column}_{i}": row[column] for i, row in enumerate(rows) for column in columns}

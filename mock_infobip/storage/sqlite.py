@@ -16,7 +16,7 @@ import functools
 import re
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any, TypeVar
 
@@ -24,6 +24,7 @@ from mock_infobip.storage.interface import Cursor, Params, Rows
 from mock_infobip.storage.locator import is_postgres, shown
 from mock_infobip.storage.migrations import NewerDatabase, upgrade
 from mock_infobip.storage.schema import RESET_TABLES, WATCHED
+from mock_infobip.storage.sql import insert_statement
 from mock_infobip.storage.versions import UNKNOWN, Version
 
 T = TypeVar("T")
@@ -203,6 +204,14 @@ class SqliteStore(StoreOperations):
         own start (no transaction to open and close: most reads are one statement)."""
         with self._lock:
             yield self._conn
+
+    def insert_rows(self, table: str, columns: tuple[str, ...], rows: Sequence[Params]) -> None:
+        """``rows`` inserted into ``table``, nothing read back, in one transaction (or the
+        caller's write). On SQLite one prepared statement run for each row: cheaper than a
+        multi-row statement, whose many named parameters SQLite binds one name at a time."""
+        if rows:
+            with self.write() as conn:
+                conn.executemany(insert_statement(table, columns), rows)
 
     def execute(self, sql: str, params: Params | None = None) -> Cursor:
         """One statement, atomic on its own (SQLite's implicit transaction): cheaper than
