@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from mock_infobip import __version__
+from mock_infobip.core.journal import PRUNE_EVERY, Entry, Journal
 from mock_infobip.http.app import create_app
 from mock_infobip.runtime import Runtime
 from tests.conftest import make_settings
@@ -143,6 +144,26 @@ def test_journal_newest_first_filtered_and_capped(runtime: Runtime, auth):
     assert len(mine) == 2 and all(e["apiKey"] == "te…" for e in mine)
     assert len(client.get("/__admin/requests?limit=1").json["requests"]) == 1
     assert client.get("/__admin/requests?path=/nowhere").json["requests"] == []
+
+
+def test_the_journal_keeps_its_capacity_and_a_few_more_rows_also_after_a_reset(runtime: Runtime):
+    journal = Journal(runtime.store, runtime.clock, capacity=5, body_chars=100)
+
+    def write(count: int) -> None:
+        for i in range(count):
+            entry = Entry("POST", LISTS, "", 200, None, None, None, f"request {i}", "")
+            journal.record(entry, later=i % 2 == 0)
+            journal.flush()
+
+    def rows() -> int:
+        with runtime.store.read() as conn:
+            return int(conn.execute("SELECT count(*) FROM journal").fetchone()[0])
+
+    for _ in range(2):  # and again after a reset, whose ids start again from 1
+        write(300)
+        assert 5 <= rows() <= 5 + PRUNE_EVERY
+        assert [e["requestBody"] for e in journal.entries()] == [f"request {i}" for i in range(299, 294, -1)]
+        runtime.store.reset()
 
 
 def test_admin_token_is_required_when_set():
