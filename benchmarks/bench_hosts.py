@@ -8,9 +8,9 @@ do: ``tests/postgres.py``; ``bash .ci/install-postgres``). Rate limits off, real
 
 1. Create list (``wrk``, 16 connections) and send 100 SMS (one request of 100 destinations, 4
    connections), taking turns, ``--rounds`` rounds of ``--duration`` s, medians, against: SQLite
-   ``serve --workers 2`` (the baseline); PostgreSQL, one host of 2 workers; PostgreSQL, two hosts of
-   1 worker (a ``wrk`` on each, half the connections each, as a load balancer would spread them:
-   the sum of both).
+   ``serve --workers 2`` (the baseline); PostgreSQL, one host of 2 workers; PostgreSQL, one host of
+   1 worker; PostgreSQL, two hosts of 1 worker (a ``wrk`` on each, half the connections each, as a
+   load balancer would spread them: the sum of both). Each measurement on a fresh store.
 2. ``--messages`` messages with the default profile (reports up to 4 days after sending) and a
    callback URL, sent 1,000 destinations a request over two hosts on PostgreSQL taking turns, on a
    running clock at ``--speed`` (default 17,280: 4 days in 20 s), so the scheduler's host pushes
@@ -83,39 +83,36 @@ def spread(binary: str, hosts: list[Server], load: Load, seconds: float, workdir
 
 
 def throughput(args: argparse.Namespace, url: str, workdir: Path) -> None:
+    """Each measurement on a fresh store (a new SQLite file; the PostgreSQL database emptied) and
+    fresh processes, warmed up by 2 s of the same load: no round inherits the messages of another."""
     binary = ensure_tool("wrk")
     loads = {
         "create list": LOADS["create list"],
         "send 100 SMS": Load("POST", "/sms/2/text/advanced", LOADS["send 100 SMS"].body, 2, 4),
     }
-    with ExitStack() as stack:
-        targets: dict[str, list[Server]] = {}
-        sqlite = serve(str(workdir / "bench.db"), 2)
-        stack.callback(sqlite.stop)
-        targets["SQLite, 1 host × 2 workers"] = [sqlite]
-        one = serve(empty(url), 2)
-        stack.callback(one.stop)
-        targets["PostgreSQL, 1 host × 2 workers"] = [one]
-        single = serve(url, 1)  # the same database as the one above: one fake
-        stack.callback(single.stop)
-        targets["PostgreSQL, 1 host × 1 worker"] = [single]
-        two = [serve(url, 1), serve(url, 1)]
-        for host in two:
-            stack.callback(host.stop)
-        targets["PostgreSQL, 2 hosts × 1 worker"] = two
-        results: dict[tuple[str, str], list[float]] = {}
-        for hosts in targets.values():  # warm-up: every process has served both loads
-            for load in loads.values():
-                spread(binary, hosts, load, 2, workdir)
-        for _ in range(args.rounds):
-            for load_name, load in loads.items():
-                for name, hosts in targets.items():
+    shapes = {  # target -> (engine, hosts, workers a host)
+        "SQLite, 1 host × 2 workers": ("sqlite", 1, 2),
+        "PostgreSQL, 1 host × 2 workers": ("postgresql", 1, 2),
+        "PostgreSQL, 1 host × 1 worker": ("postgresql", 1, 1),
+        "PostgreSQL, 2 hosts × 1 worker": ("postgresql", 2, 1),
+    }
+    results: dict[tuple[str, str], list[float]] = {}
+    for round_ in range(args.rounds):
+        for load_name, load in loads.items():
+            for name, (engine, count, workers) in shapes.items():
+                db = str(workdir / f"bench-{round_}-{len(results)}.db") if engine == "sqlite" else empty(url)
+                hosts = [serve(db, workers) for _ in range(count)]  # hosts of one fake share its database
+                try:
+                    spread(binary, hosts, load, 2, workdir)
                     rps = spread(binary, hosts, load, args.duration, workdir).rps
-                    results.setdefault((name, load_name), []).append(rps)
+                finally:
+                    for host in hosts:
+                        host.stop()
+                results.setdefault((name, load_name), []).append(rps)
     base = "SQLite, 1 host × 2 workers"
     print("| target | create list | ÷ SQLite | send 100 SMS | ÷ SQLite |")
     print("| --- | ---: | ---: | ---: | ---: |")
-    for name in targets:
+    for name in shapes:
         cells = []
         for load_name in loads:
             value = statistics.median(results[(name, load_name)])

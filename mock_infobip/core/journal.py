@@ -45,8 +45,8 @@ class Journal:
 
     def record(self, entry: Entry, *, later: bool = False) -> None:
         """Write ``entry`` now, or with ``later`` keep it for :meth:`flush` (the server writes the
-        entries of the requests its loop served in one turn in one transaction, before it sends
-        their answers: one commit for many, and no answer leaves before its entry is written)."""
+        entries of the requests its loop served in one turn together, before it sends their
+        answers: one commit for many, and no answer leaves before its entry is written)."""
         if self.capacity <= 0:
             return
         row = self._row(entry)

@@ -243,7 +243,7 @@ class Server:
 
     def send_after_journal(self, connection: Connection, data: bytes, close: bool) -> None:
         """An answer of a request the loop served, sent once the journal's entries of this turn
-        of the loop are written (one transaction for them all: ``journal_flush``)."""
+        of the loop are written (together: ``journal_flush``)."""
         self._outbox.append((connection, data, close))
         self.schedule_journal()
 
