@@ -130,7 +130,7 @@ def postgres_cases(rounds: int) -> dict[str, float]:
     from tests.postgres import postgres_server
 
     with postgres_server() as url:
-        from mock_infobip.storage.postgres import Connection
+        from mock_infobip.storage.pgconnection import Connection
 
         conn = psycopg.connect(url, autocommit=True)
         with conn.transaction():

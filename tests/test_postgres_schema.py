@@ -12,7 +12,7 @@ import pytest
 
 from mock_infobip.storage.dialect import POSTGRES
 from mock_infobip.storage.migrations import SCHEMA_VERSION, VERSION_KEY, NewerDatabase, upgrade, version_of
-from mock_infobip.storage.postgres import Connection
+from mock_infobip.storage.pgconnection import Connection
 from mock_infobip.storage.sqlite import SqliteStore
 
 pytestmark = pytest.mark.postgres
