@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 import time
+from typing import Any
 
 import pytest
 import requests
@@ -138,6 +139,82 @@ def test_a_waiting_request_is_answered_as_soon_as_a_matching_message_is_sent_hol
     finally:
         background.stop()
         runtime.close()
+
+
+WOKEN_WITHIN = 30  # seconds: far more than a wake takes, half the wait a missed one would take
+
+
+def _wait_on(base: str, answers: list[list[str]]) -> threading.Thread:
+    def wait() -> None:
+        got = requests.get(base + "/__admin/messages", params={"to": "41793026727", "wait": "60"}, timeout=90)
+        answers.append([m["text"] for m in got.json()["messages"]])
+
+    thread = threading.Thread(target=wait)
+    thread.start()
+    return thread
+
+
+def _until_waiting(background: Any) -> None:
+    until = time.monotonic() + 30
+    while background.server.waiting() < 1:
+        assert time.monotonic() < until, "never: a request waiting"
+        time.sleep(0.01)
+
+
+def test_a_send_wakes_a_waiting_request_before_its_next_look(tmp_path, monkeypatch):
+    """The waiting request's own looks are an hour apart here: only the send's wake answers it
+    before its 60 s end (its last look, which would find the message too)."""
+    from mock_infobip.http.routes import admin
+    from mock_infobip.runtime import Runtime
+    from mock_infobip.serving.assembly import BackgroundServer, create_server
+    from tests.conftest import make_settings
+
+    monkeypatch.setattr(admin, "WAIT_POLL", 3600)
+    runtime = Runtime(make_settings(db=str(tmp_path / "w.db"), api_keys=("k",), port=0, clock="real"))
+    background = BackgroundServer(create_server(runtime)).start()
+    base = f"http://127.0.0.1:{background.port}"
+    answers: list[list[str]] = []
+    try:
+        waiting = _wait_on(base, answers)
+        _until_waiting(background)
+        send(base, {"Authorization": "App k"}, "41793026727", "for them")
+        waiting.join(timeout=WOKEN_WITHIN)
+        assert not waiting.is_alive(), "not woken: answered only at the end of its wait"
+        assert answers == [["for them"]]
+    finally:
+        background.stop()
+        runtime.close()
+
+
+@pytest.mark.postgres
+def test_a_send_on_another_host_wakes_a_waiting_request_on_postgresql(postgres_url, monkeypatch):
+    """Two hosts of one fake: what one sends is heard by the other (LISTEN/NOTIFY), whose waiting
+    request looks at once (its own looks an hour apart here)."""
+    from mock_infobip.http.routes import admin
+    from mock_infobip.runtime import Runtime
+    from mock_infobip.serving.assembly import BackgroundServer, create_server
+    from tests.conftest import make_settings
+    from tests.postgres import empty_database
+
+    monkeypatch.setattr(admin, "WAIT_POLL", 3600)
+    settings = make_settings(db=empty_database(postgres_url), api_keys=("k",), port=0, clock="real")
+    runtimes = [Runtime(settings), Runtime(settings)]
+    servers = [BackgroundServer(create_server(rt)).start() for rt in runtimes]
+    bases = [f"http://127.0.0.1:{s.port}" for s in servers]
+    answers: list[list[str]] = []
+    try:
+        assert all(rt.store.listening(30) for rt in runtimes)
+        waiting = _wait_on(bases[0], answers)
+        _until_waiting(servers[0])
+        send(bases[1], {"Authorization": "App k"}, "41793026727", "for them")
+        waiting.join(timeout=WOKEN_WITHIN)
+        assert not waiting.is_alive(), "not woken: answered only at the end of its wait"
+        assert answers == [["for them"]]
+    finally:
+        for server in servers:
+            server.stop()
+        for rt in runtimes:
+            rt.close()
 
 
 def test_handle_wait_for_message_returns_the_message_or_names_what_arrived():

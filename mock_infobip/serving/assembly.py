@@ -42,7 +42,7 @@ def create_server(runtime: Runtime, sock: socket.socket | None = None, shared: b
     if settings.access_log != "off":
         app = AccessLog(app, settings.access_log, runtime.clock.wall_ms)
     sock = sock if sock is not None else listening_socket(settings.host, settings.port)
-    return Server(
+    server = Server(
         app,
         [sock],
         limits(settings),
@@ -50,6 +50,10 @@ def create_server(runtime: Runtime, sock: socket.socket | None = None, shared: b
         journal_flush=lambda: _flush_journal(runtime),
         shared=shared,
     )
+    # what other processes and hosts sent is heard on PostgreSQL (new work: a send's status
+    # events, an inbound message's push): requests waiting for a message look at once
+    runtime.store.subscribe(server.wake_from_thread)
+    return server
 
 
 def _flush_journal(runtime: Runtime) -> None:

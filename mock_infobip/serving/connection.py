@@ -346,6 +346,8 @@ class Connection(asyncio.Protocol):
             self.server.send_after_journal(self, data, close)
         else:
             self.send(data, close)
+        if request.method not in ("GET", "HEAD"):  # it may have sent or received a message
+            self.server.wake()
 
     def send(self, data: bytes, close: bool) -> None:
         """Write an answer; then close, or go on to the next request."""
@@ -388,6 +390,7 @@ class Connection(asyncio.Protocol):
         waiting: asyncio.Future[None] = self.loop.create_future()
         self.holding = waiting
         timer = self.loop.call_later(seconds, _settle, waiting)
+        self.server.served_again_later(waiting)  # or sooner: Server.wake
         environ["wsgi.input"].seek(0)
 
         def resume(done: asyncio.Future[None]) -> None:

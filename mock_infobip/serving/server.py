@@ -19,6 +19,7 @@ threads only.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import email.utils
 import errno
 import json
@@ -48,6 +49,7 @@ FD_RESERVE = 100
 ACCEPT_BATCH = 32  # connections accepted at most in one turn of the loop (one when sockets are shared)
 ACCEPT_PAUSE = 0.1  # seconds accepting rests when the operating system has no descriptor left
 FULL_LOG_EVERY = 60.0  # seconds between two log lines saying the server is full
+WAKE_EVERY = 0.02  # seconds between two wakes of the requests waiting to be served again
 OUT_OF_DESCRIPTORS = frozenset({errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM})
 
 
@@ -167,6 +169,9 @@ class Server:
         self.journal_flush = journal_flush
         self._outbox: list[tuple[Connection, bytes, bool]] = []
         self._journal_due = False
+        self._again: set[asyncio.Future[None]] = set()  # requests waiting to be served again
+        self._wake_due = False
+        self._woken_at = 0.0
         self.ident = ident
         self.shared = shared
         address = sockets[0].getsockname()
@@ -235,6 +240,36 @@ class Server:
         """Requests held on the loop, holding no thread: by a fault's latency, or waiting to be
         served again (``GET /__admin/messages?wait=``)."""
         return sum(1 for connection in self.connections if connection.holding is not None)
+
+    def served_again_later(self, waiting: asyncio.Future[None]) -> None:
+        """A request that waits (``Again``: ``GET /__admin/messages?wait=``) until ``waiting`` is
+        done: at its time, or sooner when :meth:`wake` says something may have arrived."""
+        self._again.add(waiting)
+        waiting.add_done_callback(self._again.discard)
+
+    def wake(self) -> None:
+        """Something a waiting request may wait for may have arrived (a request that may write was
+        answered here; another process or host said so): the waiting requests look again now
+        instead of at their next poll, at most every :data:`WAKE_EVERY` s (on the loop)."""
+        if self._wake_due or not self._again:
+            return
+        self._wake_due = True
+        self.loop.call_later(max(0.0, self._woken_at + WAKE_EVERY - self.loop.time()), self._wake)
+
+    def _wake(self) -> None:
+        self._wake_due = False
+        self._woken_at = self.loop.time()
+        for waiting in list(self._again):
+            if not waiting.done():
+                waiting.set_result(None)
+
+    def wake_from_thread(self, _notice: str = "") -> None:
+        """:meth:`wake`, from any thread (the store's ear on PostgreSQL: what another host did)."""
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            return
+        with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
+            loop.call_soon_threadsafe(self.wake)
 
     def closed(self, connection: Connection) -> None:
         self.connections.pop(connection, None)

@@ -168,7 +168,8 @@ def messages(call: Call) -> Reply:
 def waited(call: Call, listing: Callable[[Mapping[str, str]], list[dict[str, Any]]]) -> list[dict[str, Any]]:
     """``listing(query)``; with ``wait`` (seconds, at most 60) a request that finds nothing waits
     until a matching message comes or ``wait`` ends: on the server holding no thread (served again
-    every :data:`WAIT_POLL` s on its event loop), in process in the caller's thread."""
+    every :data:`WAIT_POLL` s on its event loop, or sooner when the server hears that a message
+    may have come: ``Server.wake``), in process in the caller's thread."""
     found = listing(call.query)
     wait = min(float(call.query.get("wait") or 0), call.runtime.settings.max_wait_seconds)
     if found or wait <= 0:
