@@ -100,7 +100,8 @@ def throughput(args: argparse.Namespace, url: str, workdir: Path) -> None:
     for round_ in range(args.rounds):
         for load_name, load in loads.items():
             for name, (engine, count, workers) in shapes.items():
-                db = str(workdir / f"bench-{round_}-{len(results)}.db") if engine == "sqlite" else empty(url)
+                fresh = workdir / f"bench-{round_}-{load_name}.db".replace(" ", "-")
+                db = str(fresh) if engine == "sqlite" else empty(url)
                 hosts = [serve(db, workers) for _ in range(count)]  # hosts of one fake share its database
                 try:
                     spread(binary, hosts, load, 2, workdir)

@@ -13,6 +13,8 @@ from hypothesis import strategies as st
 from mock_infobip.core.journal import COLUMNS
 from mock_infobip.storage.sql import StatementError, in_list, insert_statement, numbered, pyformat
 
+BOTH_BACKENDS = True  # the tests of a ``database`` run on SQLite and on PostgreSQL (tests/conftest.py)
+
 
 def test_named_parameters_become_pyformat_and_percent_is_doubled():
     found = pyformat("SELECT id FROM t WHERE a = :a AND b LIKE :pattern || '%' AND c = :a")
@@ -77,9 +79,6 @@ def test_in_list_matches_its_values_and_an_empty_one_nothing():
     assert conn.execute(f"SELECT count(*) FROM t WHERE a IN {marks}", keys).fetchone()[0] == 2
     none, _ = in_list("a", [])
     assert conn.execute(f"SELECT count(*) FROM t WHERE a IN {none}").fetchone()[0] == 0
-
-
-BOTH_BACKENDS = True  # the tests of a ``database`` below run on SQLite and on PostgreSQL
 
 
 @pytest.mark.parametrize("count", [0, 1, 450])  # 450 rows of 10 columns: 3 statements on PostgreSQL

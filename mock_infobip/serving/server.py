@@ -266,7 +266,7 @@ class Server:
     def wake_from_thread(self, _notice: str = "") -> None:
         """:meth:`wake`, from any thread (the store's ear on PostgreSQL: what another host did)."""
         loop = self._loop
-        if loop is None or loop.is_closed():
+        if loop is None or loop.is_closed() or not self._again:  # nobody waits: the loop sleeps on
             return
         with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
             loop.call_soon_threadsafe(self.wake)

@@ -208,8 +208,11 @@ class SqliteStore(StoreOperations):
     def insert_rows(self, table: str, columns: tuple[str, ...], rows: Sequence[Params]) -> None:
         """``rows`` inserted into ``table``, nothing read back, in one transaction (or the
         caller's write). On SQLite one prepared statement run for each row: cheaper than a
-        multi-row statement, whose many named parameters SQLite binds one name at a time."""
-        if rows:
+        multi-row statement, whose many named parameters SQLite binds one name at a time; one row
+        is one statement, atomic on its own (a request's journal entry in process)."""
+        if len(rows) == 1:
+            self.execute(insert_statement(table, columns), rows[0])
+        elif rows:
             with self.write() as conn:
                 conn.executemany(insert_statement(table, columns), rows)
 
